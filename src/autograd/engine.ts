@@ -1,0 +1,137 @@
+// Reverse-mode traversal: orders the recorded nodes reachable from the output, runs each rule
+// once with the summed gradient of its output, and adds leaf gradients into `.grad`.
+import { AutogradError, ShapeError, shapeStr } from '../errors.js';
+import { Tensor, outsideScopes } from '../tensor.js';
+import { GradNode, noGrad } from './node.js';
+import { K } from '../wasm/kernels.js';
+import { checkTensor, sameShape } from '../ops/util.js';
+import { full } from '../ops/create.js';
+import { add } from '../ops/elementwise.js';
+
+/** Sets requires-grad on a leaf (the `requiresGrad` setter). */
+export function setRequiresGrad(t: Tensor, v: boolean): void {
+  if (typeof v !== 'boolean') throw new AutogradError('requiresGrad', 'value', 'true or false', String(v));
+  if (t._node !== null) {
+    if (v) return;
+    throw new AutogradError('requiresGrad', 'value', 'a leaf tensor', 'a tensor computed by a recorded op',
+      'requiresGrad: only leaf tensors can change requiresGrad; use detach() to get a tensor that does not require grad');
+  }
+  t._requiresGrad = v;
+}
+
+/**
+ * `acc + g`: in place when `acc` owns its storage alone, else into a new tensor (rules may return
+ * views sharing storage, which must not be written). Returns the tensor holding the sum.
+ */
+function accumulate(acc: Tensor, g: Tensor): Tensor {
+  if (acc._storage.refs === 1) {
+    K.axpy(acc.ptr('backward', 'grad'), g.ptr('backward', 'grad'), acc.size, 1);
+    return acc;
+  }
+  const sum = add(acc, g);
+  acc.dispose();
+  return sum;
+}
+
+export function backward(root: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean }): void {
+  checkTensor('backward', 'this', root);
+  if (!root._requiresGrad) {
+    throw new AutogradError('backward', 'this', 'a tensor that requires grad', 'a tensor that does not',
+      'backward: this tensor does not require grad and has no grad_fn: mark the leaves with requiresGrad = true (or variable(...)) before computing it');
+  }
+  if (gradient === undefined && root.size !== 1) {
+    throw new AutogradError('backward', 'gradient', `a gradient of shape ${shapeStr(root.shape)} for a non-scalar output`,
+      'no gradient', `backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${shapeStr(root.shape)}: pass backward(gradient) or reduce it first (e.g. .sum())`);
+  }
+  if (gradient !== undefined) {
+    checkTensor('backward', 'gradient', gradient);
+    if (!sameShape(gradient.shape, root.shape) && !(gradient.size === 1 && root.size === 1)) {
+      throw new ShapeError('backward', 'gradient', `shape ${shapeStr(root.shape)}`, shapeStr(gradient.shape));
+    }
+  }
+  const retain = options.retainGraph === true;
+  outsideScopes(() => noGrad(() => run(root, gradient, retain)));
+}
+
+function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void {
+  const seed = gradient !== undefined ? gradient.reshape(root.shape) : full(root.shape, 1);
+  if (root._node === null) {
+    addToLeaf(root, seed);
+    return;
+  }
+  // Topological order (iterative DFS post-order), roots last.
+  const order: GradNode[] = [];
+  const seen = new Set<GradNode>();
+  const stack: [GradNode, number][] = [[root._node, 0]];
+  seen.add(root._node);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [node, i] = top;
+    if (i < node.edges.length) {
+      top[1]++;
+      const e = node.edges[i];
+      if (e instanceof GradNode && !seen.has(e)) {
+        seen.add(e);
+        stack.push([e, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  const grads = new Map<GradNode, Tensor>([[root._node, seed]]);
+  try {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const node = order[k]!;
+      const gy = grads.get(node);
+      grads.delete(node);
+      if (gy === undefined) continue;
+      let gx: (Tensor | null)[];
+      try {
+        gx = node.apply(gy);
+      } finally {
+        gy.dispose();
+      }
+      for (let i = 0; i < node.edges.length; i++) {
+        const e = node.edges[i]!;
+        const g = gx[i] ?? null;
+        if (e === null || g === null) {
+          g?.dispose();
+          continue;
+        }
+        const want = e instanceof GradNode ? null : e.shape;
+        if (want && !sameShape(want, g.shape)) {
+          throw new AutogradError('backward', node.name, `a gradient of shape ${shapeStr(want)}`, shapeStr(g.shape),
+            `backward: the rule of ${node.name} returned a gradient of shape ${shapeStr(g.shape)} for an input of shape ${shapeStr(want)}`);
+        }
+        if (e instanceof GradNode) {
+          const acc = grads.get(e);
+          if (acc === undefined) grads.set(e, g);
+          else {
+            grads.set(e, accumulate(acc, g));
+            g.dispose();
+          }
+        } else {
+          addToLeaf(e, g);
+        }
+      }
+      if (!retain) node.release();
+    }
+  } finally {
+    for (const g of grads.values()) g.dispose();
+  }
+}
+
+/** Adds `g` (owned by the engine) into `leaf.grad`. */
+function addToLeaf(leaf: Tensor, g: Tensor): void {
+  if (leaf._disposed) {
+    g.dispose();
+    return;
+  }
+  if (leaf.grad === null || leaf.grad._disposed) {
+    leaf.grad = g.reshape(leaf.shape);
+  } else {
+    leaf.grad = accumulate(leaf.grad, g);
+  }
+  g.dispose();
+}

@@ -1,0 +1,97 @@
+// One recorded operation of the autograd tape. A node keeps what its backward rule needs (saved
+// tensors, checked against in-place writes) and an edge per input: the input's own node, the
+// leaf tensor whose .grad receives the gradient, or null when the input needs no gradient.
+import { AutogradError } from '../errors.js';
+import { Tensor, outsideScopes, view } from '../tensor.js';
+
+export type Edge = GradNode | Tensor | null;
+
+/** A backward rule: the gradient of the output in, one gradient per input out (null: not needed). */
+export type BackwardFn = (gy: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+
+let gradEnabled = true;
+
+/** Whether ops are being recorded (false inside noGrad). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Runs `fn` without recording operations for autograd (inference, parameter updates).
+ * @example const y = sc.noGrad(() => layer.forward(x));
+ */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Whether an op on these inputs must be recorded. */
+export function needsGrad(a: Tensor, b?: Tensor | number | null): boolean {
+  return gradEnabled && (a._requiresGrad || (b instanceof Tensor && b._requiresGrad));
+}
+
+export class GradNode {
+  readonly name: string;
+  readonly edges: Edge[];
+  private readonly rule: BackwardFn;
+  private saved: Tensor[];
+  private readonly versions: number[];
+  released = false;
+
+  constructor(name: string, inputs: readonly (Tensor | null | undefined)[], rule: BackwardFn, saved: readonly Tensor[]) {
+    this.name = name;
+    this.edges = inputs.map((t) => (t instanceof Tensor && t._requiresGrad ? (t._node ?? t) : null));
+    this.rule = rule;
+    // Saved tensors are private handles on the same storage: disposing the user's handle (or a
+    // tidy scope ending) does not free what backward needs.
+    this.saved = outsideScopes(() => saved.map((t) => view(t, t.shape)));
+    this.versions = saved.map((t) => t._storage.version);
+  }
+
+  /** The saved tensors, in the order given to `record`. */
+  get savedTensors(): readonly Tensor[] {
+    return this.saved;
+  }
+
+  /** Runs the rule for an output gradient; checks the saved tensors were not modified since. */
+  apply(gy: Tensor): (Tensor | null)[] {
+    if (this.released) {
+      throw new AutogradError('backward', 'graph', 'a graph that has not been freed',
+        'a graph already freed by an earlier backward()',
+        `backward: trying to backward through the graph a second time (${this.name}); pass { retainGraph: true } to the first backward() to keep it`);
+    }
+    for (let i = 0; i < this.saved.length; i++) {
+      if (this.saved[i]!._storage.version !== this.versions[i]) {
+        throw new AutogradError('backward', 'graph', `the tensors saved by ${this.name} unchanged`,
+          'a saved tensor modified in place',
+          `backward: a tensor needed to compute the gradient of ${this.name} was modified by an in-place operation (set() or an optimizer step) after it was used; clone() it before modifying, or call backward() first`);
+      }
+    }
+    return this.rule(gy, this.edges.map((e) => e !== null));
+  }
+
+  /** Frees the saved tensors. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const t of this.saved) t.dispose();
+    this.saved = [];
+  }
+}
+
+/**
+ * Records `out` as made by `name` from `inputs`, with `rule` computing input gradients from the
+ * output gradient. `saved` are tensors the rule reads (accessed in the rule as `node.savedTensors`
+ * or captured by the closure through `saved` handles passed back by this function).
+ * Returns the private handles of the saved tensors, in order.
+ */
+export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], rule: (gy: Tensor, needs: readonly boolean[], saved: readonly Tensor[]) => (Tensor | null)[], saved: readonly Tensor[] = []): void {
+  const node: GradNode = new GradNode(name, inputs, (gy, needs) => rule(gy, needs, node.savedTensors), saved);
+  out._node = node;
+  out._requiresGrad = true;
+}

@@ -1,0 +1,20 @@
+// simdconv: 2-D convolution and its gradients in WebAssembly SIMD, with tensors and autograd.
+// `import * as sc from 'simdconv'; await sc.init();` then every op is synchronous.
+export { init, type InitOptions } from './wasm/runtime.js';
+export { Tensor, tidy, keep, memory, type NestedArray, type Shape } from './tensor.js';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, variable,
+  type RandomOptions,
+} from './ops/create.js';
+export { add, sub, mul, div, pow, maximum, minimum, neg, abs, square, sqrt, exp, log, relu, sign } from './ops/elementwise.js';
+export { sum, mean, max, min } from './ops/reduce.js';
+export { reshape, transpose, flip, slice, clone, detach, type IndexSpec, type SetValue } from './ops/shape.js';
+export {
+  corr2d, convolve2d, conv2d, conv2dGradInput, conv2dGradWeight, convOutputSize,
+  type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair,
+} from './ops/conv.js';
+export { noGrad, isGradEnabled } from './autograd/node.js';
+export {
+  SimdconvError, ShapeError, ArgumentError, DisposedTensorError, NotInitializedError,
+  UnsupportedRuntimeError, SimdconvOutOfMemoryError, AutogradError,
+} from './errors.js';

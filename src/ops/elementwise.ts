@@ -1,0 +1,425 @@
+// Elementwise arithmetic with NumPy broadcasting, each op next to its derivative rule.
+import { ArgumentError, describe } from '../errors.js';
+import { Tensor, empty, view } from '../tensor.js';
+import { K, type KernelName } from '../wasm/kernels.js';
+import { writeMeta } from '../wasm/runtime.js';
+import { needsGrad, record } from '../autograd/node.js';
+import { broadcastShapes, checkTensor, sameShape, sizeOf } from './util.js';
+import { sum } from './reduce.js';
+import { broadcastStrides, collapse } from './strided.js';
+
+type Operand = Tensor | number;
+type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+type UnaryKernel = 'neg' | 'abs' | 'square' | 'sqrt' | 'exp' | 'log' | 'relu' | 'sign' | 'recip'
+  | 'adds' | 'muls' | 'rsubs' | 'divs' | 'rdivs' | 'pows' | 'rpows';
+
+/** Runs a broadcasting binary kernel: out[i] = a[i'] ∘ b[i''] over the broadcast shape. */
+function broadcastKernel(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor): Tensor {
+  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
+  const out = empty(shape, op);
+  if (out.size === 0) return out;
+  const [dims, [sa, sb]] = collapse(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+  const meta = writeMeta(op, dims, sa!, sb!);
+  K[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), b.ptr(op, 'b'), meta, dims.length);
+  return out;
+}
+
+/** Runs a unary kernel with scalar parameter `p`. */
+function unaryKernel(op: string, kernel: UnaryKernel, a: Tensor, p = 0): Tensor {
+  const out = empty(a.shape, op);
+  K[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), a.size, p);
+  return out;
+}
+
+/** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return view(g, g.shape);
+  const lead = g.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  if (axes.length === 0) return view(g, shape);
+  const s = sum(g, axes, true);
+  if (sizeOf(s.shape) === sizeOf(shape) && !sameShape(s.shape, shape)) {
+    const r = view(s, shape);
+    s.dispose();
+    return r;
+  }
+  return s;
+}
+
+function operand(op: string, argument: string, v: unknown): Operand {
+  if (typeof v === 'number') return v;
+  if (v instanceof Tensor) return checkTensor(op, argument, v);
+  throw new ArgumentError(op, argument, 'a Tensor or a number', describe(v));
+}
+
+/** A 0-d tensor holding `v` (for the rare scalar forms that have no scalar kernel). */
+function scalarTensor(op: string, v: number): Tensor {
+  const t = empty([], op);
+  K.fill(t.ptr(op, 'out'), 1, v);
+  return t;
+}
+
+// ---- binary ops -------------------------------------------------------------------------------
+
+/**
+ * `a + b` with broadcasting; either may be a number.
+ * @example sc.add(sc.tensor([1, 2]), 1).toArray()   // [2, 3]
+ */
+export function add(a: Operand, b: Operand): Tensor {
+  const op = 'add';
+  a = operand(op, 'a', a);
+  b = operand(op, 'b', b);
+  if (typeof a === 'number') [a, b] = [b, a];
+  if (typeof a === 'number') return scalarResult(op, a + (b as number));
+  if (typeof b === 'number') {
+    const out = unaryKernel(op, 'adds', a, b);
+    if (needsGrad(a)) record(out, 'Add', [a], (gy) => [view(gy, gy.shape)]);
+    return out;
+  }
+  const out = broadcastKernel(op, 'add', a, b);
+  if (needsGrad(a, b)) {
+    const [sa, sb] = [a.shape, b.shape];
+    record(out, 'Add', [a, b], (gy, needs) => [needs[0] ? sumTo(gy, sa) : null, needs[1] ? sumTo(gy, sb) : null]);
+  }
+  return out;
+}
+
+/**
+ * `a - b` with broadcasting; either may be a number.
+ * @example sc.sub(sc.tensor([1, 2]), 1).toArray()   // [0, 1]
+ */
+export function sub(a: Operand, b: Operand): Tensor {
+  const op = 'sub';
+  a = operand(op, 'a', a);
+  b = operand(op, 'b', b);
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return scalarResult(op, a - b);
+    const out = unaryKernel(op, 'rsubs', b, a);
+    if (needsGrad(b)) record(out, 'Sub', [b], (gy) => [neg(gy)]);
+    return out;
+  }
+  if (typeof b === 'number') {
+    const out = unaryKernel(op, 'adds', a, -b);
+    if (needsGrad(a)) record(out, 'Sub', [a], (gy) => [view(gy, gy.shape)]);
+    return out;
+  }
+  const out = broadcastKernel(op, 'sub', a, b);
+  if (needsGrad(a, b)) {
+    const [sa, sb] = [a.shape, b.shape];
+    record(out, 'Sub', [a, b], (gy, needs) => {
+      let gb: Tensor | null = null;
+      if (needs[1]) {
+        const s = sumTo(gy, sb);
+        gb = neg(s);
+        s.dispose();
+      }
+      return [needs[0] ? sumTo(gy, sa) : null, gb];
+    });
+  }
+  return out;
+}
+
+/**
+ * `a * b` elementwise with broadcasting; either may be a number.
+ * @example sc.mul(sc.tensor([1, 2]), sc.tensor([3, 4])).toArray()   // [3, 8]
+ */
+export function mul(a: Operand, b: Operand): Tensor {
+  const op = 'mul';
+  a = operand(op, 'a', a);
+  b = operand(op, 'b', b);
+  if (typeof a === 'number') [a, b] = [b, a];
+  if (typeof a === 'number') return scalarResult(op, a * (b as number));
+  if (typeof b === 'number') {
+    const p = b;
+    const out = unaryKernel(op, 'muls', a, p);
+    if (needsGrad(a)) record(out, 'Mul', [a], (gy) => [unaryKernel(op, 'muls', gy, p)]);
+    return out;
+  }
+  const out = broadcastKernel(op, 'mul', a, b);
+  if (needsGrad(a, b)) {
+    const [sa, sb] = [a.shape, b.shape];
+    record(out, 'Mul', [a, b], (gy, needs, [sa_, sb_]) => [
+      needs[0] ? reduced(broadcastKernel(op, 'mul', gy, sb_!), sa) : null,
+      needs[1] ? reduced(broadcastKernel(op, 'mul', gy, sa_!), sb) : null,
+    ], [a, b]);
+  }
+  return out;
+}
+
+/**
+ * `a / b` elementwise with broadcasting; either may be a number.
+ * @example sc.div(sc.tensor([1, 2]), 2).toArray()   // [0.5, 1]
+ */
+export function div(a: Operand, b: Operand): Tensor {
+  const op = 'div';
+  a = operand(op, 'a', a);
+  b = operand(op, 'b', b);
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return scalarResult(op, a / b);
+    const p = a;
+    const out = unaryKernel(op, 'rdivs', b, p);
+    // d(p/b)/db = -p/b² = -out/b
+    if (needsGrad(b)) {
+      record(out, 'Div', [b], (gy, _n, [bb, o]) => {
+        const t = broadcastKernel(op, 'mul', gy, o!);
+        const r = broadcastKernel(op, 'div', t, bb!);
+        t.dispose();
+        const g = unaryKernel(op, 'neg', r);
+        r.dispose();
+        return [g];
+      }, [b, out]);
+    }
+    return out;
+  }
+  if (typeof b === 'number') {
+    const p = b;
+    const out = unaryKernel(op, 'divs', a, p);
+    if (needsGrad(a)) record(out, 'Div', [a], (gy) => [unaryKernel(op, 'divs', gy, p)]);
+    return out;
+  }
+  const out = broadcastKernel(op, 'div', a, b);
+  if (needsGrad(a, b)) {
+    const [sa, sb] = [a.shape, b.shape];
+    record(out, 'Div', [a, b], (gy, needs, [, bb, o]) => {
+      const ga = needs[0] ? reduced(broadcastKernel(op, 'div', gy, bb!), sa) : null;
+      let gb: Tensor | null = null;
+      if (needs[1]) {
+        // d(a/b)/db = -a/b² = -out/b
+        const t = broadcastKernel(op, 'mul', gy, o!);
+        const r = broadcastKernel(op, 'div', t, bb!);
+        t.dispose();
+        const s = reduced(r, sb);
+        gb = unaryKernel(op, 'neg', s);
+        s.dispose();
+      }
+      return [ga, gb];
+    }, [a, b, out]);
+  }
+  return out;
+}
+
+/**
+ * `a ** b` elementwise with broadcasting; either may be a number.
+ * @example sc.pow(sc.tensor([1, 2, 3]), 2).toArray()   // [1, 4, 9]
+ */
+export function pow(a: Operand, b: Operand): Tensor {
+  const op = 'pow';
+  a = operand(op, 'a', a);
+  b = operand(op, 'exponent', b);
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return scalarResult(op, Math.fround(Math.pow(a, b)));
+    const p = a;
+    const out = unaryKernel(op, 'rpows', b, p);
+    // d(p^b)/db = p^b · ln p
+    if (needsGrad(b)) record(out, 'Pow', [b], (gy, _n, [o]) => [scaled(broadcastKernel(op, 'mul', gy, o!), Math.log(p))], [out]);
+    return out;
+  }
+  if (typeof b === 'number') {
+    const p = b;
+    const out = unaryKernel(op, 'pows', a, p);
+    // d(a^p)/da = p · a^(p-1)
+    if (needsGrad(a)) {
+      record(out, 'Pow', [a], (gy, _n, [aa]) => {
+        if (p === 0) return [unaryKernel(op, 'muls', gy, 0)];
+        const d = unaryKernel(op, 'pows', aa!, p - 1);
+        const g = broadcastKernel(op, 'mul', gy, d);
+        d.dispose();
+        return [scaled(g, p)];
+      }, [a]);
+    }
+    return out;
+  }
+  const out = broadcastKernel(op, 'pow', a, b);
+  if (needsGrad(a, b)) {
+    const [sa, sb] = [a.shape, b.shape];
+    record(out, 'Pow', [a, b], (gy, needs, [aa, bb, o]) => {
+      let ga: Tensor | null = null, gb: Tensor | null = null;
+      if (needs[0]) {
+        // b · a^(b-1) = b · out / a  would divide by zero at a = 0; use a^(b-1) directly.
+        const bm1 = unaryKernel(op, 'adds', bb!, -1);
+        const d = broadcastKernel(op, 'pow', aa!, bm1);
+        bm1.dispose();
+        const t = broadcastKernel(op, 'mul', d, bb!);
+        d.dispose();
+        ga = reduced(broadcastKernel(op, 'mul', gy, t), sa);
+        t.dispose();
+      }
+      if (needs[1]) {
+        const l = unaryKernel(op, 'log', aa!);
+        const t = broadcastKernel(op, 'mul', o!, l);
+        l.dispose();
+        gb = reduced(broadcastKernel(op, 'mul', gy, t), sb);
+        t.dispose();
+      }
+      return [ga, gb];
+    }, [a, b, out]);
+  }
+  return out;
+}
+
+/**
+ * Elementwise maximum with broadcasting (NaN if either is NaN). The gradient is split evenly at ties.
+ * @example sc.maximum(sc.tensor([1, 5]), 3).toArray()   // [3, 5]
+ */
+export function maximum(a: Operand, b: Operand): Tensor {
+  return extremum('maximum', a, b);
+}
+
+/**
+ * Elementwise minimum with broadcasting (NaN if either is NaN).
+ * @example sc.minimum(sc.tensor([1, 5]), 3).toArray()   // [1, 3]
+ */
+export function minimum(a: Operand, b: Operand): Tensor {
+  return extremum('minimum', a, b);
+}
+
+function extremum(op: 'maximum' | 'minimum', a0: Operand, b0: Operand): Tensor {
+  let a = operand(op, 'a', a0);
+  let b = operand(op, 'b', b0);
+  if (typeof a === 'number' && typeof b === 'number') return scalarResult(op, op === 'maximum' ? Math.max(a, b) : Math.min(a, b));
+  if (typeof a === 'number') [a, b] = [b, a];
+  const ta = a as Tensor;
+  const tb = typeof b === 'number' ? scalarTensor(op, b) : b;
+  try {
+    const out = broadcastKernel(op, op, ta, tb);
+    if (needsGrad(ta, tb)) {
+      const [sa, sb] = [ta.shape, tb.shape];
+      // weight of a: (sign(a - b) + 1) / 2 for maximum (1, 0, or ½ at a tie); b gets 1 - that.
+      record(out, op === 'maximum' ? 'Maximum' : 'Minimum', [ta, tb], (gy, needs, [aa, bb]) => {
+        const d = broadcastKernel(op, 'sub', aa!, bb!);
+        const s = unaryKernel(op, 'sign', d);
+        d.dispose();
+        const sgn = op === 'maximum' ? 1 : -1;
+        const wa = unaryKernel(op, 'muls', s, 0.5 * sgn);
+        s.dispose();
+        const res: (Tensor | null)[] = [null, null];
+        if (needs[0]) {
+          const w = unaryKernel(op, 'adds', wa, 0.5);
+          res[0] = reduced(broadcastKernel(op, 'mul', gy, w), sa);
+          w.dispose();
+        }
+        if (needs[1]) {
+          const w = unaryKernel(op, 'rsubs', wa, 0.5);
+          res[1] = reduced(broadcastKernel(op, 'mul', gy, w), sb);
+          w.dispose();
+        }
+        wa.dispose();
+        return res;
+      }, [ta, tb]);
+    }
+    return out;
+  } finally {
+    if (tb !== b) tb.dispose();
+  }
+}
+
+/** `sumTo` that frees its input. */
+function reduced(g: Tensor, shape: readonly number[]): Tensor {
+  const r = sumTo(g, shape);
+  g.dispose();
+  return r;
+}
+
+/** `g * p`, freeing g. */
+function scaled(g: Tensor, p: number): Tensor {
+  const r = unaryKernel('mul', 'muls', g, p);
+  g.dispose();
+  return r;
+}
+
+function scalarResult(op: string, v: number): Tensor {
+  return scalarTensor(op, v);
+}
+
+// ---- unary ops --------------------------------------------------------------------------------
+
+function unary(op: string, kernel: UnaryKernel, name: string, a: unknown,
+  rule: ((gy: Tensor, a: Tensor, out: Tensor) => Tensor) | null): Tensor {
+  const t = checkTensor(op, 'a', a);
+  const out = unaryKernel(op, kernel, t);
+  if (rule !== null && needsGrad(t)) record(out, name, [t], (gy, _n, [sa, so]) => [rule(gy, sa!, so!)], [t, out]);
+  return out;
+}
+
+/** Multiplies gy by f(a, out), freeing the factor. */
+function times(op: string, gy: Tensor, factor: Tensor): Tensor {
+  const g = broadcastKernel(op, 'mul', gy, factor);
+  factor.dispose();
+  return g;
+}
+
+/**
+ * `-a`.
+ * @example sc.neg(sc.tensor([1, -2])).toArray()   // [-1, 2]
+ */
+export function neg(a: Tensor): Tensor {
+  return unary('neg', 'neg', 'Neg', a, (gy) => unaryKernel('neg', 'neg', gy));
+}
+
+/**
+ * `|a|` (the gradient at 0 is 0, like PyTorch).
+ * @example sc.abs(sc.tensor([1, -2])).toArray()   // [1, 2]
+ */
+export function abs(a: Tensor): Tensor {
+  return unary('abs', 'abs', 'Abs', a, (gy, x) => times('abs', gy, unaryKernel('abs', 'sign', x)));
+}
+
+/**
+ * `a²`.
+ * @example sc.square(sc.tensor([3])).item()   // 9
+ */
+export function square(a: Tensor): Tensor {
+  return unary('square', 'square', 'Square', a, (gy, x) => times('square', gy, unaryKernel('square', 'muls', x, 2)));
+}
+
+/**
+ * `√a` (NaN below 0).
+ * @example sc.sqrt(sc.tensor([4])).item()   // 2
+ */
+export function sqrt(a: Tensor): Tensor {
+  return unary('sqrt', 'sqrt', 'Sqrt', a, (gy, _x, out) => {
+    const r = unaryKernel('sqrt', 'rdivs', out, 0.5);
+    return times('sqrt', gy, r);
+  });
+}
+
+/**
+ * `e^a`.
+ * @example sc.exp(sc.tensor([0])).item()   // 1
+ */
+export function exp(a: Tensor): Tensor {
+  return unary('exp', 'exp', 'Exp', a, (gy, _x, out) => broadcastKernel('exp', 'mul', gy, out));
+}
+
+/**
+ * Natural logarithm.
+ * @example sc.log(sc.tensor([1])).item()   // 0
+ */
+export function log(a: Tensor): Tensor {
+  return unary('log', 'log', 'Log', a, (gy, x) => broadcastKernel('log', 'div', gy, x));
+}
+
+/**
+ * `max(a, 0)`.
+ * @example sc.relu(sc.tensor([-1, 2])).toArray()   // [0, 2]
+ */
+export function relu(a: Tensor): Tensor {
+  return unary('relu', 'relu', 'Relu', a, (gy, x) => {
+    const g = empty(gy.shape, 'relu');
+    K.relu_backward(g.ptr('relu', 'out'), gy.ptr('relu', 'dy'), x.ptr('relu', 'x'), g.size);
+    return g;
+  });
+}
+
+/**
+ * -1, 0 or 1 by the sign of each element (not differentiable: its gradient is 0).
+ * @example sc.sign(sc.tensor([-3, 0, 2])).toArray()   // [-1, 0, 1]
+ */
+export function sign(a: Tensor): Tensor {
+  return unary('sign', 'sign', 'Sign', a, (gy) => unaryKernel('sign', 'muls', gy, 0));
+}
+
+export type { KernelName };

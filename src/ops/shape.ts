@@ -1,0 +1,258 @@
+// Shape ops. reshape and detach share memory; transpose, flip and slice copy (every tensor is
+// contiguous, so kernels never see strides they do not expect). set() writes in place.
+import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
+import { Tensor, empty, view } from '../tensor.js';
+import { X } from '../wasm/kernels.js';
+import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
+import { broadcastShapes, checkShape, checkTensor, normAxes, normAxis, sizeOf, stridesOf } from './util.js';
+import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
+
+/**
+ * Same elements in a new shape; one entry may be -1 (inferred). Shares memory with `a`.
+ * @example sc.arange(6).reshape([2, -1]).shape   // [2, 3]
+ */
+export function reshape(a: Tensor, shape: readonly number[]): Tensor {
+  const op = 'reshape';
+  const t = checkTensor(op, 'this', a);
+  if (!Array.isArray(shape)) throw new ShapeError(op, 'shape', 'an array of integers', describe(shape));
+  const s = shape.slice();
+  const infer = s.indexOf(-1);
+  if (infer >= 0) {
+    if (s.indexOf(-1, infer + 1) >= 0) throw new ShapeError(op, 'shape', 'at most one -1', shapeStr(s));
+    const rest = sizeOf(s.filter((_, i) => i !== infer));
+    if (rest === 0 || t.size % rest !== 0) {
+      throw new ShapeError(op, 'shape', `a shape compatible with ${t.size} elements`, shapeStr(s));
+    }
+    s[infer] = t.size / rest;
+  }
+  checkShape(op, 'shape', s);
+  if (sizeOf(s) !== t.size) {
+    throw new ShapeError(op, 'shape', `a shape with ${t.size} elements (like ${shapeStr(t.shape)})`, `${shapeStr(s)} with ${sizeOf(s)}`);
+  }
+  const out = view(t, s);
+  if (needsGrad(t)) {
+    const inShape = t.shape;
+    record(out, 'Reshape', [t], (gy) => [view(gy, inShape)]);
+  }
+  return out;
+}
+
+/** Parses transpose's arguments into a permutation. */
+function permutation(op: string, ndim: number, axes: number[] | [readonly number[]]): number[] {
+  if (axes.length === 0) return Array.from({ length: ndim }, (_, i) => ndim - 1 - i);
+  if (axes.length === 1 && Array.isArray(axes[0])) {
+    const p = (axes[0] as readonly number[]).map((x) => normAxis(op, x, ndim, 'axes'));
+    if (p.length !== ndim || new Set(p).size !== ndim) {
+      throw new ArgumentError(op, 'axes', `a permutation of the ${ndim} axes`, describe(axes[0]));
+    }
+    return p;
+  }
+  if (axes.length === 2) {
+    const i = normAxis(op, axes[0], ndim, 'axis0'), j = normAxis(op, axes[1], ndim, 'axis1');
+    const p = Array.from({ length: ndim }, (_, k) => k);
+    p[i] = j;
+    p[j] = i;
+    return p;
+  }
+  throw new ArgumentError(op, 'axes', 'nothing (reverse all), two axes to swap, or a permutation array', describe(axes));
+}
+
+/**
+ * Permutes axes (a copy): no argument reverses them, two axes swap, an array is a permutation.
+ * @example sc.ones([6, 8]).transpose().shape   // [8, 6]
+ */
+export function transpose(a: Tensor, ...axes: number[] | [readonly number[]]): Tensor {
+  const op = 'transpose';
+  const t = checkTensor(op, 'this', a);
+  const perm = permutation(op, t.ndim, axes);
+  const out = permuted(op, t, perm);
+  if (needsGrad(t)) {
+    const inv = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inv[p] = i));
+    record(out, 'Transpose', [t], (gy) => [permuted(op, gy, inv)]);
+  }
+  return out;
+}
+
+function permuted(op: string, t: Tensor, perm: readonly number[]): Tensor {
+  const shape = perm.map((p) => t.shape[p]!);
+  const out = empty(shape, op);
+  const st = stridesOf(t.shape);
+  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this'), shape, stridesOf(shape), perm.map((p) => st[p]!));
+  return out;
+}
+
+/**
+ * Reverses the order of elements along `axes` (all axes when omitted). Copies.
+ * @example sc.tensor([[0, 1], [2, 3]]).flip([0, 1]).toArray()   // [[3, 2], [1, 0]]
+ */
+export function flip(a: Tensor, axes?: number | readonly number[]): Tensor {
+  const op = 'flip';
+  const t = checkTensor(op, 'this', a);
+  const ax = axes === undefined ? t.shape.map((_, i) => i) : normAxes(op, axes, t.ndim);
+  const out = flipped(op, t, ax);
+  if (needsGrad(t)) record(out, 'Flip', [t], (gy) => [flipped(op, gy, ax)]);
+  return out;
+}
+
+/** @internal A copy of `t` reversed along `axes` (validated). */
+export function flipped(op: string, t: Tensor, axes: readonly number[]): Tensor {
+  const out = empty(t.shape, op);
+  const st = stridesOf(t.shape);
+  let offset = 0;
+  const src = st.map((s, i) => {
+    if (!axes.includes(i)) return s;
+    offset += (t.shape[i]! - 1) * s;
+    return -s;
+  });
+  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + offset * 4, t.shape, stridesOf(t.shape), src);
+  return out;
+}
+
+/** One entry per leading axis: null (all), an index, or [start, stop] / [start, stop, step]. */
+export type IndexSpec = readonly (null | undefined | number | readonly [number | null, (number | null)?, (number | null)?])[];
+export type SetValue = number | Tensor;
+
+interface Region {
+  /** Byte offset of the region's first element from the tensor's base. */
+  offset: number;
+  /** Shape of the region, one entry per axis of the tensor. */
+  shape: number[];
+  /** Element strides of the region in the tensor. */
+  strides: number[];
+  /** Axes indexed by a single number (dropped from a slice's result). */
+  dropped: boolean[];
+}
+
+/** Resolves an index spec against `shape` with Python's slice rules. */
+function region(op: string, shape: readonly number[], index: unknown): Region {
+  if (!Array.isArray(index)) throw new ArgumentError(op, 'index', 'an array with one entry per axis (null, an index or [start, stop, step])', describe(index));
+  if (index.length > shape.length) {
+    throw new ArgumentError(op, 'index', `at most ${shape.length} entries (one per axis of ${shapeStr(shape)})`, `${index.length} entries`);
+  }
+  const st = stridesOf(shape);
+  const r: Region = { offset: 0, shape: [], strides: [], dropped: [] };
+  for (let i = 0; i < shape.length; i++) {
+    const n = shape[i]!;
+    const e: unknown = index[i];
+    if (e === null || e === undefined) {
+      r.shape.push(n);
+      r.strides.push(st[i]!);
+      r.dropped.push(false);
+    } else if (typeof e === 'number') {
+      if (!Number.isInteger(e) || e < -n || e >= n) {
+        throw new ArgumentError(op, `index[${i}]`, `an integer index in [${-n}, ${n - 1}] for axis ${i} of length ${n}`, describe(e));
+      }
+      r.offset += (e < 0 ? e + n : e) * st[i]!;
+      r.shape.push(1);
+      r.strides.push(st[i]!);
+      r.dropped.push(true);
+    } else if (Array.isArray(e) && e.length >= 1 && e.length <= 3) {
+      const [s0, s1, s2] = e as (number | null | undefined)[];
+      for (const [v, what] of [[s0, 'start'], [s1, 'stop'], [s2, 'step']] as const) {
+        if (v !== null && v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) {
+          throw new ArgumentError(op, `index[${i}]`, `an integer or null ${what}`, describe(v));
+        }
+      }
+      const step = s2 ?? 1;
+      if (step <= 0) throw new ArgumentError(op, `index[${i}]`, 'a positive step', String(step));
+      const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+      const start = s0 === null || s0 === undefined ? 0 : clamp(s0);
+      const stop = s1 === null || s1 === undefined ? n : clamp(s1);
+      const len = stop > start ? Math.ceil((stop - start) / step) : 0;
+      r.offset += start * st[i]!;
+      r.shape.push(len);
+      r.strides.push(st[i]! * step);
+      r.dropped.push(false);
+    } else {
+      throw new ArgumentError(op, `index[${i}]`, 'null, an integer index, or [start, stop] / [start, stop, step]', describe(e));
+    }
+  }
+  return r;
+}
+
+/**
+ * A copy of a sub-array (Python slice rules; an integer index drops its axis).
+ * @example sc.arange(12).reshape([3, 4]).slice([null, [1, 3]]).shape   // [3, 2]
+ */
+export function slice(a: Tensor, index: IndexSpec): Tensor {
+  const op = 'slice';
+  const t = checkTensor(op, 'this', a);
+  const r = region(op, t.shape, index);
+  const outShape = r.shape.filter((_, i) => !r.dropped[i]);
+  const out = empty(outShape, op);
+  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + r.offset * 4, r.shape, stridesOf(r.shape), r.strides);
+  if (needsGrad(t)) {
+    const inShape = t.shape;
+    record(out, 'Slice', [t], (gy) => {
+      const g = empty(inShape, op);
+      fillStrided(op, g.ptr(op, 'out'), inShape, stridesOf(inShape), 0);
+      copyStrided(op, g.ptr(op, 'out') + r.offset * 4, gy.ptr(op, 'gy'), r.shape, r.strides, stridesOf(r.shape));
+      return [g];
+    });
+  }
+  return out;
+}
+
+/**
+ * Writes `value` (a number, or a tensor broadcast to the region's shape) into a sub-array of `a`,
+ * in place. Refuses (AutogradError) a tensor autograd needs: a leaf that requires grad (unless in
+ * noGrad), or a tensor computed by a recorded op.
+ * @example const X = sc.ones([6, 8]); X.set([null, [2, 6]], 0);   // X[:, 2:6] = 0
+ */
+export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
+  const op = 'set';
+  const t = checkTensor(op, 'this', a);
+  if (isGradEnabled() && t._requiresGrad) {
+    throw new AutogradError(op, 'this', 'a tensor autograd does not track', t._node ? 'a tensor computed by a recorded op' : 'a leaf tensor that requires grad',
+      t._node
+        ? 'set: in-place writes to a tensor computed by a recorded op are not supported: clone() it first (or write under noGrad)'
+        : 'set: a leaf tensor that requires grad cannot be modified in place while autograd records: wrap the update in noGrad(() => ...) or write to detach()');
+  }
+  const r = region(op, t.shape, index);
+  const base = t.ptr(op, 'this') + r.offset * 4;
+  if (typeof value === 'number') {
+    fillStrided(op, base, r.shape, r.strides, value);
+  } else {
+    const v = checkTensor(op, 'value', value);
+    const target = r.shape.filter((_, i) => !r.dropped[i]);
+    const b = broadcastShapes(op, target, v.shape);
+    if (b.length !== target.length || b.some((d, i) => d !== target[i])) {
+      throw new ShapeError(op, 'value', `a tensor broadcastable to the region's shape ${shapeStr(target)}`, shapeStr(v.shape));
+    }
+    const srcStrides = broadcastStrides(v.shape, target);
+    const full: number[] = [];
+    let k = 0;
+    for (let i = 0; i < r.shape.length; i++) full.push(r.dropped[i] ? 0 : srcStrides[k++]!);
+    let src = v;
+    if (v._storage === t._storage) src = clone(v); // the value overlaps the destination
+    try {
+      copyStrided(op, base, src.ptr(op, 'value'), r.shape, r.strides, full);
+    } finally {
+      if (src !== v) src.dispose();
+    }
+  }
+  t._storage.version++;
+}
+
+/**
+ * A copy with its own memory (differentiable).
+ * @example const b = a.clone();
+ */
+export function clone(a: Tensor): Tensor {
+  const op = 'clone';
+  const t = checkTensor(op, 'this', a);
+  const out = empty(t.shape, op);
+  X.copy_f32(out.ptr(op, 'out'), t.ptr(op, 'this'), t.size);
+  if (needsGrad(t)) record(out, 'Clone', [t], (gy) => [view(gy, gy.shape)]);
+  return out;
+}
+
+/**
+ * A tensor sharing `a`'s memory, not tracked by autograd.
+ * @example const frozen = w.detach();
+ */
+export function detach(a: Tensor): Tensor {
+  const t = checkTensor('detach', 'this', a);
+  return view(t, t.shape);
+}

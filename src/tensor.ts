@@ -1,0 +1,408 @@
+// Tensor: a float32, row-major, contiguous array in WebAssembly linear memory. Several tensors may
+// share one Storage (reshape, detach); every other op writes a new one. Memory is freed by
+// dispose(), `using`, tidy() or, as a safety net, the garbage collector.
+import { DisposedTensorError, shapeStr } from './errors.js';
+import { heap, heapIfReady } from './wasm/runtime.js';
+import type { GradNode } from './autograd/node.js';
+import * as ops from './ops/index.js';
+import type { IndexSpec, SetValue } from './ops/shape.js';
+import { formatTensor } from './format.js';
+import { backward as runBackward, setRequiresGrad } from './autograd/engine.js';
+
+/** The bytes behind one or more tensors, reference-counted. `version` counts in-place writes. */
+export class Storage {
+  ptr: number;
+  readonly bytes: number;
+  refs = 1;
+  version = 0;
+
+  constructor(ptr: number, bytes: number) {
+    this.ptr = ptr;
+    this.bytes = bytes;
+    stats.bytes += bytes;
+  }
+
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.refs === 0) {
+      heapIfReady()?.free(this.ptr, this.bytes);
+      stats.bytes -= this.bytes;
+      this.ptr = -1;
+    }
+  }
+}
+
+/** Live tensor handles and the bytes of their storages. */
+const stats = { tensors: 0, bytes: 0 };
+
+const finalizer = new FinalizationRegistry<Storage>((storage) => {
+  stats.tensors--;
+  storage.release();
+});
+
+/** Open tidy() scopes, innermost last: every tensor made is recorded in the innermost one. */
+const scopes: Tensor[][] = [];
+/** While > 0, new tensors belong to no scope (autograd's own tensors). */
+let suspended = 0;
+
+/** @internal Runs `fn` so that the tensors it makes are not recorded by enclosing tidy() scopes. */
+export function outsideScopes<T>(fn: () => T): T {
+  suspended++;
+  try {
+    return fn();
+  } finally {
+    suspended--;
+  }
+}
+
+export type Shape = readonly number[];
+
+export class Tensor {
+  /** The extent of each axis. */
+  readonly shape: Shape;
+  /** The number of elements. */
+  readonly size: number;
+  /** @internal */
+  _storage: Storage;
+  /** @internal */
+  _disposed = false;
+  /** @internal The node that made this tensor, when autograd recorded it. */
+  _node: GradNode | null = null;
+  /** @internal Whether autograd tracks this tensor (a leaf the user marked, or an op's output). */
+  _requiresGrad = false;
+  /** The gradient accumulated by `backward()` into this leaf, or null. */
+  grad: Tensor | null = null;
+  /** An optional name, shown by nn modules' parameter listings. */
+  name?: string;
+
+  /** @internal Use tensor(), zeros(), ... to make tensors. */
+  constructor(storage: Storage, shape: Shape, size: number) {
+    this._storage = storage;
+    this.shape = shape;
+    this.size = size;
+    stats.tensors++;
+    finalizer.register(this, storage, this);
+    if (scopes.length > 0 && suspended === 0) scopes[scopes.length - 1]!.push(this);
+  }
+
+  /** Always `'float32'`. */
+  get dtype(): 'float32' {
+    return 'float32';
+  }
+
+  /** The number of axes. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Whether this tensor has been disposed. */
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** @internal Byte address of element 0; throws if disposed. */
+  ptr(op: string, argument: string): number {
+    if (this._disposed) throw new DisposedTensorError(op, argument);
+    return this._storage.ptr;
+  }
+
+  /**
+   * Whether autograd records operations on this tensor so `backward()` can reach it. Setting it
+   * on a leaf makes the leaf a variable; outputs of recorded ops have it set automatically.
+   */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(v: boolean) {
+    setRequiresGrad(this, v);
+  }
+
+  /** Whether this tensor was made by the user rather than by a recorded op. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** A copy of the elements, row-major. */
+  data(): Float32Array {
+    const p = this.ptr('data', 'this') >> 2;
+    return heap('data').f32().slice(p, p + this.size);
+  }
+
+  /** The elements as nested arrays (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const flat = this.data();
+    if (this.shape.length === 0) return flat[0]!;
+    let pos = 0;
+    const build = (axis: number): NestedArray[] => {
+      const n = this.shape[axis]!;
+      const out: NestedArray[] = new Array(n);
+      if (axis === this.shape.length - 1) {
+        for (let i = 0; i < n; i++) out[i] = flat[pos++]!;
+      } else {
+        for (let i = 0; i < n; i++) out[i] = build(axis + 1);
+      }
+      return out;
+    };
+    return build(0);
+  }
+
+  /** The only element of a one-element tensor, as a number. */
+  item(): number {
+    return ops.item(this);
+  }
+
+  /** PyTorch-style text: `tensor([[19., 25.],\n        [37., 43.]])`. */
+  toString(): string {
+    if (this._disposed) return 'tensor(<disposed>)';
+    return formatTensor(this.data(), this.shape, this._requiresGrad && this._node === null ? ', requires_grad=True'
+      : this._node ? `, grad_fn=<${this._node.name}Backward>` : '');
+  }
+
+  /** Node's console.log shows the same text as toString(). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** Frees the memory (shared storage is freed with its last tensor). Safe to call twice. */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    stats.tensors--;
+    finalizer.unregister(this);
+    this._storage.release();
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
+  }
+
+  /** `using t = sc.zeros([3])` disposes `t` at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- shape ----------------------------------------------------------------------------------
+
+  /** Same elements, new shape (one axis may be -1). Shares memory with this tensor. */
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+
+  /** Flattens to 1-D (shares memory). */
+  flatten(): Tensor {
+    return ops.reshape(this, [this.size]);
+  }
+
+  /**
+   * Permutes axes: no argument reverses them (a matrix transpose), two axes swap, an array is a
+   * full permutation. Copies.
+   */
+  transpose(...axes: number[] | [readonly number[]]): Tensor {
+    return ops.transpose(this, ...axes);
+  }
+
+  /** The transpose (axes reversed), like `X.T` in PyTorch. */
+  get T(): Tensor {
+    return ops.transpose(this);
+  }
+
+  /** Reverses the order along the given axes (all axes when omitted). */
+  flip(axes?: number | readonly number[]): Tensor {
+    return ops.flip(this, axes);
+  }
+
+  /**
+   * A copy of a sub-array. One entry per leading axis: `null` (all), an index (drops the axis),
+   * or `[start, stop]` / `[start, stop, step]` (Python slice rules, negative counts from the end).
+   * @example X.slice([null, [2, 6]])   // X[:, 2:6]
+   */
+  slice(index: IndexSpec): Tensor {
+    return ops.slice(this, index);
+  }
+
+  /**
+   * Writes `value` (a number, or a tensor broadcast to the region) into a sub-array, in place.
+   * @example X.set([null, [2, 6]], 0)   // X[:, 2:6] = 0
+   */
+  set(index: IndexSpec, value: SetValue): this {
+    ops.setSlice(this, index, value);
+    return this;
+  }
+
+  /** A copy with its own memory. */
+  clone(): Tensor {
+    return ops.clone(this);
+  }
+
+  // ---- arithmetic -----------------------------------------------------------------------------
+
+  add(other: Tensor | number): Tensor {
+    return ops.add(this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return ops.sub(this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return ops.mul(this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return ops.div(this, other);
+  }
+  pow(exponent: Tensor | number): Tensor {
+    return ops.pow(this, exponent);
+  }
+  maximum(other: Tensor | number): Tensor {
+    return ops.maximum(this, other);
+  }
+  minimum(other: Tensor | number): Tensor {
+    return ops.minimum(this, other);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+
+  /** Sum of all elements (a 0-d tensor), or along `axis` (one or several). */
+  sum(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.sum(this, axis, keepDims);
+  }
+
+  /** Mean of all elements, or along `axis`. */
+  mean(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.mean(this, axis, keepDims);
+  }
+
+  /** Largest element (or along `axis`); NaN if any element is NaN. Not differentiable. */
+  max(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.max(this, axis, keepDims);
+  }
+
+  /** Smallest element (or along `axis`); NaN if any element is NaN. Not differentiable. */
+  min(axis?: number | readonly number[], keepDims = false): Tensor {
+    return ops.min(this, axis, keepDims);
+  }
+
+  // ---- autograd -------------------------------------------------------------------------------
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf that requires grad, adding it
+   * to the leaves' `.grad`. A non-scalar tensor needs `gradient` (same shape): the vector of the
+   * vector-Jacobian product.
+   */
+  backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
+    runBackward(this, gradient, options);
+  }
+
+  /** A tensor sharing this one's memory, cut off from autograd. */
+  detach(): Tensor {
+    return ops.detach(this);
+  }
+
+  /** Clears `.grad` (disposes it). */
+  zeroGrad(): void {
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
+  }
+}
+
+export type NestedArray = number | NestedArray[];
+
+/** @internal Allocates an uninitialised tensor of `shape` (already validated). */
+export function empty(shape: Shape, op: string): Tensor {
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) size *= shape[i]!;
+  const bytes = size * 4;
+  const ptr = heap(op).alloc(bytes, op);
+  return new Tensor(new Storage(ptr, bytes), shape, size);
+}
+
+/** @internal A new handle on `t`'s storage with another shape (same size). */
+export function view(t: Tensor, shape: Shape): Tensor {
+  return new Tensor(t._storage.retain(), shape, t.size);
+}
+
+/**
+ * Live tensors, the bytes they hold and the size of the WebAssembly memory.
+ * @example const before = sc.memory().tensors; sc.tidy(() => sc.ones([3]).add(1)); sc.memory().tensors === before;
+ */
+export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
+  return { tensors: stats.tensors, bytes: stats.bytes, wasmBytes: heapIfReady()?.memory.buffer.byteLength ?? 0 };
+}
+
+type Tensorish = Tensor | readonly Tensorish[] | { readonly [k: string]: Tensorish } | unknown;
+
+function collect(v: Tensorish, into: Set<Tensor>, depth = 0): void {
+  if (v instanceof Tensor) into.add(v);
+  else if (depth < 8 && v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+    for (const x of Array.isArray(v) ? v : Object.values(v)) collect(x, into, depth + 1);
+  }
+}
+
+/**
+ * Runs `fn` and disposes every tensor made inside it except those it returns (a tensor, or
+ * tensors inside returned arrays/objects). Scopes nest. `fn` must be synchronous.
+ * @example const y = sc.tidy(() => x.mul(2).add(1));   // the x.mul(2) temporary is freed
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
+  }
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
+  for (const t of scope) {
+    if (kept.has(t)) parent?.push(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Takes `t` out of the enclosing tidy() scopes so it survives them. Returns `t`. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const scope of scopes) {
+    const i = scope.indexOf(t);
+    if (i >= 0) scope.splice(i, 1);
+  }
+  return t;
+}
+
+/** @internal for error messages */
+export function describeShape(t: Tensor): string {
+  return shapeStr(t.shape);
+}

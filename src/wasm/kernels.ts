@@ -1,0 +1,87 @@
+// The kernel table: the wasm exports that ops call, resolved once per variant. Every kernel is
+// exported by the module twice, as `<name>_f32_simd` and `<name>_f32_scalar` (same signature);
+// `setKernelVariant` picks which twin ops run. Arguments are byte addresses and element counts.
+import { NotInitializedError, UnsupportedRuntimeError } from '../errors.js';
+
+type KernelFn = (...args: number[]) => number;
+
+/** Kernels that exist as a SIMD / scalar pair. */
+export const KERNEL_NAMES = [
+  // elementwise.ts
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
+  'neg', 'abs', 'square', 'sqrt', 'exp', 'log', 'relu', 'sign', 'recip',
+  'adds', 'muls', 'rsubs', 'divs', 'rdivs', 'pows', 'rpows',
+  'relu_backward', 'fill', 'axpy', 'scale_add',
+  // reduce.ts
+  'sum', 'max', 'min', 'dot',
+  // copy.ts
+  'copy_strided', 'fill_strided', 'transpose2d',
+  // random.ts
+  'rand_uniform', 'rand_normal',
+  // corr2d.ts, gemm.ts, im2col.ts, bias.ts
+  'corr2d_valid', 'gemm', 'gemm_nt', 'gemm_tn',
+  'im2col_nchw', 'col2im_nchw', 'im2col_nhwc', 'col2im_nhwc',
+  'bias_add_rows', 'bias_add_cols', 'bias_grad_rows', 'bias_grad_cols',
+] as const;
+
+export type KernelName = (typeof KERNEL_NAMES)[number];
+export type KernelVariant = 'simd' | 'scalar';
+export type KernelTable = { readonly [K in KernelName]: KernelFn };
+
+/** Single exports with no twin. */
+export interface Extras {
+  heap_base(): number;
+  copy_f32(dst: number, src: number, n: number): void;
+}
+
+let exportsRef: Record<string, unknown> | null = null;
+let variant: KernelVariant = 'simd';
+const tables: Partial<Record<KernelVariant, KernelTable>> = {};
+
+/** The kernels ops call: the table of the current variant. Replaced, not mutated, on a switch. */
+export let K: KernelTable = new Proxy({} as KernelTable, {
+  get() {
+    throw new NotInitializedError('simdconv');
+  },
+});
+export let X: Extras = K as unknown as Extras;
+
+function buildTable(exp: Record<string, unknown>, v: KernelVariant): KernelTable {
+  const table: Record<string, KernelFn> = {};
+  for (const name of KERNEL_NAMES) {
+    const fn = exp[`${name}_f32_${v}`];
+    if (typeof fn !== 'function') {
+      throw new UnsupportedRuntimeError('init', 'module', `a simdconv kernel module exporting ${name}_f32_${v}`,
+        'a module without it (a stale or foreign .wasm?)');
+    }
+    table[name] = fn as KernelFn;
+  }
+  return Object.freeze(table) as KernelTable;
+}
+
+/** Called by init with the instance's exports. */
+export function bindKernels(exp: Record<string, unknown>): void {
+  exportsRef = exp;
+  tables.simd = buildTable(exp, 'simd');
+  tables.scalar = buildTable(exp, 'scalar');
+  X = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
+  K = tables[variant]!;
+}
+
+/**
+ * Chooses which twin of every kernel ops run: `'simd'` (the default) or `'scalar'` (the plain
+ * loops the SIMD kernels are checked against). Meant for tests and for debugging.
+ * @example setKernelVariant('scalar'); const y = sc.corr2d(X, K); setKernelVariant('simd');
+ */
+export function setKernelVariant(v: KernelVariant): void {
+  if (v !== 'simd' && v !== 'scalar') {
+    throw new UnsupportedRuntimeError('setKernelVariant', 'variant', "'simd' or 'scalar'", String(v));
+  }
+  variant = v;
+  if (exportsRef) K = tables[v]!;
+}
+
+/** The variant ops currently run. */
+export function kernelVariant(): KernelVariant {
+  return variant;
+}

@@ -1,0 +1,167 @@
+// The one owner of linear memory: a free-list allocator over the module's WebAssembly.Memory.
+// Blocks are 16-byte aligned; free blocks are kept sorted by address and coalesced with their
+// neighbours, and a free block that touches the top of the heap lowers the top. Views over
+// memory.buffer are rebuilt whenever the buffer changed (growth detaches the old one), so no view
+// outlives an allocation.
+import { SimdconvOutOfMemoryError } from '../errors.js';
+
+const PAGE = 65536;
+/** wasm32 can address 4 GiB; V8 allows that many pages for a non-shared memory. */
+export const MAX_PAGES = 65536;
+export const MAX_BYTES = MAX_PAGES * PAGE;
+const ALIGN = 16;
+
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  private readonly base: number;
+  /** End of the highest block ever handed out and not given back to the top. */
+  private top: number;
+  /** Free blocks, sorted by address, never adjacent to each other nor ending at `top`. */
+  private readonly freeAt: number[] = [];
+  private readonly freeSize: number[] = [];
+  private f32View: Float32Array;
+  private i32View: Int32Array;
+  /** Bytes currently handed out. */
+  usedBytes = 0;
+
+  private readonly maxPages: number;
+
+  constructor(memory: WebAssembly.Memory, heapBase: number, maxPages = MAX_PAGES) {
+    this.memory = memory;
+    this.maxPages = maxPages;
+    this.base = align(heapBase);
+    this.top = this.base;
+    this.f32View = new Float32Array(memory.buffer);
+    this.i32View = new Int32Array(memory.buffer);
+  }
+
+  /** A Float32Array over the whole memory, valid until the next allocation. */
+  f32(): Float32Array {
+    if (this.f32View.buffer !== this.memory.buffer) this.refresh();
+    return this.f32View;
+  }
+
+  /** An Int32Array over the whole memory, valid until the next allocation. */
+  i32(): Int32Array {
+    if (this.i32View.buffer !== this.memory.buffer) this.refresh();
+    return this.i32View;
+  }
+
+  private refresh(): void {
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
+  }
+
+  /** The size a request of `bytes` really takes. */
+  static blockSize(bytes: number): number {
+    return bytes <= ALIGN ? ALIGN : align(bytes);
+  }
+
+  /**
+   * Hands out `bytes` (rounded up to 16) at a 16-byte aligned address: the lowest free block that
+   * fits, else the top of the heap, growing memory if needed. Contents are unspecified.
+   * Throws SimdconvOutOfMemoryError, leaving the heap as it was, when memory cannot grow enough.
+   */
+  alloc(bytes: number, op = 'alloc'): number {
+    const size = Heap.blockSize(bytes);
+    if (!(size <= this.maxPages * PAGE)) throw oom(op, bytes, this.memory.buffer.byteLength, this.maxPages);
+    const fa = this.freeAt, fs = this.freeSize;
+    for (let i = 0; i < fa.length; i++) {
+      const s = fs[i]!;
+      if (s >= size) {
+        const at = fa[i]!;
+        if (s === size) {
+          fa.splice(i, 1);
+          fs.splice(i, 1);
+        } else {
+          fa[i] = at + size;
+          fs[i] = s - size;
+        }
+        this.usedBytes += size;
+        return at;
+      }
+    }
+    const at = this.top;
+    const end = at + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      // Grow by at least a quarter of the current size so many small allocations grow rarely.
+      const want = Math.max(pages, Math.ceil(have / PAGE / 4));
+      if (!this.tryGrow(want) && !this.tryGrow(pages)) throw oom(op, bytes, have, this.maxPages);
+    }
+    this.top = end;
+    this.usedBytes += size;
+    return at;
+  }
+
+  private tryGrow(pages: number): boolean {
+    if (this.memory.buffer.byteLength / PAGE + pages > this.maxPages) return false;
+    try {
+      this.memory.grow(pages);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Gives back a block obtained from `alloc(bytes)`. */
+  free(at: number, bytes: number): void {
+    let size = Heap.blockSize(bytes);
+    this.usedBytes -= size;
+    const fa = this.freeAt, fs = this.freeSize;
+    // First free block above `at` (binary search).
+    let lo = 0, hi = fa.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (fa[mid]! < at) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = at;
+    // Merge with the block below.
+    if (lo > 0 && fa[lo - 1]! + fs[lo - 1]! === at) {
+      lo--;
+      start = fa[lo]!;
+      size += fs[lo]!;
+      fa.splice(lo, 1);
+      fs.splice(lo, 1);
+    }
+    // Merge with the block above.
+    if (lo < fa.length && start + size === fa[lo]!) {
+      size += fs[lo]!;
+      fa.splice(lo, 1);
+      fs.splice(lo, 1);
+    }
+    if (start + size === this.top) {
+      this.top = start;
+      return;
+    }
+    fa.splice(lo, 0, start);
+    fs.splice(lo, 0, size);
+  }
+
+  /** Allocator statistics: bytes handed out, free blocks below the top, the top, memory size. */
+  stats(): { usedBytes: number; freeBlocks: number; freeBytes: number; top: number; wasmBytes: number } {
+    let freeBytes = 0;
+    for (const s of this.freeSize) freeBytes += s;
+    return {
+      usedBytes: this.usedBytes,
+      freeBlocks: this.freeAt.length,
+      freeBytes,
+      top: this.top - this.base,
+      wasmBytes: this.memory.buffer.byteLength,
+    };
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / ALIGN) * ALIGN;
+}
+
+function oom(op: string, bytes: number, have: number, maxPages: number): SimdconvOutOfMemoryError {
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const max = maxPages * PAGE;
+  return new SimdconvOutOfMemoryError(op, 'size', `at most ${mib(max)} of WebAssembly memory in all`,
+    `a request for ${mib(bytes)} with ${mib(have)} already in use`,
+    `${op}: out of memory: cannot allocate ${mib(bytes)} (WebAssembly memory is ${mib(have)} and can grow to at most ${mib(max)}); dispose tensors you no longer need`);
+}
