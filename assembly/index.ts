@@ -14,3 +14,4 @@ export * from './corr2d';
 export * from './gemm';
 export * from './im2col';
 export * from './bias';
+export * from './optim';

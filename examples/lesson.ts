@@ -48,3 +48,58 @@ cell('The same edge detector as a batched conv2d (NCHW and NHWC)');
   const yh = sc.conv2d(xh, w4, { layout: 'NHWC' });
   console.log("conv2d(X as [1,6,8,1], K, { layout: 'NHWC' }).shape =", JSON.stringify(yh.shape));
 }
+
+cell('Learning a kernel');
+{
+  // A convolution layer with 1 output channel and a (1, 2) kernel, no bias; its input channels
+  // are taken from the first input (like PyTorch's LazyConv2d). Seeded, so the run is reproducible.
+  const conv2d = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
+  // Batch, channel, height, width: both 1 here.
+  const X4 = X.reshape([1, 1, 6, 8]);
+  const Y4 = Y.reshape([1, 1, 6, 7]);
+  const lr = 3e-2; // learning rate
+  const opt = new sc.optim.SGD(conv2d, { lr }); // w -= lr * w.grad
+
+  for (let i = 0; i < 10; i++) {
+    const l = sc.tidy(() => sc.nn.squaredError(conv2d.forward(X4), Y4).sum());
+    conv2d.zeroGrad();
+    l.backward();
+    opt.step();
+    if ((i + 1) % 2 === 0) console.log(`epoch ${i + 1}, loss ${l.item().toFixed(3)}`);
+    l.dispose();
+  }
+  console.log('the learned kernel, close to [1, -1]:');
+  console.log(conv2d.weight!.detach().reshape([1, 2]).toString());
+}
+
+cell('The custom Conv2D layer (corr2d + bias): its gradient just works');
+{
+  class Conv2D extends sc.nn.Module {
+    readonly weight: sc.Tensor;
+    readonly bias: sc.Tensor;
+    constructor(kernelSize: [number, number], seed: number) {
+      super();
+      this.weight = sc.rand(kernelSize, { seed }); // torch.rand(kernel_size)
+      this.bias = sc.zeros([1]);
+      this.registerParameter('weight', this.weight);
+      this.registerParameter('bias', this.bias);
+    }
+    forward(x: sc.Tensor): sc.Tensor {
+      return sc.corr2d(x, this.weight).add(this.bias);
+    }
+  }
+  const layer = new Conv2D([1, 2], 0);
+  // The bias's gradient sums all 42 residuals (its curvature is 2·42 = 84), so the lesson's lr of
+  // 3e-2 would overshoot (3e-2 · 84 > 2) and diverge, in PyTorch as here: use 1e-2.
+  const opt = new sc.optim.SGD(layer, { lr: 1e-2 });
+  const { losses } = sc.fitSync({
+    optimizer: opt,
+    epochs: 20,
+    loss: () => sc.nn.squaredError(layer.forward(X), Y).sum(),
+    onEpoch: ({ epoch, loss }) => {
+      if (epoch % 4 === 0) console.log(`epoch ${epoch}, loss ${loss.toFixed(3)}`);
+    },
+  });
+  console.log(`loss went from ${losses[0]!.toFixed(3)} to ${losses[losses.length - 1]!.toFixed(3)}`);
+  console.log('weight:', layer.weight.detach().toString(), 'bias:', layer.bias.detach().toString());
+}

@@ -14,6 +14,9 @@ export {
   type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair,
 } from './ops/conv.js';
 export { noGrad, isGradEnabled } from './autograd/node.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { fit, fitSync, type FitOptions, type Progress } from './train.js';
 export {
   SimdconvError, ShapeError, ArgumentError, DisposedTensorError, NotInitializedError,
   UnsupportedRuntimeError, SimdconvOutOfMemoryError, AutogradError,

@@ -232,6 +232,13 @@ export function rand(shape: readonly number[], opts?: RandomOptions & { low?: nu
   return t;
 }
 
+/** @internal Uniform numbers in [low, high) from an explicit (seed, counter) stream position. */
+export function uniformAt(op: string, shape: readonly number[], low: number, high: number, seed: number, counter: number): Tensor {
+  const t = empty(checkShape(op, 'shape', shape), op);
+  K.rand_uniform(t.ptr(op, 'out'), t.size, seed >>> 0, counter >>> 0, low, high);
+  return t;
+}
+
 /**
  * Normally distributed numbers (default mean 0, std 1).
  * @example sc.randn([3, 3], { seed: 0 })

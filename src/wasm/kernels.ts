@@ -22,6 +22,8 @@ export const KERNEL_NAMES = [
   'corr2d_valid', 'gemm', 'gemm_nt', 'gemm_tn',
   'im2col_nchw', 'col2im_nchw', 'im2col_nhwc', 'col2im_nhwc',
   'bias_add_rows', 'bias_add_cols', 'bias_grad_rows', 'bias_grad_cols',
+  // optim.ts
+  'sgd_step', 'adam_step',
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];

@@ -1,0 +1,146 @@
+// nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
+// [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
+import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
+import { Tensor, outsideScopes } from '../tensor.js';
+import { Module } from './module.js';
+import { conv2d, type Conv2dOptions, type Padding, type Pair } from '../ops/conv.js';
+import { reshape } from '../ops/shape.js';
+import { takeStream, uniformAt } from '../ops/create.js';
+import { checkTensor } from '../ops/util.js';
+
+export interface Conv2dLayerOptions {
+  /** Input channels; omit to infer them from the first input (lazy). */
+  inChannels?: number;
+  outChannels: number;
+  /** n or [kh, kw]. */
+  kernelSize: Pair;
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  groups?: number;
+  /** Whether to add a learned bias (default true). */
+  bias?: boolean;
+  /** 'NCHW' (default) or 'NHWC'. The weight is OIHW either way. */
+  layout?: 'NCHW' | 'NHWC';
+  mode?: 'correlation' | 'convolution';
+  /** Seed for the initial weights (same seed, same weights on every runtime); default: the global generator. */
+  seed?: number;
+}
+
+const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']);
+
+function posInt(argument: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgumentError('Conv2d', argument, 'a positive integer', describe(v));
+  return v;
+}
+
+/**
+ * A 2-D convolution layer. Initialised like PyTorch (weight and bias uniform in ±1/√fan_in).
+ * Accepts 4-D batches, 3-D unbatched inputs, and 2-D single-channel images (a 2-D image and one
+ * output channel give a 2-D output).
+ * @example
+ * const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
+ * const y = conv.forward(X.reshape([1, 1, 6, 8]));   // [1, 1, 6, 7]; conv.weight is [1, 1, 1, 2]
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number | undefined;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly options: Readonly<Omit<Conv2dOptions, 'bias'>>;
+  readonly hasBias: boolean;
+  private readonly seed: number | undefined;
+  private inferred: number | undefined;
+  weight: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(opts: Conv2dLayerOptions) {
+    super();
+    if (opts === null || typeof opts !== 'object') throw new ArgumentError('Conv2d', 'options', 'an options object', describe(opts));
+    for (const k of Object.keys(opts)) if (!KEYS.has(k)) throw new ArgumentError('Conv2d', 'options', `only ${[...KEYS].join(', ')}`, `an unknown option '${k}'`);
+    this.outChannels = posInt('outChannels', opts.outChannels);
+    const ks = opts.kernelSize;
+    this.kernelSize = typeof ks === 'number' ? [posInt('kernelSize', ks), ks]
+      : Array.isArray(ks) && ks.length === 2 ? [posInt('kernelSize[0]', ks[0]), posInt('kernelSize[1]', ks[1])]
+      : (() => { throw new ArgumentError('Conv2d', 'kernelSize', 'n or [kh, kw]', describe(ks)); })();
+    const groups = opts.groups === undefined ? 1 : posInt('groups', opts.groups);
+    if (this.outChannels % groups !== 0) throw new ArgumentError('Conv2d', 'groups', `a divisor of outChannels (${this.outChannels})`, String(groups));
+    if (opts.inChannels !== undefined) {
+      posInt('inChannels', opts.inChannels);
+      if (opts.inChannels % groups !== 0) throw new ArgumentError('Conv2d', 'groups', `a divisor of inChannels (${opts.inChannels})`, String(groups));
+    }
+    if (opts.bias !== undefined && typeof opts.bias !== 'boolean') throw new ArgumentError('Conv2d', 'bias', 'true or false', describe(opts.bias));
+    if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isInteger(opts.seed) || opts.seed < 0)) {
+      throw new ArgumentError('Conv2d', 'seed', 'an integer >= 0', describe(opts.seed));
+    }
+    this.inChannels = opts.inChannels;
+    this.hasBias = opts.bias ?? true;
+    this.seed = opts.seed;
+    this.options = {
+      stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups,
+      layout: opts.layout, mode: opts.mode,
+    };
+    // Check the geometry options once now, on a nominal input, so bad options fail at construction.
+    if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
+    this.registerParameter('weight', null);
+    if (this.hasBias) this.registerParameter('bias', null);
+    if (opts.inChannels !== undefined) this.materialize(opts.inChannels);
+  }
+
+  /** The number of input channels (known after the first forward when lazy). */
+  get channelsIn(): number | undefined {
+    return this.inChannels ?? this.inferred;
+  }
+
+  private materialize(cin: number): void {
+    const [kh, kw] = this.kernelSize;
+    const groups = this.options.groups ?? 1;
+    if (cin % groups !== 0) throw new ShapeError('Conv2d', 'x', `a channel count divisible by groups (${groups})`, `${cin} channels`);
+    const fanIn = (cin / groups) * kh * kw;
+    const bound = 1 / Math.sqrt(fanIn);
+    const wShape = [this.outChannels, cin / groups, kh, kw];
+    const wSize = wShape.reduce((a, d) => a * d, 1);
+    const n = wSize + (this.hasBias ? this.outChannels : 0);
+    const [seed, counter] = takeStream('Conv2d', n, this.seed === undefined ? undefined : { seed: this.seed });
+    this.inferred = cin;
+    // Parameters outlive any tidy() scope the first forward may run in.
+    outsideScopes(() => {
+      this.weight = uniformAt('Conv2d', wShape, -bound, bound, seed, counter);
+      this.registerParameter('weight', this.weight);
+      if (this.hasBias) {
+        this.bias = uniformAt('Conv2d', [this.outChannels], -bound, bound, seed, counter + wSize);
+        this.registerParameter('bias', this.bias);
+      }
+    });
+  }
+
+  protected override onMaterialized(): void {
+    const named = new Map(this.namedParameters());
+    this.weight = named.get('weight') ?? null;
+    this.bias = named.get('bias') ?? null;
+    if (this.weight) this.inferred = this.weight.shape[1]! * (this.options.groups ?? 1);
+  }
+
+  forward(x: Tensor): Tensor {
+    const t = checkTensor('Conv2d.forward', 'x', x);
+    const nhwc = this.options.layout === 'NHWC';
+    if (t.ndim < 2 || t.ndim > 4) {
+      throw new ShapeError('Conv2d.forward', 'x', `a 2-D image, a 3-D unbatched or a 4-D batched input (${nhwc ? 'NHWC' : 'NCHW'})`, `shape ${shapeStr(t.shape)}`);
+    }
+    const image2d = t.ndim === 2;
+    const input = image2d ? reshape(t, nhwc ? [...t.shape, 1] : [1, ...t.shape]) : t;
+    const cin = nhwc ? input.shape[input.ndim - 1]! : input.shape[input.ndim - 3]!;
+    if (this.weight === null) this.materialize(cin);
+    const want = this.channelsIn!;
+    if (cin !== want) {
+      throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t.shape)})`);
+    }
+    const y = conv2d(input, this.weight!, { ...this.options, bias: this.bias });
+    if (input !== t) input.dispose();
+    if (image2d && this.outChannels === 1) {
+      const r = reshape(y, nhwc ? y.shape.slice(0, 2) : y.shape.slice(1));
+      y.dispose();
+      return r;
+    }
+    return y;
+  }
+}

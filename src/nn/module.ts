@@ -1,0 +1,150 @@
+// nn.Module: a container of parameters and sub-modules, PyTorch-style.
+import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
+import { Tensor, outsideScopes } from '../tensor.js';
+import { tensor } from '../ops/create.js';
+import { noGrad } from '../autograd/node.js';
+import { heap } from '../wasm/runtime.js';
+import { sameShape } from '../ops/util.js';
+
+/** One entry of a state dict: a shape and its data (a Float32Array, or a number array once JSON-parsed). */
+export interface StateEntry {
+  shape: number[];
+  data: Float32Array | number[];
+}
+export type StateDict = Record<string, StateEntry>;
+
+export abstract class Module {
+  /** Whether the module is in training mode (see train() / eval()). */
+  training = true;
+  private readonly params = new Map<string, Tensor | null>();
+  private readonly children = new Map<string, Module>();
+
+  /** Computes the module's output. */
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** Registers (or replaces) a parameter; `null` declares one not materialised yet (lazy). */
+  protected registerParameter(name: string, t: Tensor | null): void {
+    if (t !== null) {
+      t.requiresGrad = true;
+      t.name ??= name;
+    }
+    const old = this.params.get(name);
+    if (old && old !== t) old.dispose();
+    this.params.set(name, t);
+  }
+
+  /** Registers a sub-module; its parameters appear as `name.param`. */
+  protected registerModule(name: string, m: Module): void {
+    this.children.set(name, m);
+  }
+
+  /** [name, parameter] pairs, depth first (`conv1.weight`, ...); lazy parameters not yet made are left out. */
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) if (p !== null) out.push([prefix + n, p]);
+    for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Every parameter (lazy ones once materialised by a first forward). */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Whether some parameter is still waiting for its first input to know its shape. */
+  get hasLazyParameters(): boolean {
+    for (const p of this.params.values()) if (p === null) return true;
+    for (const m of this.children.values()) if (m.hasLazyParameters) return true;
+    return false;
+  }
+
+  /** Clears every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /** Sets training mode (and that of every sub-module). */
+  train(mode = true): this {
+    this.training = mode;
+    for (const m of this.children.values()) m.train(mode);
+    return this;
+  }
+
+  /** Sets evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * The parameters as plain data: `{ name: { shape, data: Float32Array } }`; `{ json: true }`
+   * gives number arrays, so `JSON.stringify(m.stateDict({ json: true }))` round-trips.
+   */
+  stateDict(options: { json?: boolean } = {}): StateDict {
+    const out: StateDict = {};
+    for (const [n, p] of this.namedParameters()) {
+      const data = p.data();
+      out[n] = { shape: p.shape.slice(), data: options.json ? Array.from(data) : data };
+    }
+    return out;
+  }
+
+  /**
+   * Loads parameters from `stateDict()` output (Float32Arrays or number arrays). Lazy parameters
+   * are materialised with the stored shape. `strict` (default) requires exactly the same names.
+   */
+  loadStateDict(state: StateDict, options: { strict?: boolean } = {}): void {
+    const op = 'loadStateDict';
+    if (state === null || typeof state !== 'object') throw new ArgumentError(op, 'state', 'an object { name: { shape, data } }', describe(state));
+    const strict = options.strict ?? true;
+    const names = new Set(this.parameterSlots().map(([n]) => n));
+    if (strict) {
+      for (const k of Object.keys(state)) if (!names.has(k)) throw new ArgumentError(op, 'state', `only the parameters ${[...names].join(', ')}`, `an unexpected key '${k}'`);
+      for (const n of names) if (!(n in state)) throw new ArgumentError(op, 'state', `an entry for '${n}'`, 'none');
+    }
+    // Validate everything before writing anything.
+    const plan: [Module, string, Tensor | null, StateEntry][] = [];
+    for (const [n, owner, local, cur] of this.parameterSlots()) {
+      const e = state[n];
+      if (e === undefined) continue;
+      if (e === null || typeof e !== 'object' || !Array.isArray(e.shape) || !(e.data instanceof Float32Array || Array.isArray(e.data))) {
+        throw new ArgumentError(op, n, '{ shape: number[], data: Float32Array | number[] }', describe(e));
+      }
+      const size = e.shape.reduce((a: number, d: number) => a * d, 1);
+      if (e.data.length !== size) throw new ShapeError(op, n, `${size} values for shape ${shapeStr(e.shape)}`, `${e.data.length}`);
+      if (cur !== null && !sameShape(cur.shape, e.shape)) throw new ShapeError(op, n, `shape ${shapeStr(cur.shape)}`, `shape ${shapeStr(e.shape)}`);
+      plan.push([owner, local, cur, e]);
+    }
+    for (const [owner, local, cur, e] of plan) {
+      if (cur === null) {
+        owner.registerParameter(local, outsideScopes(() => tensor(Float32Array.from(e.data), e.shape)));
+        owner.onMaterialized();
+      } else {
+        noGrad(() => {
+          heap(op).f32().set(e.data, cur.ptr(op, local) >> 2);
+          cur._storage.version++;
+        });
+      }
+    }
+  }
+
+  /** Called when loadStateDict materialised a lazy parameter. */
+  protected onMaterialized(): void {}
+
+  /** [full name, owning module, local name, current tensor or null] for every parameter slot. */
+  private parameterSlots(prefix = ''): [string, Module, string, Tensor | null][] {
+    const out: [string, Module, string, Tensor | null][] = [];
+    for (const [n, p] of this.params) out.push([prefix + n, this, n, p]);
+    for (const [n, m] of this.children) out.push(...m.parameterSlots(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Frees every parameter (and its gradient). */
+  dispose(): void {
+    for (const p of this.params.values()) p?.dispose();
+    for (const m of this.children.values()) m.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

@@ -1,0 +1,51 @@
+import { ArgumentError, describe } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { K } from '../wasm/kernels.js';
+import { Optimizer, hyper, type Params } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  /** Decoupled weight decay (AdamW) instead of L2 added to the gradient. */
+  decoupled?: boolean;
+}
+
+/**
+ * Adam (and AdamW with `decoupled: true`), PyTorch's update rule with bias correction.
+ * @example const opt = new sc.optim.Adam(model, { lr: 1e-3 });
+ */
+export class Adam extends Optimizer {
+  readonly lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly decoupled: boolean;
+  protected readonly stateCount = 2;
+  private readonly counts = new Map<Tensor, number>();
+
+  constructor(params: Params, options: AdamOptions = {}) {
+    const op = 'Adam';
+    super(op, params);
+    if (options === null || typeof options !== 'object') throw new ArgumentError(op, 'options', 'an object { lr?, betas?, ... }', describe(options));
+    this.lr = hyper(op, 'lr', options.lr ?? 1e-3, 0);
+    const betas = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new ArgumentError(op, 'betas', 'a pair [beta1, beta2]', describe(betas));
+    this.betas = [hyper(op, 'betas[0]', betas[0], 0, 1), hyper(op, 'betas[1]', betas[1], 0, 1)];
+    this.eps = hyper(op, 'eps', options.eps ?? 1e-8, 0);
+    this.weightDecay = hyper(op, 'weightDecay', options.weightDecay ?? 0, 0);
+    if (options.decoupled !== undefined && typeof options.decoupled !== 'boolean') throw new ArgumentError(op, 'decoupled', 'true or false', describe(options.decoupled));
+    this.decoupled = options.decoupled ?? false;
+  }
+
+  protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
+    const t = (this.counts.get(p) ?? 0) + 1;
+    this.counts.set(p, t);
+    const [b1, b2] = this.betas;
+    const bc1 = 1 - b1 ** t;
+    const sqrtBc2 = Math.sqrt(1 - b2 ** t);
+    K.adam_step(p.ptr('Adam.step', 'param'), g.ptr('Adam.step', 'grad'), m!.ptr('Adam.step', 'm'), v!.ptr('Adam.step', 'v'), p.size,
+      this.lr, b1, b2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, bc1, sqrtBc2);
+  }
+}

@@ -1,0 +1,54 @@
+import { ArgumentError, describe } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { K } from '../wasm/kernels.js';
+import { Optimizer, hyper, type Params } from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay
+ * (PyTorch's update rule).
+ * @example
+ * const opt = new sc.optim.SGD(conv, { lr: 3e-2 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class SGD extends Optimizer {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  protected readonly stateCount: number;
+
+  constructor(params: Params, options: SGDOptions) {
+    const op = 'SGD';
+    super(op, params);
+    if (options === null || typeof options !== 'object') throw new ArgumentError(op, 'options', 'an object { lr, momentum?, ... }', describe(options));
+    this.lr = hyper(op, 'lr', options.lr, 0);
+    this.momentum = hyper(op, 'momentum', options.momentum ?? 0, 0);
+    this.dampening = hyper(op, 'dampening', options.dampening ?? 0, 0, 1.0000001);
+    this.weightDecay = hyper(op, 'weightDecay', options.weightDecay ?? 0, 0);
+    if (options.nesterov !== undefined && typeof options.nesterov !== 'boolean') throw new ArgumentError(op, 'nesterov', 'true or false', describe(options.nesterov));
+    this.nesterov = options.nesterov ?? false;
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new ArgumentError(op, 'nesterov', 'momentum > 0 and zero dampening for Nesterov momentum', `momentum ${this.momentum}, dampening ${this.dampening}`);
+    }
+    this.stateCount = this.momentum !== 0 ? 1 : 0;
+  }
+
+  protected update(p: Tensor, g: Tensor, state: Tensor[]): void {
+    const buf = state[0];
+    const first = buf !== undefined && !this.started.has(p);
+    if (buf) this.started.add(p);
+    K.sgd_step(p.ptr('SGD.step', 'param'), g.ptr('SGD.step', 'grad'), buf ? buf.ptr('SGD.step', 'momentum') : 0, p.size,
+      this.lr, this.momentum, this.dampening, this.weightDecay, this.nesterov ? 1 : 0, first ? 1 : 0);
+  }
+
+  private readonly started = new WeakSet<Tensor>();
+}

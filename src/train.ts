@@ -1,0 +1,141 @@
+// A small training loop with progress reporting: zero the gradients, compute the loss, backward,
+// step, report. In Node it can draw a progress line on the terminal; in a browser it yields to the
+// event loop between steps so the page stays responsive.
+import { ArgumentError, describe } from './errors.js';
+import { Tensor, tidy } from './tensor.js';
+import type { Optimizer } from './optim/optimizer.js';
+import { checkTensor } from './ops/util.js';
+
+export interface Progress {
+  /** 1-based epoch that just finished. */
+  epoch: number;
+  epochs: number;
+  /** The loss of that epoch (computed before its update). */
+  loss: number;
+  /** Milliseconds since fit started. */
+  elapsedMs: number;
+}
+
+export interface FitOptions {
+  /** The optimizer whose parameters are trained. */
+  optimizer: Optimizer;
+  /** Computes the loss (a one-element tensor) for an epoch; temporaries are freed after it. */
+  loss: (epoch: number) => Tensor;
+  epochs: number;
+  /** Called after every epoch; return `false` to stop early. */
+  onEpoch?: (p: Progress) => void | boolean;
+  /** Draw a progress line (Node: on stderr when it is a terminal; `'always'` even when it is not). */
+  progress?: boolean | 'always';
+  /** Yield to the event loop when this many milliseconds passed since the last yield (default 16 in browsers, never in Node). */
+  yieldEveryMs?: number;
+}
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+function check(o: FitOptions): void {
+  const op = 'fit';
+  if (o === null || typeof o !== 'object') throw new ArgumentError(op, 'options', 'an options object', describe(o));
+  if (typeof o.optimizer?.step !== 'function') throw new ArgumentError(op, 'optimizer', 'an optimizer', describe(o.optimizer));
+  if (typeof o.loss !== 'function') throw new ArgumentError(op, 'loss', 'a function returning the loss tensor', describe(o.loss));
+  if (typeof o.epochs !== 'number' || !Number.isInteger(o.epochs) || o.epochs < 0) throw new ArgumentError(op, 'epochs', 'an integer >= 0', describe(o.epochs));
+  if (o.yieldEveryMs !== undefined && !(typeof o.yieldEveryMs === 'number' && o.yieldEveryMs >= 0)) {
+    throw new ArgumentError(op, 'yieldEveryMs', 'a number of milliseconds >= 0', describe(o.yieldEveryMs));
+  }
+}
+
+/** One epoch: returns the loss value. */
+function epochStep(o: FitOptions, epoch: number): number {
+  o.optimizer.zeroGrad();
+  const loss = tidy(() => checkTensor('fit', 'loss', o.loss(epoch)));
+  try {
+    loss.backward();
+    o.optimizer.step();
+    return loss.item();
+  } finally {
+    loss.dispose();
+  }
+}
+
+function progressLine(p: Progress): string {
+  const width = 24;
+  const done = Math.round((p.epoch / p.epochs) * width);
+  return `epoch ${String(p.epoch).padStart(String(p.epochs).length)}/${p.epochs} [${'='.repeat(done)}${' '.repeat(width - done)}] loss ${p.loss.toFixed(4)} ${(p.elapsedMs / 1000).toFixed(1)}s`;
+}
+
+const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
+
+/**
+ * Trains for `epochs` epochs and returns the loss history. Asynchronous so that it can yield
+ * between steps (browsers) — the numbers are the same as `fitSync`'s.
+ * @example
+ * const { losses } = await sc.fit({ optimizer: opt, epochs: 10, loss: () => sc.nn.mseLoss(conv.forward(X), Y, { reduction: 'sum' }) });
+ */
+export async function fit(o: FitOptions): Promise<{ losses: number[] }> {
+  check(o);
+  const yieldMs = o.yieldEveryMs ?? (isNode ? Infinity : 16);
+  return run(o, yieldMs);
+}
+
+/** `fit` without yielding: runs to the end synchronously. */
+export function fitSync(o: FitOptions): { losses: number[] } {
+  check(o);
+  const losses: number[] = [];
+  const start = now();
+  const bar = progressBar(o);
+  try {
+    for (let e = 1; e <= o.epochs; e++) {
+      const loss = epochStep(o, e);
+      losses.push(loss);
+      const p = { epoch: e, epochs: o.epochs, loss, elapsedMs: now() - start };
+      bar?.(p);
+      if (o.onEpoch?.(p) === false) break;
+    }
+  } finally {
+    bar?.(null);
+  }
+  return { losses };
+}
+
+async function run(o: FitOptions, yieldMs: number): Promise<{ losses: number[] }> {
+  const losses: number[] = [];
+  const start = now();
+  let lastYield = start;
+  const bar = progressBar(o);
+  try {
+    for (let e = 1; e <= o.epochs; e++) {
+      const loss = epochStep(o, e);
+      losses.push(loss);
+      const p = { epoch: e, epochs: o.epochs, loss, elapsedMs: now() - start };
+      bar?.(p);
+      if (o.onEpoch?.(p) === false) break;
+      if (now() - lastYield >= yieldMs) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        lastYield = now();
+      }
+    }
+  } finally {
+    bar?.(null);
+  }
+  return { losses };
+}
+
+/** A terminal progress line writer (Node, stderr), or undefined when not wanted. */
+function progressBar(o: FitOptions): ((p: Progress | null) => void) | undefined {
+  if (!o.progress || !isNode) return undefined;
+  const stream = process.stderr;
+  const tty = stream.isTTY === true;
+  if (!tty && o.progress !== 'always') return undefined;
+  let last = 0;
+  let drawn = false;
+  return (p) => {
+    if (p === null) {
+      if (drawn) stream.write('\n');
+      return;
+    }
+    const t = now();
+    if (p.epoch !== p.epochs && t - last < 100) return; // at most 10 redraws a second
+    last = t;
+    drawn = true;
+    stream.write(tty ? `\r${progressLine(p)}` : `${progressLine(p)}\n`);
+  };
+}
