@@ -1,0 +1,103 @@
+// Plain-JavaScript baselines for the benchmark: the loops a programmer writes first, over
+// Float32Arrays, accumulating in a JS number. 'valid' padding, stride 1, dilation 1, groups 1.
+// Layouts: x NCHW [N, C, H, W], w OIHW [Cout, C, kh, kw], y NCHW [N, Cout, H-kh+1, W-kw+1].
+// Each function writes into `out` (fully overwritten) and returns it.
+
+/** The textbook single-channel loop: Y[i][j] = sum_{a,b} X[i+a][j+b] * K[a][b]. */
+export function naiveCorr2d(X: Float32Array, H: number, W: number, K: Float32Array, kh: number, kw: number, out: Float32Array): Float32Array {
+  const Ho = H - kh + 1;
+  const Wo = W - kw + 1;
+  for (let i = 0; i < Ho; i++) {
+    for (let j = 0; j < Wo; j++) {
+      let sum = 0;
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          sum += X[(i + a) * W + j + b]! * K[a * kw + b]!;
+        }
+      }
+      out[i * Wo + j] = sum;
+    }
+  }
+  return out;
+}
+
+/** Multi-channel forward: y[n,o,i,j] = sum_{c,a,b} x[n,c,i+a,j+b] * w[o,c,a,b]. */
+export function naiveConv2dNCHW(
+  x: Float32Array, w: Float32Array, out: Float32Array,
+  N: number, C: number, H: number, W: number, Cout: number, kh: number, kw: number,
+): Float32Array {
+  const Ho = H - kh + 1;
+  const Wo = W - kw + 1;
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < Cout; o++) {
+      for (let i = 0; i < Ho; i++) {
+        for (let j = 0; j < Wo; j++) {
+          let sum = 0;
+          for (let c = 0; c < C; c++) {
+            for (let a = 0; a < kh; a++) {
+              const xRow = ((n * C + c) * H + i + a) * W + j;
+              const wRow = ((o * C + c) * kh + a) * kw;
+              for (let b = 0; b < kw; b++) sum += x[xRow + b]! * w[wRow + b]!;
+            }
+          }
+          out[((n * Cout + o) * Ho + i) * Wo + j] = sum;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Input gradient by scattering: dx[n,c,i+a,j+b] += dy[n,o,i,j] * w[o,c,a,b]. */
+export function naiveConv2dGradInputNCHW(
+  dy: Float32Array, w: Float32Array, out: Float32Array,
+  N: number, C: number, H: number, W: number, Cout: number, kh: number, kw: number,
+): Float32Array {
+  const Ho = H - kh + 1;
+  const Wo = W - kw + 1;
+  out.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < Cout; o++) {
+      for (let i = 0; i < Ho; i++) {
+        for (let j = 0; j < Wo; j++) {
+          const g = dy[((n * Cout + o) * Ho + i) * Wo + j]!;
+          for (let c = 0; c < C; c++) {
+            for (let a = 0; a < kh; a++) {
+              const xRow = ((n * C + c) * H + i + a) * W + j;
+              const wRow = ((o * C + c) * kh + a) * kw;
+              for (let b = 0; b < kw; b++) out[xRow + b] += g * w[wRow + b]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Weight gradient: dw[o,c,a,b] = sum_{n,i,j} dy[n,o,i,j] * x[n,c,i+a,j+b]. */
+export function naiveConv2dGradWeightNCHW(
+  x: Float32Array, dy: Float32Array, out: Float32Array,
+  N: number, C: number, H: number, W: number, Cout: number, kh: number, kw: number,
+): Float32Array {
+  const Ho = H - kh + 1;
+  const Wo = W - kw + 1;
+  for (let o = 0; o < Cout; o++) {
+    for (let c = 0; c < C; c++) {
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) {
+            for (let i = 0; i < Ho; i++) {
+              const yRow = ((n * Cout + o) * Ho + i) * Wo;
+              const xRow = ((n * C + c) * H + i + a) * W + b;
+              for (let j = 0; j < Wo; j++) sum += dy[yRow + j]! * x[xRow + j]!;
+            }
+          }
+          out[((o * C + c) * kh + a) * kw + b] = sum;
+        }
+      }
+    }
+  }
+  return out;
+}
