@@ -29,7 +29,7 @@ interface ConvCase {
   dy: number[];
   dx: number[];
   dw: number[];
-  /** Bias gradient (sum of dy over all but the channel axis): checked once autograd exists. */
+  /** Bias gradient (sum of dy over all but the channel axis). */
   db: number[] | null;
 }
 interface Corr2dCase {
@@ -41,7 +41,7 @@ interface Corr2dCase {
   K: number[];
   Y: number[];
   dY: number[];
-  /** Gradients w.r.t. X and K for upstream dY: checked once autograd exists. */
+  /** Gradients w.r.t. X and K for upstream dY. */
   dX: number[];
   dK: number[];
 }
@@ -147,6 +147,38 @@ describe.each<KernelVariant>(['simd', 'scalar'])('PyTorch oracle, %s kernels', (
           const K = t(c.K, c.KShape);
           const Y = c.op === 'corr2d' ? sc.corr2d(X, K) : sc.convolve2d(X, K);
           expectClose(Y, c.Y, c.YShape, c.op);
+        });
+      },
+    );
+  });
+
+  describe('autograd through conv2d: dx, dw and db', () => {
+    it.each(fx.conv2d)('$name', (c) => {
+      scoped(() => {
+        const x = sc.variable(t(c.x, c.xShape));
+        const w = sc.variable(t(c.w, c.wShape));
+        const b = c.b ? sc.variable(t(c.b, [c.b.length])) : null;
+        sc.conv2d(x, w, { ...c.opts, bias: b }).backward(t(c.dy, c.yShape));
+        expectClose(x.grad!, c.dx, c.xShape, 'x.grad');
+        expectClose(w.grad!, c.dw, c.wShape, 'w.grad');
+        if (b) expectClose(b.grad!, c.db!, [c.db!.length], 'b.grad');
+        for (const v of [x, w, b]) v?.zeroGrad();
+      });
+    });
+  });
+
+  describe('autograd through corr2d / convolve2d: dX and dK', () => {
+    it.each(fx.corr2d.map((c) => ({ ...c, label: `${c.op} ${c.XShape.join('x')} * ${c.KShape.join('x')}` })))(
+      '$label',
+      (c) => {
+        scoped(() => {
+          const X = sc.variable(t(c.X, c.XShape));
+          const K = sc.variable(t(c.K, c.KShape));
+          (c.op === 'corr2d' ? sc.corr2d(X, K) : sc.convolve2d(X, K)).backward(t(c.dY, c.YShape));
+          expectClose(X.grad!, c.dX, c.XShape, 'X.grad');
+          expectClose(K.grad!, c.dK, c.KShape, 'K.grad');
+          X.zeroGrad();
+          K.zeroGrad();
         });
       },
     );
