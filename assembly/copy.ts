@@ -1,0 +1,328 @@
+// Data movement for f32 tensors: strided copy (gather/scatter between two strided views, with
+// negative strides for flips), strided fill, plain copy and 2D transpose.
+//
+// ABI: pointers are byte addresses of element [0, ..., 0] of each view, any 4-byte alignment;
+// shapes and strides are i32 counts of ELEMENTS. Source and destination regions never overlap
+// (except copy_f32, which is memmove-safe).
+
+/**
+ * Copies one row of n elements: dst[i*ds] = src[i*ss]. SIMD paths for (ds, ss) = (1, 1),
+ * (1, -1) and (1, 0); anything else is a scalar loop. `kind` is fixed per call by the caller.
+ */
+// @ts-ignore: decorator
+@inline function copyRow(kind: i32, d: usize, s: usize, n: i32, ds4: usize, ss4: usize): void {
+  if (kind == 0) {
+    // (1, 1): contiguous.
+    const end = d + (<usize>n << 2);
+    const end16 = d + (<usize>(n & ~15) << 2);
+    const end4 = d + (<usize>(n & ~3) << 2);
+    while (d < end16) {
+      const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
+      v128.store(d, x0);
+      v128.store(d, x1, 16);
+      v128.store(d, x2, 32);
+      v128.store(d, x3, 48);
+      d += 64; s += 64;
+    }
+    while (d < end4) {
+      v128.store(d, v128.load(s));
+      d += 16; s += 16;
+    }
+    while (d < end) {
+      store<f32>(d, load<f32>(s));
+      d += 4; s += 4;
+    }
+  } else if (kind == 1) {
+    // (1, -1): dst[i] = src[-i]. Elements src[-i-3 .. -i] are one vector load, lanes reversed.
+    const end = d + (<usize>n << 2);
+    const end16 = d + (<usize>(n & ~15) << 2);
+    const end4 = d + (<usize>(n & ~3) << 2);
+    while (d < end16) {
+      const x0 = v128.load(s - 12), x1 = v128.load(s - 28), x2 = v128.load(s - 44), x3 = v128.load(s - 60);
+      v128.store(d, f32x4.shuffle(x0, x0, 3, 2, 1, 0));
+      v128.store(d, f32x4.shuffle(x1, x1, 3, 2, 1, 0), 16);
+      v128.store(d, f32x4.shuffle(x2, x2, 3, 2, 1, 0), 32);
+      v128.store(d, f32x4.shuffle(x3, x3, 3, 2, 1, 0), 48);
+      d += 64; s -= 64;
+    }
+    while (d < end4) {
+      const x = v128.load(s - 12);
+      v128.store(d, f32x4.shuffle(x, x, 3, 2, 1, 0));
+      d += 16; s -= 16;
+    }
+    while (d < end) {
+      store<f32>(d, load<f32>(s));
+      d += 4; s -= 4;
+    }
+  } else if (kind == 2) {
+    // (1, 0): broadcast one value along the row.
+    const x = load<f32>(s);
+    const xv = f32x4.splat(x);
+    const end = d + (<usize>n << 2);
+    const end16 = d + (<usize>(n & ~15) << 2);
+    const end4 = d + (<usize>(n & ~3) << 2);
+    while (d < end16) {
+      v128.store(d, xv);
+      v128.store(d, xv, 16);
+      v128.store(d, xv, 32);
+      v128.store(d, xv, 48);
+      d += 64;
+    }
+    while (d < end4) {
+      v128.store(d, xv);
+      d += 16;
+    }
+    while (d < end) {
+      store<f32>(d, x);
+      d += 4;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      store<f32>(d, load<f32>(s));
+      d += ds4; s += ss4;
+    }
+  }
+}
+
+/**
+ * Walks the rows of a strided [shape] index space (all axes but the last), calling copyRow for
+ * each. The offsets advance by the strides of axis ndim-2 and are rebuilt from the row index when
+ * that axis wraps, so no per-axis counters or scratch memory are needed.
+ */
+// @ts-ignore: decorator
+@inline function copyStrided(simd: bool, dst: usize, src: usize, meta: usize, ndim: i32): void {
+  if (ndim < 1) return;
+  const last = ndim - 1;
+  const shp = meta;
+  const dst_ = meta + (<usize>ndim << 2);
+  const sst = meta + (<usize>ndim << 3);
+  const n = load<i32>(shp + (<usize>last << 2));
+  let ds = load<i32>(dst_ + (<usize>last << 2));
+  let ss = load<i32>(sst + (<usize>last << 2));
+  let rows = 1;
+  for (let d = 0; d < last; d++) rows *= load<i32>(shp + (<usize>d << 2));
+  if (n <= 0 || rows <= 0) return;
+
+  let kind = 3;
+  // Row base adjustment (bytes) applied to every row when the row is walked backwards.
+  let dAdj: usize = 0, sAdj: usize = 0;
+  if (simd) {
+    if (ds == -1) {
+      // Walk the row from its last element: dst stride becomes +1, src stride flips sign.
+      dAdj = <usize>(-(n - 1)) << 2;
+      sAdj = <usize>((n - 1) * ss) << 2;
+      ds = 1;
+      ss = -ss;
+    }
+    if (ds == 1) {
+      if (ss == 1) kind = 0;
+      else if (ss == -1) kind = 1;
+      else if (ss == 0) kind = 2;
+    }
+  }
+  const ds4 = <usize>ds << 2, ss4 = <usize>ss << 2;
+
+  let m = rows;
+  let rd: usize = 0, rs: usize = 0;
+  if (last > 0) {
+    m = load<i32>(shp + (<usize>(last - 1) << 2));
+    rd = <usize>load<i32>(dst_ + (<usize>(last - 1) << 2)) << 2;
+    rs = <usize>load<i32>(sst + (<usize>(last - 1) << 2)) << 2;
+  }
+  const dBase = dst + dAdj, sBase = src + sAdj;
+  let dp = dBase, sp = sBase;
+  let c = 0;
+  for (let r = 0; r < rows; r++) {
+    if (kind == 0) copyRow(0, dp, sp, n, ds4, ss4);
+    else if (kind == 1) copyRow(1, dp, sp, n, ds4, ss4);
+    else if (kind == 2) copyRow(2, dp, sp, n, ds4, ss4);
+    else copyRow(3, dp, sp, n, ds4, ss4);
+    if (++c == m) {
+      c = 0;
+      let q = (r + 1) / m;
+      dp = dBase; sp = sBase;
+      for (let d = last - 2; d >= 0 && q > 0; d--) {
+        const s = load<i32>(shp + (<usize>d << 2));
+        const i = q % s;
+        q /= s;
+        dp += <usize>(i * load<i32>(dst_ + (<usize>d << 2))) << 2;
+        sp += <usize>(i * load<i32>(sst + (<usize>d << 2))) << 2;
+      }
+    } else {
+      dp += rd; sp += rs;
+    }
+  }
+}
+
+/**
+ * For every index tuple idx of `shape`: dst[idx·dstStride] = src[idx·srcStride].
+ * meta = i32[3*ndim]: shape, dstStride, srcStride (elements, any sign); ndim 1..8.
+ * dst and src are the byte addresses of element [0,...,0]; the regions must not overlap.
+ */
+export function copy_strided_f32_simd(dst: usize, src: usize, meta: usize, ndim: i32): void { copyStrided(true, dst, src, meta, ndim); }
+export function copy_strided_f32_scalar(dst: usize, src: usize, meta: usize, ndim: i32): void { copyStrided(false, dst, src, meta, ndim); }
+
+// @ts-ignore: decorator
+@inline function fillRow(simd: bool, d: usize, n: i32, ds4: usize, v: f32, vv: v128): void {
+  if (simd) {
+    const end = d + (<usize>n << 2);
+    const end16 = d + (<usize>(n & ~15) << 2);
+    const end4 = d + (<usize>(n & ~3) << 2);
+    while (d < end16) {
+      v128.store(d, vv);
+      v128.store(d, vv, 16);
+      v128.store(d, vv, 32);
+      v128.store(d, vv, 48);
+      d += 64;
+    }
+    while (d < end4) {
+      v128.store(d, vv);
+      d += 16;
+    }
+    while (d < end) {
+      store<f32>(d, v);
+      d += 4;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      store<f32>(d, v);
+      d += ds4;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function fillStrided(simd: bool, dst: usize, meta: usize, ndim: i32, v: f32): void {
+  if (ndim < 1) return;
+  const last = ndim - 1;
+  const shp = meta;
+  const dst_ = meta + (<usize>ndim << 2);
+  const n = load<i32>(shp + (<usize>last << 2));
+  let ds = load<i32>(dst_ + (<usize>last << 2));
+  let rows = 1;
+  for (let d = 0; d < last; d++) rows *= load<i32>(shp + (<usize>d << 2));
+  if (n <= 0 || rows <= 0) return;
+
+  let dAdj: usize = 0;
+  let contiguous = false;
+  if (simd) {
+    if (ds == -1) {
+      dAdj = <usize>(-(n - 1)) << 2;
+      ds = 1;
+    }
+    contiguous = ds == 1;
+  }
+  const ds4 = <usize>ds << 2;
+  const vv = f32x4.splat(v);
+
+  let m = rows;
+  let rd: usize = 0;
+  if (last > 0) {
+    m = load<i32>(shp + (<usize>(last - 1) << 2));
+    rd = <usize>load<i32>(dst_ + (<usize>(last - 1) << 2)) << 2;
+  }
+  const dBase = dst + dAdj;
+  let dp = dBase;
+  let c = 0;
+  for (let r = 0; r < rows; r++) {
+    if (contiguous) fillRow(true, dp, n, ds4, v, vv);
+    else fillRow(false, dp, n, ds4, v, vv);
+    if (++c == m) {
+      c = 0;
+      let q = (r + 1) / m;
+      dp = dBase;
+      for (let d = last - 2; d >= 0 && q > 0; d--) {
+        const s = load<i32>(shp + (<usize>d << 2));
+        const i = q % s;
+        q /= s;
+        dp += <usize>(i * load<i32>(dst_ + (<usize>d << 2))) << 2;
+      }
+    } else {
+      dp += rd;
+    }
+  }
+}
+
+/**
+ * For every index tuple idx of `shape`: dst[idx·dstStride] = v.
+ * meta = i32[2*ndim]: shape, dstStride (elements, any sign); ndim 1..8.
+ */
+export function fill_strided_f32_simd(dst: usize, meta: usize, ndim: i32, v: f32): void { fillStrided(true, dst, meta, ndim, v); }
+export function fill_strided_f32_scalar(dst: usize, meta: usize, ndim: i32, v: f32): void { fillStrided(false, dst, meta, ndim, v); }
+
+/** dst[i] = src[i] for i < n (memory.copy: overlapping ranges are handled like memmove). */
+export function copy_f32(dst: usize, src: usize, n: i32): void {
+  if (n > 0) memory.copy(dst, src, <usize>n << 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2D transpose: dst[c*rows + r] = src[r*cols + c], both contiguous, no overlap. Walked in 32x32
+// tiles; within a tile, down the source columns so that destination rows fill contiguously (this
+// order avoids most cache-set conflicts when rows or cols is a power of two).
+
+const TILE: i32 = 32;
+
+/** Transposes the 4x4 block at src (row pitch sp bytes) into dst (row pitch dp bytes). */
+// @ts-ignore: decorator
+@inline function transpose4x4(d: usize, s: usize, dp: usize, sp: usize): void {
+  const r0 = v128.load(s);
+  const r1 = v128.load(s + sp);
+  const r2 = v128.load(s + 2 * sp);
+  const r3 = v128.load(s + 3 * sp);
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
+  v128.store(d, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(d + dp, f32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(d + 2 * dp, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * dp, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
+/** Scalar transpose of the sub-rectangle rows [r0, r1) x cols [c0, c1). */
+// @ts-ignore: decorator
+@inline function transposeScalarRect(dst: usize, src: usize, rows: i32, cols: i32, r0: i32, r1: i32, c0: i32, c1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    let s = src + ((<usize>r * <usize>cols + <usize>c0) << 2);
+    let d = dst + ((<usize>c0 * <usize>rows + <usize>r) << 2);
+    const dp = <usize>rows << 2;
+    for (let c = c0; c < c1; c++) {
+      store<f32>(d, load<f32>(s));
+      s += 4; d += dp;
+    }
+  }
+}
+
+export function transpose2d_f32_simd(dst: usize, src: usize, rows: i32, cols: i32): void {
+  if (rows <= 0 || cols <= 0) return;
+  const rows4 = rows & ~3, cols4 = cols & ~3;
+  const sp = <usize>cols << 2; // source row pitch, bytes
+  const dp = <usize>rows << 2; // destination row pitch, bytes
+  for (let ct = 0; ct < cols4; ct += TILE) {
+    const cEnd = min(ct + TILE, cols4);
+    for (let rt = 0; rt < rows4; rt += TILE) {
+      const rEnd = min(rt + TILE, rows4);
+      for (let c = ct; c < cEnd; c += 4) {
+        let s = src + ((<usize>rt * <usize>cols + <usize>c) << 2);
+        let d = dst + ((<usize>c * <usize>rows + <usize>rt) << 2);
+        for (let r = rt; r < rEnd; r += 4) {
+          transpose4x4(d, s, dp, sp);
+          s += sp << 2; d += 16;
+        }
+      }
+    }
+  }
+  // Right edge (cols4..cols) for the block rows, then the bottom rows (rows4..rows), all columns.
+  if (cols4 < cols) transposeScalarRect(dst, src, rows, cols, 0, rows4, cols4, cols);
+  if (rows4 < rows) transposeScalarRect(dst, src, rows, cols, rows4, rows, 0, cols);
+}
+
+export function transpose2d_f32_scalar(dst: usize, src: usize, rows: i32, cols: i32): void {
+  if (rows <= 0 || cols <= 0) return;
+  for (let rt = 0; rt < rows; rt += TILE) {
+    const rEnd = min(rt + TILE, rows);
+    for (let ct = 0; ct < cols; ct += TILE) {
+      transposeScalarRect(dst, src, rows, cols, rt, rEnd, ct, min(ct + TILE, cols));
+    }
+  }
+}
