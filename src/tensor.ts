@@ -175,6 +175,10 @@ export class Tensor {
     stats.tensors--;
     finalizer.unregister(this);
     this._storage.release();
+    if (this._node) {
+      this._node.unref();
+      this._node = null;
+    }
     if (this.grad) {
       this.grad.dispose();
       this.grad = null;

@@ -7,6 +7,7 @@ import { K } from '../wasm/kernels.js';
 import { checkTensor, sameShape } from '../ops/util.js';
 import { full } from '../ops/create.js';
 import { add } from '../ops/elementwise.js';
+import { clone } from '../ops/shape.js';
 
 /** Sets requires-grad on a leaf (the `requiresGrad` setter). */
 export function setRequiresGrad(t: Tensor, v: boolean): void {
@@ -129,7 +130,10 @@ function addToLeaf(leaf: Tensor, g: Tensor): void {
     return;
   }
   if (leaf.grad === null || leaf.grad._disposed) {
-    leaf.grad = g.reshape(leaf.shape);
+    // The gradient is the leaf's own: copy a rule's result that shares memory with other tensors.
+    const own = g._storage.refs === 1 ? g : clone(g);
+    leaf.grad = own.reshape(leaf.shape);
+    if (own !== g) own.dispose();
   } else {
     leaf.grad = accumulate(leaf.grad, g);
   }

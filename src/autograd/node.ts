@@ -35,17 +35,26 @@ export function needsGrad(a: Tensor, b?: Tensor | number | null): boolean {
   return gradEnabled && (a._requiresGrad || (b instanceof Tensor && b._requiresGrad));
 }
 
+/**
+ * Nodes are reference-counted: by the tensors they made (`_node`) and by the nodes that consume
+ * those tensors. When the count drops to zero (every output disposed and no later node needs it)
+ * the node frees its saved tensors and lets go of its inputs' nodes, so a graph that is never
+ * backwarded does not hold memory after its outputs are disposed.
+ */
 export class GradNode {
   readonly name: string;
   readonly edges: Edge[];
   private readonly rule: BackwardFn;
   private saved: Tensor[];
   private readonly versions: number[];
+  /** Whether the saved tensors were freed (by backward, or because nothing refers to the node). */
   released = false;
+  private refs = 0;
 
   constructor(name: string, inputs: readonly (Tensor | null | undefined)[], rule: BackwardFn, saved: readonly Tensor[]) {
     this.name = name;
     this.edges = inputs.map((t) => (t instanceof Tensor && t._requiresGrad ? (t._node ?? t) : null));
+    for (const e of this.edges) if (e instanceof GradNode) e.ref();
     this.rule = rule;
     // Saved tensors are private handles on the same storage: disposing the user's handle (or a
     // tidy scope ending) does not free what backward needs.
@@ -75,12 +84,23 @@ export class GradNode {
     return this.rule(gy, this.edges.map((e) => e !== null));
   }
 
-  /** Frees the saved tensors. */
+  /** Frees the saved tensors (the node can no longer run backward). */
   release(): void {
     if (this.released) return;
     this.released = true;
     for (const t of this.saved) t.dispose();
     this.saved = [];
+  }
+
+  ref(): void {
+    this.refs++;
+  }
+
+  /** Drops one reference; the last one frees the saved tensors and unreferences the inputs' nodes. */
+  unref(): void {
+    if (--this.refs > 0) return;
+    this.release();
+    for (const e of this.edges) if (e instanceof GradNode) e.unref();
   }
 }
 
@@ -92,6 +112,7 @@ export class GradNode {
  */
 export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], rule: (gy: Tensor, needs: readonly boolean[], saved: readonly Tensor[]) => (Tensor | null)[], saved: readonly Tensor[] = []): void {
   const node: GradNode = new GradNode(name, inputs, (gy, needs) => rule(gy, needs, node.savedTensors), saved);
+  node.ref();
   out._node = node;
   out._requiresGrad = true;
 }
