@@ -44,7 +44,7 @@ export function checkShape(op: string, argument: string, shape: unknown): number
     size *= d;
   }
   checkBytes(op, argument, size, shape);
-  return shape.slice();
+  return shape.map((d: number) => d + 0); // + 0 turns a -0 into 0
 }
 
 /** Throws SimdconvOutOfMemoryError when `size` float32s cannot fit in wasm32 memory at all. */
