@@ -15,8 +15,10 @@
 //   1x2          two hoisted splats, one output vector per step (the lesson's edge detector)
 //   3x3          three output rows per pass: each input row is loaded once and feeds every
 //                output row it touches (9 hoisted splats + 3 accumulators + 3 loads = 15 regs)
-//   any KH x KW  four output vectors per kernel tap (1 splat + 4 loads + 4 accumulators), then
-//                single vectors; measured faster than unrolled 5x5 / 1xk variants, which spill
+//   any KH x KW  (5x5, 7x7, 1xk, kx1, ...) four output vectors per kernel tap (1 splat +
+//                4 loads + 4 accumulators), then single vectors. Unrolled 5x5 variants and
+//                two-rows-per-pass variants were no faster (V8 spills what one unrolled
+//                iteration loads), so 5x5 takes this path.
 // Column tail (WO mod 4 != 0, WO >= 4): one more vector ending at column WO-1 that overlaps the
 // previous one; overlapped lanes are recomputed bit-identically, and when accumulating they
 // keep their already-updated value (bitselect). WO < 4: scalar loop.

@@ -16,6 +16,11 @@
 //                   each in increasing k; s = (p[0] + p[1]) + (p[2] + p[3]); then
 //                   for k = K & ~3 .. K-1 in order: s = s + a(i,k) * b(j,k)
 //   then C = s, or C = C + s when accumulating. No fused multiply-add anywhere.
+//
+// B is read in place (this ABI passes no scratch memory to pack it). For gemm / gemm_tn, a row
+// stride of B that is a multiple of 4 KiB (ldb = 1024, 2048, 4096 ...) maps the rows of a
+// K x 8 panel of B onto a few cache sets and halves the throughput; callers that can choose
+// ldb should avoid such strides (e.g. pad by 16 elements).
 
 // ---------------------------------------------------------------------------------------------
 // gemm / gemm_tn: register tiles of R rows (1..4) x 8 or 4 columns, vectorised along N.
@@ -29,34 +34,15 @@ const MR = 4;
 /** Bytes of A a row block may hold so that it stays in L2 while B panels stream past it. */
 const A_BLOCK_BYTES: i32 = 128 * 1024;
 
-/** Rows of B (k steps) per pass over the tiles of a row block. */
-const KC: i32 = 64;
-
 @inline
 function tile8(
   R: i32, pa: usize, ars: usize, aks: usize,
-  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, fromC: i32,
+  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, accumulate: i32,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  if (fromC) {
-    c00 = v128.load(pc);
-    c01 = v128.load(pc, 16);
-    if (R > 1) {
-      c10 = v128.load(pc + crs);
-      c11 = v128.load(pc + crs, 16);
-    }
-    if (R > 2) {
-      c20 = v128.load(pc + 2 * crs);
-      c21 = v128.load(pc + 2 * crs, 16);
-    }
-    if (R > 3) {
-      c30 = v128.load(pc + 3 * crs);
-      c31 = v128.load(pc + 3 * crs, 16);
-    }
-  }
   const ar2 = ars + ars, ar3 = ar2 + ars;
   while (pb < pe) {
     const b0 = v128.load(pb);
@@ -82,6 +68,22 @@ function tile8(
     pa += aks;
     pb += bks;
   }
+  if (accumulate) {
+    c00 = f32x4.add(v128.load(pc), c00);
+    c01 = f32x4.add(v128.load(pc, 16), c01);
+    if (R > 1) {
+      c10 = f32x4.add(v128.load(pc + crs), c10);
+      c11 = f32x4.add(v128.load(pc + crs, 16), c11);
+    }
+    if (R > 2) {
+      c20 = f32x4.add(v128.load(pc + 2 * crs), c20);
+      c21 = f32x4.add(v128.load(pc + 2 * crs, 16), c21);
+    }
+    if (R > 3) {
+      c30 = f32x4.add(v128.load(pc + 3 * crs), c30);
+      c31 = f32x4.add(v128.load(pc + 3 * crs, 16), c31);
+    }
+  }
   v128.store(pc, c00);
   v128.store(pc, c01, 16);
   if (R > 1) {
@@ -101,15 +103,9 @@ function tile8(
 @inline
 function tile4(
   R: i32, pa: usize, ars: usize, aks: usize,
-  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, fromC: i32,
+  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, accumulate: i32,
 ): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  if (fromC) {
-    c0 = v128.load(pc);
-    if (R > 1) c1 = v128.load(pc + crs);
-    if (R > 2) c2 = v128.load(pc + 2 * crs);
-    if (R > 3) c3 = v128.load(pc + 3 * crs);
-  }
   const ar2 = ars + ars, ar3 = ar2 + ars;
   while (pb < pe) {
     const b0 = v128.load(pb);
@@ -120,6 +116,12 @@ function tile4(
     pa += aks;
     pb += bks;
   }
+  if (accumulate) {
+    c0 = f32x4.add(v128.load(pc), c0);
+    if (R > 1) c1 = f32x4.add(v128.load(pc + crs), c1);
+    if (R > 2) c2 = f32x4.add(v128.load(pc + 2 * crs), c2);
+    if (R > 3) c3 = f32x4.add(v128.load(pc + 3 * crs), c3);
+  }
   v128.store(pc, c0);
   if (R > 1) v128.store(pc + crs, c1);
   if (R > 2) v128.store(pc + 2 * crs, c2);
@@ -128,14 +130,14 @@ function tile4(
 
 /** One element: sequential dot product of an A row (step aks) with a B column (step bks). */
 @inline
-function dot1(pa: usize, aks: usize, pb: usize, bks: usize, pe: usize, pc: usize, fromC: i32): void {
-  let s: f32 = fromC ? load<f32>(pc) : 0;
+function dot1(pa: usize, aks: usize, pb: usize, bks: usize, pe: usize, pc: usize, accumulate: i32): void {
+  let s: f32 = 0;
   while (pb < pe) {
     s += load<f32>(pa) * load<f32>(pb);
     pa += aks;
     pb += bks;
   }
-  store<f32>(pc, s);
+  store<f32>(pc, accumulate ? load<f32>(pc) + s : s);
 }
 
 /** Rows i0 .. i1-1 (i1 - i0 = R) of C for columns j0 .. j1-1 in column panels of 8, 4, 1. */
@@ -162,22 +164,10 @@ function rowsR(
   }
 }
 
-/** C (M x N, row stride crs bytes) = 0. */
-function zeroC(M: i32, N: i32, c: usize, crs: usize): void {
-  for (let i = 0; i < M; i++) {
-    const p = c + <usize>i * crs;
-    let j = 0;
-    for (; j + 4 <= N; j += 4) v128.store(p + (<usize>j << 2), f32x4.splat(0));
-    for (; j < N; j++) store<f32>(p + (<usize>j << 2), 0);
-  }
-}
-
 /**
  * Shared driver of gemm and gemm_tn (A element (i, k) at a + i*ars + k*aks bytes).
- * Loops: row blocks of A sized for L2 > column panels of 8 > blocks of KC rows of B > 4-row
- * tiles. A KC x 8 slice of B is reused by every tile of the row block while it is in cache even
- * when ldb is a large power of two (rows of B then share a few cache sets); between k blocks the
- * running sums wait in C, which is exact, so the summation order is that of one pass.
+ * Loops: row blocks of A sized for L2 > column panels of 8 > 4-row tiles, so each K x 8 panel
+ * of B is reused by every tile of a row block while it is still in cache.
  */
 function gemmCoreSimd(
   M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize,
@@ -185,28 +175,20 @@ function gemmCoreSimd(
 ): void {
   if (M <= 0 || N <= 0) return;
   const bks = <usize>ldb << 2, crs = <usize>ldc << 2;
-  if (K <= 0) {
-    if (!accumulate) zeroC(M, N, c, crs);
-    return;
-  }
-  const kspan = <usize>K * bks;
-  let mc = (A_BLOCK_BYTES / (K << 2)) & ~(MR - 1);
+  const kspan = K > 0 ? <usize>K * bks : 0;
+  const K1 = K > 1 ? K : 1;
+  let mc = (A_BLOCK_BYTES / (K1 << 2)) & ~(MR - 1);
   if (mc < MR) mc = MR;
   const M4 = M & ~(MR - 1);
   for (let i0 = 0; i0 < M4; i0 += mc) {
     const i1 = min(i0 + mc, M4);
     let j = 0;
     for (; j + 8 <= N; j += 8) {
-      const pbj = b + (<usize>j << 2);
+      const pb = b + (<usize>j << 2);
+      const pe = pb + kspan;
       const pcj = c + (<usize>j << 2);
-      for (let k0 = 0; k0 < K; k0 += KC) {
-        const pb = pbj + <usize>k0 * bks;
-        const pe = pb + <usize>min(KC, K - k0) * bks;
-        const pak = a + <usize>k0 * aks;
-        const fromC = accumulate | (k0 > 0 ? 1 : 0);
-        for (let i = i0; i < i1; i += MR) {
-          tile8(4, pak + <usize>i * ars, ars, aks, pb, bks, pe, pcj + <usize>i * crs, crs, fromC);
-        }
+      for (let i = i0; i < i1; i += MR) {
+        tile8(4, a + <usize>i * ars, ars, aks, pb, bks, pe, pcj + <usize>i * crs, crs, accumulate);
       }
     }
     // Column tail (N mod 8) of this row block: 4-column tiles, then single elements.
@@ -227,7 +209,7 @@ function gemmCoreSimd(
   }
 }
 
-/** Scalar twin of gemmCoreSimd: one sequential sum per element (same order). */
+/** Scalar twin of gemmCoreSimd: one sequential dot product per element (same order). */
 function gemmCoreScalar(
   M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize,
   b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
@@ -236,12 +218,12 @@ function gemmCoreScalar(
   for (let i = 0; i < M; i++) {
     const pa = a + <usize>i * ars, pc = c + <usize>i * crs;
     for (let j = 0; j < N; j++) {
-      const q = pc + (<usize>j << 2);
-      let s: f32 = accumulate ? load<f32>(q) : 0;
+      let s: f32 = 0;
       for (let k = 0; k < K; k++) {
         s += load<f32>(pa + <usize>k * aks) * load<f32>(b + <usize>k * bks + (<usize>j << 2));
       }
-      store<f32>(q, s);
+      const q = pc + (<usize>j << 2);
+      store<f32>(q, accumulate ? load<f32>(q) + s : s);
     }
   }
 }

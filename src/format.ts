@@ -1,6 +1,7 @@
 // PyTorch-compatible tensor printing (torch/_tensor_str.py defaults: precision 4, line width 80,
 // summarise above 1000 elements with 3 edge items). Python rounds half to even on the exact
 // binary value; so do we.
+import { stridesOf } from './ops/util.js';
 
 const PRECISION = 4;
 const LINE_WIDTH = 80;
@@ -83,16 +84,6 @@ function shownValues(data: Float32Array, shape: readonly number[], summarize: bo
   };
   walk(0, 0);
   return Float32Array.from(out);
-}
-
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
 }
 
 /** Indices shown along an axis; -1 stands for the '...' marker. */

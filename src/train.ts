@@ -73,30 +73,22 @@ const now = () => (typeof performance === 'object' ? performance.now() : Date.no
 export async function fit(o: FitOptions): Promise<{ losses: number[] }> {
   check(o);
   const yieldMs = o.yieldEveryMs ?? (isNode ? Infinity : 16);
-  return run(o, yieldMs);
+  const epochs = loop(o, yieldMs);
+  for (let r = epochs.next(); ; r = epochs.next()) {
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
 }
 
 /** `fit` without yielding: runs to the end synchronously. */
 export function fitSync(o: FitOptions): { losses: number[] } {
   check(o);
-  const losses: number[] = [];
-  const start = now();
-  const bar = progressBar(o);
-  try {
-    for (let e = 1; e <= o.epochs; e++) {
-      const loss = epochStep(o, e);
-      losses.push(loss);
-      const p = { epoch: e, epochs: o.epochs, loss, elapsedMs: now() - start };
-      bar?.(p);
-      if (o.onEpoch?.(p) === false) break;
-    }
-  } finally {
-    bar?.(null);
-  }
-  return { losses };
+  const epochs = loop(o, Infinity);
+  for (let r = epochs.next(); ; r = epochs.next()) if (r.done) return r.value;
 }
 
-async function run(o: FitOptions, yieldMs: number): Promise<{ losses: number[] }> {
+/** The training loop; it suspends (yields) whenever `yieldMs` passed since the last suspension. */
+function* loop(o: FitOptions, yieldMs: number): Generator<void, { losses: number[] }> {
   const losses: number[] = [];
   const start = now();
   let lastYield = start;
@@ -109,7 +101,7 @@ async function run(o: FitOptions, yieldMs: number): Promise<{ losses: number[] }
       bar?.(p);
       if (o.onEpoch?.(p) === false) break;
       if (now() - lastYield >= yieldMs) {
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        yield;
         lastYield = now();
       }
     }

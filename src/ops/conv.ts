@@ -194,20 +194,27 @@ function weightForKernels(op: string, g: Geometry, w: number): number {
 }
 
 /**
- * The weight packed for NHWC GEMMs: [G][KH][KW][CG][COG] (flipped for mode 'convolution').
+ * How the OIHW weight maps onto the NHWC GEMM layout [G][KH][KW][CG][COG]: the packed shape, the
+ * OIHW element strides for each packed axis, and the byte offset of packed element 0 in OIHW
+ * (kernel axes reversed for mode 'convolution').
  */
+function nhwcPacking(g: Geometry): [number[], number[], number] {
+  const kk = g.KH * g.KW;
+  const strides = [g.COG * g.CG * kk, g.KW, 1, kk, g.CG * kk];
+  let offset = 0;
+  if (g.flip) {
+    offset = ((g.KH - 1) * g.KW + (g.KW - 1)) * 4;
+    strides[1] = -strides[1]!;
+    strides[2] = -strides[2]!;
+  }
+  return [[g.G, g.KH, g.KW, g.CG, g.COG], strides, offset];
+}
+
+/** The weight packed for NHWC GEMMs (see nhwcPacking), in scratch. */
 function packedWeightNHWC(op: string, g: Geometry, w: number): number {
   const at = scratch(Slot.Weight, g.CO * g.CG * g.KH * g.KW * 4, op);
-  const kk = g.KH * g.KW;
-  const shape = [g.G, g.KH, g.KW, g.CG, g.COG];
-  const src = [g.COG * g.CG * kk, g.KW, 1, kk, g.CG * kk];
-  let base = w;
-  if (g.flip) {
-    base += ((g.KH - 1) * g.KW + (g.KW - 1)) * 4;
-    src[1] = -src[1]!;
-    src[2] = -src[2]!;
-  }
-  copyStrided(op, at, base, shape, stridesOf(shape), src);
+  const [shape, oihw, offset] = nhwcPacking(g);
+  copyStrided(op, at, w + offset, shape, stridesOf(shape), oihw);
   return at;
 }
 
@@ -312,16 +319,8 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
         K.gemm_tn(kg, g.COG, HWo, col, kg, dyn + gi * g.COG * 4, g.CO, dwp + gi * kg * g.COG * 4, g.COG, n > 0 ? 1 : 0);
       }
     }
-    const kk = g.KH * g.KW;
-    const shape = [g.G, g.KH, g.KW, g.CG, g.COG];
-    const dst = [g.COG * g.CG * kk, g.KW, 1, kk, g.CG * kk];
-    let base = dw;
-    if (g.flip) {
-      base += ((g.KH - 1) * g.KW + (g.KW - 1)) * 4;
-      dst[1] = -dst[1]!;
-      dst[2] = -dst[2]!;
-    }
-    copyStrided(op, base, dwp, shape, dst, stridesOf(shape));
+    const [shape, oihw, offset] = nhwcPacking(g);
+    copyStrided(op, dw + offset, dwp, shape, oihw, stridesOf(shape));
     return;
   }
   const target = g.flip ? scratch(Slot.Weight, wsize * 4, op) : dw;

@@ -56,21 +56,7 @@ function axesOf(op: string, t: Tensor, axis: number | readonly number[] | undefi
  * @example sc.tensor([[1, 2], [3, 4]]).sum(0).toArray()   // [4, 6]
  */
 export function sum(a: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const op = 'sum';
-  const t = checkTensor(op, 'this', a);
-  const axes = axesOf(op, t, axis);
-  let out = reduceAxes(op, 'sum', t, axes);
-  if (keepDims) {
-    const r = view(out, keepShape(t.shape, axes));
-    out.dispose();
-    out = r;
-  }
-  if (needsGrad(t)) {
-    const inShape = t.shape;
-    const kept = keepShape(t.shape, axes);
-    record(out, 'Sum', [t], (gy) => [expandTo(gy, kept, inShape)]);
-  }
-  return out;
+  return sumOrMean('sum', a, axis, keepDims);
 }
 
 /**
@@ -78,27 +64,30 @@ export function sum(a: Tensor, axis?: number | readonly number[], keepDims = fal
  * @example sc.tensor([[1, 2], [3, 4]]).mean().item()   // 2.5
  */
 export function mean(a: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const op = 'mean';
+  return sumOrMean('mean', a, axis, keepDims);
+}
+
+/** The sum (or mean: the sum divided by the count, and so is its gradient) over `axis`. */
+function sumOrMean(op: 'sum' | 'mean', a: Tensor, axis: number | readonly number[] | undefined, keepDims: boolean): Tensor {
   const t = checkTensor(op, 'this', a);
   const axes = axesOf(op, t, axis);
   let count = 1;
   for (const ax of axes) count *= t.shape[ax]!;
-  let out = reduceAxes(op, 'sum', t, axes);
   // Divide (not multiply by 1/n) so means of integers stay exact where they can.
-  K.divs(out.ptr(op, 'out'), out.ptr(op, 'out'), out.size, count);
+  const scale = (x: Tensor) => {
+    if (op === 'mean') K.divs(x.ptr(op, 'out'), x.ptr(op, 'out'), x.size, count);
+    return x;
+  };
+  let out = scale(reduceAxes(op, 'sum', t, axes));
+  const kept = keepShape(t.shape, axes);
   if (keepDims) {
-    const r = view(out, keepShape(t.shape, axes));
+    const r = view(out, kept);
     out.dispose();
     out = r;
   }
   if (needsGrad(t)) {
     const inShape = t.shape;
-    const kept = keepShape(t.shape, axes);
-    record(out, 'Mean', [t], (gy) => {
-      const g = expandTo(gy, kept, inShape);
-      K.divs(g.ptr(op, 'out'), g.ptr(op, 'out'), g.size, count);
-      return [g];
-    });
+    record(out, op === 'sum' ? 'Sum' : 'Mean', [t], (gy) => [scale(expandTo(gy, kept, inShape))]);
   }
   return out;
 }
