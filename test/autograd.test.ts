@@ -1,8 +1,9 @@
 // Autograd semantics: accumulation, zeroGrad, noGrad, detach, backward's arguments and errors,
 // retainGraph, in-place writes versus saved tensors, which gradients are computed, tidy, and
 // memory stability of a training-style loop.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
+import { expectNoLeakedTensors } from './helpers/leaks.js';
 
 beforeAll(async () => {
   await sc.init();
@@ -14,13 +15,7 @@ const arr = (t: sc.Tensor | null): number[] => {
 };
 
 /** Every test must free what it makes: the live-tensor count returns to where it started. */
-let baseline = 0;
-beforeEach(() => {
-  baseline = sc.memory().tensors;
-});
-afterEach(() => {
-  expect(sc.memory().tensors, 'tensors left alive by the test').toBe(baseline);
-});
+const baseline = expectNoLeakedTensors();
 
 describe('memory', () => {
   it('a forward + backward + dispose loop leaves sc.memory() unchanged after warm-up', () => {
@@ -53,9 +48,9 @@ describe('memory', () => {
     expect(end.bytes).toBe(after.bytes);
     expect(end.wasmBytes).toBe(after.wasmBytes);
     // the gradients stay allocated across iterations (accumulated in place); they and the inputs are all that is live
-    expect(end.tensors).toBe(baseline + 6);
+    expect(end.tensors).toBe(baseline() + 6);
     for (const t of [x, w, b, target]) t.dispose();
-    expect(sc.memory().tensors).toBe(baseline);
+    expect(sc.memory().tensors).toBe(baseline());
   });
 
   it('zeroGrad frees the gradients: bytes return to their starting value', () => {

@@ -60,14 +60,8 @@ function tidyCase(fn: () => void): void {
 }
 
 // ---- case tables --------------------------------------------------------------------------
-interface ConvOpts {
-  stride?: number | [number, number];
-  padding?: PaddingSpec;
-  dilation?: number | [number, number];
-  groups?: number;
-  layout?: 'NCHW' | 'NHWC';
-  mode?: 'correlation' | 'convolution';
-}
+/** A case's convolution options: the library's own (everything but bias). */
+type ConvOpts = sc.ConvGeometryOptions;
 interface ConvCase {
   name: string;
   xShape: number[];

@@ -1,20 +1,15 @@
 // nn.Conv2d (lazy in-channels, shapes, PyTorch-like init, seeding, parameters, state dicts,
 // train/eval) and the losses nn.mseLoss / nn.squaredError with their gradients.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
+import { expectNoLeakedTensors } from './helpers/leaks.js';
 import { conv2dRef } from './reference/conv.js';
 
 beforeAll(async () => {
   await sc.init();
 });
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = sc.memory().tensors;
-});
-afterEach(() => {
-  expect(sc.memory().tensors, 'tensors left alive by the test').toBe(baseline);
-});
+expectNoLeakedTensors();
 
 const arr = (t: sc.Tensor | null): number[] => {
   if (t === null) throw new Error('expected a tensor, got null');

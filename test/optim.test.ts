@@ -2,8 +2,9 @@
 // test/fixtures/make_fixtures_optim.py), under both kernel variants, for parameter lengths that
 // reach every SIMD tail; plus hyper-parameter validation and the optimizer API.
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
+import { expectNoLeakedTensors } from './helpers/leaks.js';
 import { setKernelVariant, type KernelVariant } from '../src/wasm/kernels.js';
 
 interface OptimCase {
@@ -28,13 +29,7 @@ beforeAll(async () => {
   await sc.init();
 });
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = sc.memory().tensors;
-});
-afterEach(() => {
-  expect(sc.memory().tensors, 'tensors left alive by the test').toBe(baseline);
-});
+expectNoLeakedTensors();
 
 function makeOptimizer(c: OptimCase, params: sc.Tensor[] | sc.nn.Module): sc.optim.Optimizer {
   return c.optimizer === 'SGD'

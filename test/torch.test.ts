@@ -7,15 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
 import { setKernelVariant, type KernelVariant } from '../src/wasm/kernels.js';
 
-type Padding = 'valid' | 'same' | number | [number, number] | [[number, number], [number, number]];
-interface ConvOpts {
-  stride?: number | [number, number];
-  padding?: Padding;
-  dilation?: number | [number, number];
-  groups?: number;
-  layout?: 'NCHW' | 'NHWC';
-  mode?: 'correlation' | 'convolution';
-}
+/** A case's convolution options: the library's own (everything but bias). */
+type ConvOpts = sc.ConvGeometryOptions;
 interface ConvCase {
   name: string;
   opts: ConvOpts;

@@ -1,7 +1,8 @@
 // The lesson's training ("Convolutions for Images": learning a kernel from X and Y), the custom
 // Conv2D module pattern, and sc.fit / sc.fitSync.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sc from '../src/index.js';
+import { expectNoLeakedTensors } from './helpers/leaks.js';
 import { setKernelVariant, type KernelVariant } from '../src/wasm/kernels.js';
 import { corr2dRef } from './reference/conv.js';
 import { gradcheck, type Arr64 } from './helpers/gradcheck.js';
@@ -22,13 +23,7 @@ afterAll(() => {
   for (const t of [X, Y, X4, Y4]) t.dispose();
 });
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = sc.memory().tensors;
-});
-afterEach(() => {
-  expect(sc.memory().tensors, 'tensors left alive by the test').toBe(baseline);
-});
+expectNoLeakedTensors();
 
 const LR = 3e-2;
 const EPOCHS = 10;

@@ -16,6 +16,7 @@
 //
 // Tolerance: |autograd - numeric| <= rtol·|numeric| + atol·max|numeric over that input|.
 import * as sc from '../../src/index.js';
+import { prng } from './random.js';
 
 /** A float64 array with a shape, row-major. */
 export interface Arr64 {
@@ -60,18 +61,15 @@ export interface GradcheckReport {
 
 // ---- seeded data ------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG; values are rounded to float32 where they become data. */
+/** Seeded data from mulberry32 (helpers/random.ts); values are rounded to float32 where they become data. */
 export class Gen {
-  private s: number;
+  private readonly r: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.r = prng(seed);
   }
+  /** The next uniform double in [0, 1). */
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.r();
   }
   /** Uniform in [lo, hi), float32-rounded. */
   uniform(shape: readonly number[], lo = -1, hi = 1): Arr64 {
@@ -99,6 +97,7 @@ export function fromValues(values: readonly number[], shape: readonly number[] =
   return { data: Float64Array.from(values, (v) => Math.fround(v)), shape: shape.slice() };
 }
 
+// Shape helpers of the reference side, kept apart from src/ so the oracle stays independent.
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

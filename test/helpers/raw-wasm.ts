@@ -59,3 +59,15 @@ export function rawWasm(): RawWasm {
     },
   };
 }
+
+/** The two builds of every kernel: `name_f32_simd` and `name_f32_scalar`. */
+export const VARIANTS = ['simd', 'scalar'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** The export `${name}_f32_${v}` (just `name` when `v` is omitted); throws when it is missing. */
+export function kernel(w: RawWasm, name: string, v?: Variant): (...args: number[]) => number {
+  const full = v ? `${name}_f32_${v}` : name;
+  const f = w.exports[full];
+  if (typeof f !== 'function') throw new Error(`missing export ${full}`);
+  return f;
+}

@@ -6,12 +6,10 @@
 // adjoint of im2col.
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { rawWasm, type RawWasm } from '../helpers/raw-wasm.js';
+import { VARIANTS, kernel, rawWasm, type RawWasm, type Variant } from '../helpers/raw-wasm.js';
+import { SENTINEL, readRegion, region, writesOutside, type Region } from '../helpers/guarded.js';
+import { randArray } from '../helpers/random.js';
 
-const VARIANTS = ['simd', 'scalar'] as const;
-type Variant = (typeof VARIANTS)[number];
-const GUARD = 4;
-const SENTINEL = -12345.5;
 /** Error bound per element: RTOL * Σ|terms| (the terms of the float64 reference sum). */
 const RTOL = 1e-5;
 
@@ -21,61 +19,9 @@ beforeAll(() => {
 });
 beforeEach(() => w.reset());
 
-function kernel(name: string, v: Variant): (...args: number[]) => void {
-  const full = `${name}_f32_${v}`;
-  const f = w.exports[full];
-  if (typeof f !== 'function') throw new Error(`missing export ${full}`);
-  return f;
-}
-
-/** mulberry32: deterministic test data. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randArray(n: number, seed: number): Float32Array {
-  const r = prng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = 2 * r() - 1;
-  return out;
-}
-
-/** `len` floats at `ptr` with GUARD sentinels on both sides; `unaligned` puts ptr at 4 mod 16. */
-interface Region {
-  ptr: number;
-  len: number;
-  block: number;
-  blockLen: number;
-}
-
-function region(len: number, init?: ArrayLike<number>, unaligned = false): Region {
-  const blockLen = len + 2 * GUARD + 1;
-  const block = w.alloc(blockLen, new Float32Array(blockLen).fill(SENTINEL));
-  const ptr = block + (GUARD + (unaligned ? 1 : 0)) * 4;
-  if (init) new Float32Array(w.memory.buffer, ptr, len).set(init);
-  return { ptr, len, block, blockLen };
-}
-
-const readRegion = (r: Region): Float32Array => w.read(r.ptr, r.len);
-
-/** Sentinels before and after the region, and at every in-region index `skip` does not claim. */
+/** Sentinels before and after the region, and at every in-region index `written` does not claim. */
 function expectUntouched(r: Region, ctx: string, written: (i: number) => boolean = () => true): void {
-  const all = w.read(r.block, r.blockLen);
-  const first = (r.ptr - r.block) / 4;
-  const bad: number[] = [];
-  all.forEach((x, i) => {
-    const rel = i - first;
-    const inside = rel >= 0 && rel < r.len && written(rel);
-    if (!inside && x !== SENTINEL && bad.length < 8) bad.push(rel);
-  });
-  expect(bad, `${ctx}: written outside the output (offsets relative to it)`).toEqual([]);
+  expect(writesOutside(w, r, written).slice(0, 8), `${ctx}: written outside the output (offsets relative to it)`).toEqual([]);
 }
 
 /** A float64 reference: value and Σ|terms| per element (the scale of its rounding error). */
@@ -158,15 +104,15 @@ function runCorr(v: Variant, c: CorrCase): Float32Array {
   const HO = H - KH + 1, WO = W - KW + 1;
   const xd = randArray(H * W, c.seed), kd = randArray(KH * KW, c.seed + 1);
   const y0 = c.accumulate ? randArray(HO * WO, c.seed + 2) : undefined;
-  const x = region(H * W, xd, c.unaligned);
-  const k = region(KH * KW, kd, c.unaligned);
-  const y = region(HO * WO, y0, c.unaligned);
-  kernel('corr2d_valid', v)(x.ptr, H, W, k.ptr, KH, KW, y.ptr, c.accumulate ? 1 : 0);
+  const x = region(w, H * W, xd, c.unaligned);
+  const k = region(w, KH * KW, kd, c.unaligned);
+  const y = region(w, HO * WO, y0, c.unaligned);
+  kernel(w, 'corr2d_valid', v)(x.ptr, H, W, k.ptr, KH, KW, y.ptr, c.accumulate ? 1 : 0);
   const ctx = `corr2d_${v} ${H}x${W} * ${KH}x${KW} acc=${c.accumulate} unaligned=${c.unaligned}`;
-  const got = readRegion(y);
+  const got = readRegion(w, y);
   expectNear(got, corrRef(xd, H, W, kd, KH, KW), ctx, undefined, y0);
   expectUntouched(y, ctx);
-  expect(readRegion(x), `${ctx}: input changed`).toEqual(xd);
+  expect(readRegion(w, x), `${ctx}: input changed`).toEqual(xd);
   return got;
 }
 
@@ -202,30 +148,30 @@ describe.each(VARIANTS)('corr2d_valid (%s)', (v) => {
   });
 
   it('the lesson: [[19,25],[37,43]] and the 6x8 edge detector', () => {
-    const f = kernel('corr2d_valid', v);
-    const x = region(9, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    const k = region(4, [0, 1, 2, 3]);
-    const y = region(4);
+    const f = kernel(w, 'corr2d_valid', v);
+    const x = region(w, 9, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const k = region(w, 4, [0, 1, 2, 3]);
+    const y = region(w, 4);
     f(x.ptr, 3, 3, k.ptr, 2, 2, y.ptr, 0);
-    expect(Array.from(readRegion(y))).toEqual([19, 25, 37, 43]);
+    expect(Array.from(readRegion(w, y))).toEqual([19, 25, 37, 43]);
     expectUntouched(y, 'lesson 3x3');
 
     const img = new Float32Array(48).fill(1);
     for (let i = 0; i < 6; i++) for (let j = 2; j < 6; j++) img[i * 8 + j] = 0;
-    const X = region(48, img, true);
-    const K = region(2, [1, -1]);
-    const Y = region(42);
+    const X = region(w, 48, img, true);
+    const K = region(w, 2, [1, -1]);
+    const Y = region(w, 42);
     f(X.ptr, 6, 8, K.ptr, 1, 2, Y.ptr, 0);
     const row = [0, 1, 0, 0, 0, -1, 0];
-    expect(Array.from(readRegion(Y))).toEqual(Array.from({ length: 6 }, () => row).flat());
+    expect(Array.from(readRegion(w, Y))).toEqual(Array.from({ length: 6 }, () => row).flat());
     expectUntouched(Y, 'lesson 6x8');
   });
 
   it('writes nothing when the kernel is larger than the input', () => {
-    const x = region(6, randArray(6, 3));
-    const k = region(9, randArray(9, 4));
-    const y = region(4);
-    kernel('corr2d_valid', v)(x.ptr, 2, 3, k.ptr, 3, 3, y.ptr, 0);
+    const x = region(w, 6, randArray(6, 3));
+    const k = region(w, 9, randArray(9, 4));
+    const y = region(w, 4);
+    kernel(w, 'corr2d_valid', v)(x.ptr, 2, 3, k.ptr, 3, 3, y.ptr, 0);
     expectUntouched(y, 'HO = 0', () => false);
   });
 });
@@ -302,12 +248,12 @@ function runGemm(kind: GemmKind, v: Variant, c: GemmCase): Float32Array {
   const C0 = new Float32Array(clen).fill(SENTINEL);
   const r0 = randArray(clen, c.seed + 2);
   for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C0[i * ldc + j] = c.accumulate ? r0[i * ldc + j] : 7;
-  const ra = region(A.length, A, c.unaligned);
-  const rb = region(B.length, B, c.unaligned);
-  const rc = region(clen, C0, c.unaligned);
-  kernel(kind, v)(M, N, K, ra.ptr, lda, rb.ptr, ldb, rc.ptr, ldc, c.accumulate ? 1 : 0);
+  const ra = region(w, A.length, A, c.unaligned);
+  const rb = region(w, B.length, B, c.unaligned);
+  const rc = region(w, clen, C0, c.unaligned);
+  kernel(w, kind, v)(M, N, K, ra.ptr, lda, rb.ptr, ldb, rc.ptr, ldc, c.accumulate ? 1 : 0);
   const ctx = `${kind}_${v} M=${M} N=${N} K=${K} ld+(${c.pa},${c.pb},${c.pc}) acc=${c.accumulate} unaligned=${c.unaligned}`;
-  const got = readRegion(rc);
+  const got = readRegion(w, rc);
   const at = (i: number): number => Math.floor(i / N) * ldc + (i % N);
   expectNear(got, gemmRef(kind, c, A, lda, B, ldb), ctx, at, c.accumulate ? C0 : undefined);
   expectUntouched(rc, ctx, (i) => i % ldc < N);
@@ -451,14 +397,14 @@ type Layout = 'nchw' | 'nhwc';
 
 function callIm2col(layout: Layout, v: Variant, g: ConvGeom, x: number, col: number, c0: number, CG: number): void {
   const { C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO } = g;
-  if (layout === 'nchw') kernel('im2col_nchw', v)(x, C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, col);
-  else kernel('im2col_nhwc', v)(x, H, W, C, c0, CG, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, col);
+  if (layout === 'nchw') kernel(w, 'im2col_nchw', v)(x, C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, col);
+  else kernel(w, 'im2col_nhwc', v)(x, H, W, C, c0, CG, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, col);
 }
 
 function callCol2im(layout: Layout, v: Variant, g: ConvGeom, col: number, x: number, c0: number, CG: number): void {
   const { C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO } = g;
-  if (layout === 'nchw') kernel('col2im_nchw', v)(col, C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, x);
-  else kernel('col2im_nhwc', v)(col, H, W, C, c0, CG, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, x);
+  if (layout === 'nchw') kernel(w, 'col2im_nchw', v)(col, C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, x);
+  else kernel(w, 'col2im_nhwc', v)(col, H, W, C, c0, CG, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, x);
 }
 
 /**
@@ -475,14 +421,14 @@ function runUnfold(layout: Layout, v: Variant, g: ConvGeom, c0: number, CG: numb
 
   // im2col: every element is an exact copy or zero.
   const xd = randArray(xlen, seed);
-  const rx = region(xlen, xd, unaligned);
-  const rcol = region(map.length, undefined, unaligned);
+  const rx = region(w, xlen, xd, unaligned);
+  const rcol = region(w, map.length, undefined, unaligned);
   callIm2col(layout, v, g, rx.ptr, rcol.ptr, c0, CG);
-  const col = readRegion(rcol);
+  const col = readRegion(w, rcol);
   const want = Float32Array.from(map, (m) => (m < 0 ? 0 : xd[m]));
   expect(col, `im2col ${ctx}`).toEqual(want);
   expectUntouched(rcol, `im2col ${ctx}`);
-  expect(readRegion(rx), `im2col ${ctx}: input changed`).toEqual(xd);
+  expect(readRegion(w, rx), `im2col ${ctx}: input changed`).toEqual(xd);
 
   // col2im: x0 + scatter-add of y; channels outside the slice untouched.
   const yd = randArray(map.length, seed + 1);
@@ -496,10 +442,10 @@ function runUnfold(layout: Layout, v: Variant, g: ConvGeom, c0: number, CG: numb
       ref.mag[m] += Math.abs(yd[q]);
     }
   });
-  const ry = region(map.length, yd, unaligned);
-  const rxa = region(xlen, x0, !unaligned);
+  const ry = region(w, map.length, yd, unaligned);
+  const rxa = region(w, xlen, x0, !unaligned);
   callCol2im(layout, v, g, ry.ptr, rxa.ptr, c0, CG);
-  const xacc = readRegion(rxa);
+  const xacc = readRegion(w, rxa);
   expectNear(xacc, ref, `col2im ${ctx}`);
   if (layout === 'nhwc') {
     const bad: number[] = [];
@@ -510,12 +456,12 @@ function runUnfold(layout: Layout, v: Variant, g: ConvGeom, c0: number, CG: numb
     expect(bad, `col2im ${ctx}: channels outside the slice changed`).toEqual([]);
   }
   expectUntouched(rxa, `col2im ${ctx}`);
-  expect(readRegion(ry), `col2im ${ctx}: col changed`).toEqual(yd);
+  expect(readRegion(w, ry), `col2im ${ctx}: col changed`).toEqual(yd);
 
   // Adjoint: <col2im(y) from zero, x> == <y, im2col(x)>.
-  const rz = region(xlen, new Float32Array(xlen), unaligned);
+  const rz = region(w, xlen, new Float32Array(xlen), unaligned);
   callCol2im(layout, v, g, ry.ptr, rz.ptr, c0, CG);
-  const lhs = dot64(readRegion(rz), xd);
+  const lhs = dot64(readRegion(w, rz), xd);
   const rhs = dot64(yd, col);
   expect(Math.abs(lhs.val - rhs.val), `adjoint ${ctx}`).toBeLessThanOrEqual(RTOL * (lhs.mag + rhs.mag) + 1e-30);
   return { col, xacc };
@@ -635,12 +581,12 @@ function runBiasAdd(kind: 'rows' | 'cols', v: Variant, rows: number, cols: numbe
   const n = rows * cols;
   const yd = randArray(n, seed);
   const bd = randArray(kind === 'rows' ? rows : cols, seed + 1);
-  const y = region(n, yd, unaligned);
-  const b = region(bd.length, bd, !unaligned);
-  kernel(`bias_add_${kind}`, v)(y.ptr, b.ptr, rows, cols);
+  const y = region(w, n, yd, unaligned);
+  const b = region(w, bd.length, bd, !unaligned);
+  kernel(w, `bias_add_${kind}`, v)(y.ptr, b.ptr, rows, cols);
   const want = Float32Array.from(yd, (val, i) => val + bd[kind === 'rows' ? Math.floor(i / cols) : i % cols]);
   const ctx = `bias_add_${kind}_${v} ${rows}x${cols}`;
-  expect(readRegion(y), ctx).toEqual(want);
+  expect(readRegion(w, y), ctx).toEqual(want);
   expectUntouched(y, ctx);
 }
 
@@ -648,9 +594,9 @@ function runBiasGrad(kind: 'rows' | 'cols', v: Variant, rows: number, cols: numb
   const dyd = randArray(rows * cols, seed);
   const m = kind === 'rows' ? rows : cols;
   const db0 = accumulate ? randArray(m, seed + 1) : undefined;
-  const dy = region(dyd.length, dyd, unaligned);
-  const db = region(m, db0, !unaligned);
-  kernel(`bias_grad_${kind}`, v)(dy.ptr, db.ptr, rows, cols, accumulate ? 1 : 0);
+  const dy = region(w, dyd.length, dyd, unaligned);
+  const db = region(w, m, db0, !unaligned);
+  kernel(w, `bias_grad_${kind}`, v)(dy.ptr, db.ptr, rows, cols, accumulate ? 1 : 0);
   const ref = newRef(m);
   dyd.forEach((val, i) => {
     const t = kind === 'rows' ? Math.floor(i / cols) : i % cols;
@@ -658,7 +604,7 @@ function runBiasGrad(kind: 'rows' | 'cols', v: Variant, rows: number, cols: numb
     ref.mag[t] += Math.abs(val);
   });
   const ctx = `bias_grad_${kind}_${v} ${rows}x${cols} acc=${accumulate}`;
-  const got = readRegion(db);
+  const got = readRegion(w, db);
   expectNear(got, ref, ctx, undefined, db0);
   expectUntouched(db, ctx);
   return got;

@@ -3,15 +3,13 @@
 // over lengths that reach every SIMD tail, with guard values around every output.
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { rawWasm, type RawWasm } from '../helpers/raw-wasm.js';
+import { VARIANTS, kernel, rawWasm, type RawWasm, type Variant } from '../helpers/raw-wasm.js';
+import { SENTINEL, readRegion, region, writesOutside, type Region } from '../helpers/guarded.js';
+import { randArray as uniformArray } from '../helpers/random.js';
 
-const VARIANTS = ['simd', 'scalar'] as const;
-type Variant = (typeof VARIANTS)[number];
 /** Lengths reaching every tail of a 16-wide body + 4-wide body + scalar tail. */
 const LENGTHS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100];
 const NONZERO_LENGTHS = LENGTHS.filter((n) => n > 0);
-const GUARD = 4;
-const SENTINEL = -12345.5;
 const fr = Math.fround;
 
 let w: RawWasm;
@@ -20,60 +18,11 @@ beforeAll(() => {
 });
 beforeEach(() => w.reset());
 
-function kernel(name: string, v?: Variant): (...args: number[]) => number {
-  const full = v ? `${name}_f32_${v}` : name;
-  const f = w.exports[full];
-  if (typeof f !== 'function') throw new Error(`missing export ${full}`);
-  return f;
-}
-
-/** mulberry32: deterministic test data. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randArray(n: number, seed: number, lo = -4, hi = 4): Float32Array {
-  const r = prng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
-  return out;
-}
-
-/** `len` floats at `ptr` with GUARD sentinels on both sides; `unaligned` puts ptr at 4 mod 16. */
-interface Region {
-  ptr: number;
-  len: number;
-  block: number;
-  blockLen: number;
-}
-
-function region(len: number, init?: ArrayLike<number>, unaligned = false): Region {
-  const blockLen = len + 2 * GUARD + 1;
-  const block = w.alloc(blockLen, new Float32Array(blockLen).fill(SENTINEL));
-  const ptr = block + (GUARD + (unaligned ? 1 : 0)) * 4;
-  if (init) new Float32Array(w.memory.buffer, ptr, len).set(init);
-  return { ptr, len, block, blockLen };
-}
-
-function readRegion(r: Region): Float32Array {
-  return w.read(r.ptr, r.len);
-}
+/** Test data uniform in [lo, hi), [-4, 4) unless given. */
+const randArray = (n: number, seed: number, lo = -4, hi = 4): Float32Array => uniformArray(n, seed, lo, hi);
 
 function expectGuardsIntact(r: Region, ctx: string): void {
-  const all = w.read(r.block, r.blockLen);
-  const first = (r.ptr - r.block) / 4;
-  const bad: number[] = [];
-  all.forEach((x, i) => {
-    if ((i < first || i >= first + r.len) && x !== SENTINEL) bad.push(i - first);
-  });
-  expect(bad, `${ctx}: written outside the output (offsets relative to out)`).toEqual([]);
+  expect(writesOutside(w, r), `${ctx}: written outside the output (offsets relative to out)`).toEqual([]);
 }
 
 function sameValue(got: number, want: number): boolean {
@@ -204,16 +153,16 @@ function runBinary(
   const seed = opts.seed ?? 1;
   const aData = opts.a ?? randArray(sa.len, seed, ...op.da);
   const bData = opts.b ?? randArray(sb.len, seed + 1, ...op.db);
-  const ra = region(sa.len, aData, opts.unaligned);
-  const rb = region(sb.len, bData, opts.unaligned);
+  const ra = region(w, sa.len, aData, opts.unaligned);
+  const rb = region(w, sb.len, bData, opts.unaligned);
   const want = new Array<number>(size);
   forEachIndex(shape, [lay.a, lay.b], ([oa, ob], flat) => {
     want[flat] = op.ref(aData[sa.origin + oa], bData[sb.origin + ob]);
   });
-  const out = opts.inplace === 'a' ? ra : opts.inplace === 'b' ? rb : region(size, undefined, opts.unaligned);
+  const out = opts.inplace === 'a' ? ra : opts.inplace === 'b' ? rb : region(w, size, undefined, opts.unaligned);
   const meta = w.allocI32(3 * ndim, [...shape, ...lay.a, ...lay.b]);
-  kernel(op.name, v)(out.ptr, ra.ptr + sa.origin * 4, rb.ptr + sb.origin * 4, meta, ndim);
-  return { got: readRegion(out).slice(0, size), want, out };
+  kernel(w, op.name, v)(out.ptr, ra.ptr + sa.origin * 4, rb.ptr + sb.origin * 4, meta, ndim);
+  return { got: readRegion(w, out).slice(0, size), want, out };
 }
 
 function checkBinary(op: BinaryOp, got: Float32Array, want: number[], ctx: string): void {
@@ -383,10 +332,10 @@ const UNARY: UnaryCase[] = [
 ];
 
 function runUnary(c: UnaryCase, v: Variant, x: Float32Array, opts: { unaligned?: boolean; inplace?: boolean } = {}) {
-  const ra = region(x.length, x, opts.unaligned);
-  const out = opts.inplace ? ra : region(x.length, undefined, opts.unaligned);
-  kernel(c.kernel, v)(out.ptr, ra.ptr, x.length, c.p);
-  return { got: readRegion(out), out };
+  const ra = region(w, x.length, x, opts.unaligned);
+  const out = opts.inplace ? ra : region(w, x.length, undefined, opts.unaligned);
+  kernel(w, c.kernel, v)(out.ptr, ra.ptr, x.length, c.p);
+  return { got: readRegion(w, out), out };
 }
 
 function checkUnary(c: UnaryCase, got: Float32Array, x: Float32Array, ctx: string): void {
@@ -471,12 +420,12 @@ describe.each(VARIANTS)('relu_backward, fill, axpy, scale_add (%s)', (v) => {
           dy[0] = NaN;
           x[0] = 1;
         }
-        const rdy = region(n, dy, unaligned);
-        const rx = region(n, x, unaligned);
-        const out = region(n, undefined, unaligned);
-        kernel('relu_backward', v)(out.ptr, rdy.ptr, rx.ptr, n);
+        const rdy = region(w, n, dy, unaligned);
+        const rx = region(w, n, x, unaligned);
+        const out = region(w, n, undefined, unaligned);
+        kernel(w, 'relu_backward', v)(out.ptr, rdy.ptr, rx.ptr, n);
         const ctx = `relu_backward_${v} n=${n}`;
-        expectExact(readRegion(out), Array.from(x, (xi, i) => (xi > 0 ? dy[i] : 0)), ctx);
+        expectExact(readRegion(w, out), Array.from(x, (xi, i) => (xi > 0 ? dy[i] : 0)), ctx);
         expectGuardsIntact(out, ctx);
         w.reset();
       }
@@ -487,19 +436,19 @@ describe.each(VARIANTS)('relu_backward, fill, axpy, scale_add (%s)', (v) => {
     const n = 37;
     const dy = randArray(n, 1);
     const x = randArray(n, 2);
-    const rdy = region(n, dy);
-    const rx = region(n, x);
-    kernel('relu_backward', v)(rdy.ptr, rdy.ptr, rx.ptr, n);
-    expectExact(readRegion(rdy), Array.from(x, (xi, i) => (xi > 0 ? dy[i] : 0)), 'in place');
+    const rdy = region(w, n, dy);
+    const rx = region(w, n, x);
+    kernel(w, 'relu_backward', v)(rdy.ptr, rdy.ptr, rx.ptr, n);
+    expectExact(readRegion(w, rdy), Array.from(x, (xi, i) => (xi > 0 ? dy[i] : 0)), 'in place');
   });
 
   it('fill', () => {
     for (const n of LENGTHS) {
       for (const unaligned of [false, true]) {
-        const out = region(n, randArray(n, n), unaligned);
-        kernel('fill', v)(out.ptr, n, fr(2.5));
+        const out = region(w, n, randArray(n, n), unaligned);
+        kernel(w, 'fill', v)(out.ptr, n, fr(2.5));
         const ctx = `fill_${v} n=${n}`;
-        expectExact(readRegion(out), new Array(n).fill(2.5), ctx);
+        expectExact(readRegion(w, out), new Array(n).fill(2.5), ctx);
         expectGuardsIntact(out, ctx);
         w.reset();
       }
@@ -512,11 +461,11 @@ describe.each(VARIANTS)('relu_backward, fill, axpy, scale_add (%s)', (v) => {
       for (const unaligned of [false, true]) {
         const x = randArray(n, n + 11);
         const y = randArray(n, n + 12);
-        const rx = region(n, x, unaligned);
-        const ry = region(n, y, unaligned);
-        kernel('axpy', v)(ry.ptr, rx.ptr, n, alpha);
+        const rx = region(w, n, x, unaligned);
+        const ry = region(w, n, y, unaligned);
+        kernel(w, 'axpy', v)(ry.ptr, rx.ptr, n, alpha);
         const ctx = `axpy_${v} n=${n}`;
-        expectExact(readRegion(ry), Array.from(y, (yi, i) => yi + fr(alpha * x[i])), ctx);
+        expectExact(readRegion(w, ry), Array.from(y, (yi, i) => yi + fr(alpha * x[i])), ctx);
         expectGuardsIntact(ry, ctx);
         w.reset();
       }
@@ -530,12 +479,12 @@ describe.each(VARIANTS)('relu_backward, fill, axpy, scale_add (%s)', (v) => {
       for (const mode of ['separate', 'out==a', 'out==b', 'unaligned'] as const) {
         const a = randArray(n, n + 21);
         const b = randArray(n, n + 22);
-        const ra = region(n, a, mode === 'unaligned');
-        const rb = region(n, b, mode === 'unaligned');
-        const out = mode === 'out==a' ? ra : mode === 'out==b' ? rb : region(n, undefined, mode === 'unaligned');
-        kernel('scale_add', v)(out.ptr, ra.ptr, rb.ptr, n, alpha, beta);
+        const ra = region(w, n, a, mode === 'unaligned');
+        const rb = region(w, n, b, mode === 'unaligned');
+        const out = mode === 'out==a' ? ra : mode === 'out==b' ? rb : region(w, n, undefined, mode === 'unaligned');
+        kernel(w, 'scale_add', v)(out.ptr, ra.ptr, rb.ptr, n, alpha, beta);
         const ctx = `scale_add_${v} n=${n} ${mode}`;
-        expectExact(readRegion(out), Array.from(a, (ai, i) => fr(alpha * ai) + fr(beta * b[i])), ctx);
+        expectExact(readRegion(w, out), Array.from(a, (ai, i) => fr(alpha * ai) + fr(beta * b[i])), ctx);
         expectGuardsIntact(out, ctx);
         w.reset();
       }
@@ -578,10 +527,10 @@ const REDUCE_SHAPES: ReduceShape[] = [
 ];
 
 function runReduce(name: string, v: Variant, s: ReduceShape, a: Float32Array, unaligned = false) {
-  const ra = region(a.length, a, unaligned);
-  const out = region(s.outer * s.inner, undefined, unaligned);
-  kernel(name, v)(out.ptr, ra.ptr, s.outer, s.n, s.inner);
-  return { got: readRegion(out), out };
+  const ra = region(w, a.length, a, unaligned);
+  const out = region(w, s.outer * s.inner, undefined, unaligned);
+  kernel(w, name, v)(out.ptr, ra.ptr, s.outer, s.n, s.inner);
+  return { got: readRegion(w, out), out };
 }
 
 /** Reference reduction over k, in f64 (sum) or exact (max/min); also the f32-rounded sequential sum. */
@@ -696,9 +645,9 @@ describe.each(VARIANTS)('reductions (%s)', (v) => {
       for (const unaligned of [false, true]) {
         const a = randArray(n, n + 41);
         const b = randArray(n, n + 42);
-        const ra = region(n, a, unaligned);
-        const rb = region(n, b, unaligned);
-        const got = kernel('dot', v)(ra.ptr, rb.ptr, n);
+        const ra = region(w, n, a, unaligned);
+        const rb = region(w, n, b, unaligned);
+        const got = kernel(w, 'dot', v)(ra.ptr, rb.ptr, n);
         const ctx = `dot_${v} n=${n}`;
         expect(Object.is(got, rowSumOrdered(Array.from(a, (x, i) => fr(x * b[i])))), ctx).toBe(true);
         let exact = 0;
@@ -769,8 +718,8 @@ function checkCopyStrided(v: Variant, c: CopyCase, unaligned: boolean, seed: num
   const sd = viewSpan(c.shape, c.ds);
   const ssp = viewSpan(c.shape, c.ss);
   const src = randArray(ssp.len, seed);
-  const rs = region(ssp.len, src, unaligned);
-  const rd = region(sd.len, undefined, unaligned);
+  const rs = region(w, ssp.len, src, unaligned);
+  const rd = region(w, sd.len, undefined, unaligned);
   const dstInit = new Float32Array(sd.len).fill(SENTINEL);
   new Float32Array(w.memory.buffer, rd.ptr, sd.len).set(dstInit);
   const want = Array.from(dstInit);
@@ -778,24 +727,24 @@ function checkCopyStrided(v: Variant, c: CopyCase, unaligned: boolean, seed: num
     want[sd.origin + od] = src[ssp.origin + os];
   });
   const meta = w.allocI32(3 * ndim, [...c.shape, ...c.ds, ...c.ss]);
-  kernel('copy_strided', v)(rd.ptr + sd.origin * 4, rs.ptr + ssp.origin * 4, meta, ndim);
+  kernel(w, 'copy_strided', v)(rd.ptr + sd.origin * 4, rs.ptr + ssp.origin * 4, meta, ndim);
   const ctx = `copy_strided_${v} ${c.name} shape=${c.shape} ds=${c.ds} ss=${c.ss} unaligned=${unaligned}`;
-  expectExact(readRegion(rd), want, ctx);
+  expectExact(readRegion(w, rd), want, ctx);
   expectGuardsIntact(rd, ctx);
 }
 
 function checkFillStrided(v: Variant, shape: number[], ds: number[], unaligned: boolean): void {
   const ndim = shape.length;
   const sd = viewSpan(shape, ds);
-  const rd = region(sd.len, new Float32Array(sd.len).fill(SENTINEL), unaligned);
+  const rd = region(w, sd.len, new Float32Array(sd.len).fill(SENTINEL), unaligned);
   const want = new Array<number>(sd.len).fill(SENTINEL);
   forEachIndex(shape, [ds], ([od]) => {
     want[sd.origin + od] = 7.25;
   });
   const meta = w.allocI32(2 * ndim, [...shape, ...ds]);
-  kernel('fill_strided', v)(rd.ptr + sd.origin * 4, meta, ndim, 7.25);
+  kernel(w, 'fill_strided', v)(rd.ptr + sd.origin * 4, meta, ndim, 7.25);
   const ctx = `fill_strided_${v} shape=${shape} ds=${ds} unaligned=${unaligned}`;
-  expectExact(readRegion(rd), want, ctx);
+  expectExact(readRegion(w, rd), want, ctx);
   expectGuardsIntact(rd, ctx);
 }
 
@@ -835,13 +784,13 @@ describe.each(VARIANTS)('copy and fill (%s)', (v) => {
       for (const cols of dims) {
         const unaligned = (rows + cols) % 2 === 1;
         const src = randArray(rows * cols, rows * 100 + cols);
-        const rs = region(rows * cols, src, unaligned);
-        const rd = region(rows * cols, undefined, unaligned);
-        kernel('transpose2d', v)(rd.ptr, rs.ptr, rows, cols);
+        const rs = region(w, rows * cols, src, unaligned);
+        const rd = region(w, rows * cols, undefined, unaligned);
+        kernel(w, 'transpose2d', v)(rd.ptr, rs.ptr, rows, cols);
         const want = new Array<number>(rows * cols);
         for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c * rows + r] = src[r * cols + c];
         const ctx = `transpose2d_${v} ${rows}x${cols}`;
-        expectExact(readRegion(rd), want, ctx);
+        expectExact(readRegion(w, rd), want, ctx);
         expectGuardsIntact(rd, ctx);
         w.reset();
       }
@@ -854,10 +803,10 @@ describe('copy_f32', () => {
     for (const n of LENGTHS) {
       for (const unaligned of [false, true]) {
         const src = randArray(n, n);
-        const rs = region(n, src, unaligned);
-        const rd = region(n, undefined, !unaligned);
-        kernel('copy_f32')(rd.ptr, rs.ptr, n);
-        expectExact(readRegion(rd), src, `copy_f32 n=${n}`);
+        const rs = region(w, n, src, unaligned);
+        const rd = region(w, n, undefined, !unaligned);
+        kernel(w, 'copy_f32')(rd.ptr, rs.ptr, n);
+        expectExact(readRegion(w, rd), src, `copy_f32 n=${n}`);
         expectGuardsIntact(rd, `copy_f32 n=${n}`);
         w.reset();
       }
@@ -866,12 +815,12 @@ describe('copy_f32', () => {
 
   it('is memmove-safe for overlapping ranges', () => {
     const data = randArray(40, 1);
-    const r = region(40, data);
-    kernel('copy_f32')(r.ptr + 12, r.ptr, 30); // forward overlap
-    expectExact(readRegion(r).subarray(3, 33), data.subarray(0, 30), 'forward');
-    const r2 = region(40, data);
-    kernel('copy_f32')(r2.ptr, r2.ptr + 20, 35); // backward overlap
-    expectExact(readRegion(r2).subarray(0, 35), data.subarray(5, 40), 'backward');
+    const r = region(w, 40, data);
+    kernel(w, 'copy_f32')(r.ptr + 12, r.ptr, 30); // forward overlap
+    expectExact(readRegion(w, r).subarray(3, 33), data.subarray(0, 30), 'forward');
+    const r2 = region(w, 40, data);
+    kernel(w, 'copy_f32')(r2.ptr, r2.ptr + 20, 35); // backward overlap
+    expectExact(readRegion(w, r2).subarray(0, 35), data.subarray(5, 40), 'backward');
   });
 });
 
@@ -975,9 +924,9 @@ function normalModel(n: number, seed: number, counter: number): number[] {
 }
 
 function runRand(name: 'rand_uniform' | 'rand_normal', v: Variant, n: number, seed: number, counter: number, p: number, q: number, unaligned = false) {
-  const out = region(n, undefined, unaligned);
-  kernel(name, v)(out.ptr, n, seed | 0, counter | 0, p, q);
-  return { got: readRegion(out), out };
+  const out = region(w, n, undefined, unaligned);
+  kernel(w, name, v)(out.ptr, n, seed | 0, counter | 0, p, q);
+  return { got: readRegion(w, out), out };
 }
 
 function moments(x: ArrayLike<number>): { mean: number; variance: number } {
