@@ -79,7 +79,7 @@ export class Conv2d extends Module {
       stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups,
       layout: opts.layout, mode: opts.mode,
     };
-    // Check the geometry options once now, on a nominal input, so bad options fail at construction.
+    // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
     this.registerParameter('weight', null);
     if (this.hasBias) this.registerParameter('bias', null);

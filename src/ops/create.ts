@@ -3,6 +3,7 @@ import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { Tensor, empty, type NestedArray } from '../tensor.js';
 import { K, X } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
+import { fillStrided } from './strided.js';
 import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, sizeOf } from './util.js';
 
 type Data = NestedArray | readonly NestedArray[] | ArrayLike<number>;
@@ -79,7 +80,7 @@ export function tensor(data: Data | number, shape?: readonly number[]): Tensor {
     if (size !== a.length) {
       throw new ShapeError(op, 'shape', `a shape with ${a.length} elements (the data's length)`, `${shapeStr(s)} with ${size}`);
     }
-    if (!(data instanceof Float32Array) && !(data instanceof Float64Array) && !ArrayBuffer.isView(data)) {
+    if (!ArrayBuffer.isView(data)) {
       for (let i = 0; i < size; i++) {
         if (typeof a[i] !== 'number') throw new ArgumentError(op, 'data', `numbers (data[${i}])`, describe(a[i]));
       }
@@ -173,9 +174,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
 export function eye(n: number): Tensor {
   checkInt('eye', 'n', n, 0);
   const t = full([n, n], 0, 'eye');
-  const f32 = heap('eye').f32();
-  const p = t.ptr('eye', 'out') >> 2;
-  for (let i = 0; i < n; i++) f32[p + i * (n + 1)] = 1;
+  fillStrided('eye', t.ptr('eye', 'out'), [n], [n + 1], 1); // the diagonal
   return t;
 }
 

@@ -1,7 +1,7 @@
 // Elementwise arithmetic with NumPy broadcasting, each op next to its derivative rule.
 import { ArgumentError, describe } from '../errors.js';
 import { Tensor, empty, view } from '../tensor.js';
-import { K, type KernelName } from '../wasm/kernels.js';
+import { K } from '../wasm/kernels.js';
 import { writeMeta } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { broadcastShapes, checkTensor, sameShape, sizeOf } from './util.js';
@@ -73,7 +73,7 @@ export function add(a: Operand, b: Operand): Tensor {
   a = operand(op, 'a', a);
   b = operand(op, 'b', b);
   if (typeof a === 'number') [a, b] = [b, a];
-  if (typeof a === 'number') return scalarResult(op, a + (b as number));
+  if (typeof a === 'number') return scalarTensor(op, a + (b as number));
   if (typeof b === 'number') {
     const out = unaryKernel(op, 'adds', a, b);
     if (needsGrad(a)) record(out, 'Add', [a], (gy) => [view(gy, gy.shape)]);
@@ -96,7 +96,7 @@ export function sub(a: Operand, b: Operand): Tensor {
   a = operand(op, 'a', a);
   b = operand(op, 'b', b);
   if (typeof a === 'number') {
-    if (typeof b === 'number') return scalarResult(op, a - b);
+    if (typeof b === 'number') return scalarTensor(op, a - b);
     const out = unaryKernel(op, 'rsubs', b, a);
     if (needsGrad(b)) record(out, 'Sub', [b], (gy) => [neg(gy)]);
     return out;
@@ -131,7 +131,7 @@ export function mul(a: Operand, b: Operand): Tensor {
   a = operand(op, 'a', a);
   b = operand(op, 'b', b);
   if (typeof a === 'number') [a, b] = [b, a];
-  if (typeof a === 'number') return scalarResult(op, a * (b as number));
+  if (typeof a === 'number') return scalarTensor(op, a * (b as number));
   if (typeof b === 'number') {
     const p = b;
     const out = unaryKernel(op, 'muls', a, p);
@@ -158,7 +158,7 @@ export function div(a: Operand, b: Operand): Tensor {
   a = operand(op, 'a', a);
   b = operand(op, 'b', b);
   if (typeof a === 'number') {
-    if (typeof b === 'number') return scalarResult(op, a / b);
+    if (typeof b === 'number') return scalarTensor(op, a / b);
     const p = a;
     const out = unaryKernel(op, 'rdivs', b, p);
     // d(p/b)/db = -p/b² = -out/b
@@ -210,7 +210,7 @@ export function pow(a: Operand, b: Operand): Tensor {
   a = operand(op, 'a', a);
   b = operand(op, 'exponent', b);
   if (typeof a === 'number') {
-    if (typeof b === 'number') return scalarResult(op, Math.fround(Math.pow(a, b)));
+    if (typeof b === 'number') return scalarTensor(op, Math.fround(Math.pow(a, b)));
     const p = a;
     const out = unaryKernel(op, 'rpows', b, p);
     // d(p^b)/db = p^b · ln p
@@ -279,7 +279,7 @@ export function minimum(a: Operand, b: Operand): Tensor {
 function extremum(op: 'maximum' | 'minimum', a0: Operand, b0: Operand): Tensor {
   let a = operand(op, 'a', a0);
   let b = operand(op, 'b', b0);
-  if (typeof a === 'number' && typeof b === 'number') return scalarResult(op, op === 'maximum' ? Math.max(a, b) : Math.min(a, b));
+  if (typeof a === 'number' && typeof b === 'number') return scalarTensor(op, op === 'maximum' ? Math.max(a, b) : Math.min(a, b));
   if (typeof a === 'number') [a, b] = [b, a];
   const ta = a as Tensor;
   const tb = typeof b === 'number' ? scalarTensor(op, b) : b;
@@ -328,10 +328,6 @@ function scaled(g: Tensor, p: number): Tensor {
   const r = unaryKernel('mul', 'muls', g, p);
   g.dispose();
   return r;
-}
-
-function scalarResult(op: string, v: number): Tensor {
-  return scalarTensor(op, v);
 }
 
 // ---- unary ops --------------------------------------------------------------------------------
@@ -422,4 +418,3 @@ export function sign(a: Tensor): Tensor {
   return unary('sign', 'sign', 'Sign', a, (gy) => unaryKernel('sign', 'muls', gy, 0));
 }
 
-export type { KernelName };
