@@ -61,3 +61,57 @@ describe('release wasm', () => {
     }
   });
 });
+
+/**
+ * The limits of the module's memory import (import section, id 2; the module has exactly one
+ * import, checked separately): flags (bit 0: has a maximum, bit 1: shared), initial and maximum pages.
+ */
+function memoryImportLimits(b: Uint8Array): { flags: number; initial: number; maximum?: number } {
+  let p = 8;
+  const leb = (): number => {
+    let result = 0, shift = 0, byte: number;
+    do {
+      byte = b[p++]!;
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+  };
+  while (p < b.length) {
+    const id = b[p++]!;
+    const size = leb();
+    if (id === 2) {
+      if (leb() !== 1) throw new Error('expected exactly one import');
+      for (let name = 0; name < 2; name++) { // module and field names
+        const length = leb();
+        p += length;
+      }
+      if (b[p++] !== 0x02) throw new Error('the import is not a memory');
+      const flags = b[p++]!;
+      const initial = leb();
+      return flags & 1 ? { flags, initial, maximum: leb() } : { flags, initial };
+    }
+    p += size;
+  }
+  throw new Error('no import section');
+}
+
+describe('threads wasm (simdconv-mt.wasm)', () => {
+  const mt = readFileSync(new URL('../dist/simdconv-mt.wasm', import.meta.url));
+  const module = new WebAssembly.Module(mt);
+
+  it('imports nothing but a shared env.memory, with the maximum the heap assumes', async () => {
+    expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    const { SHARED_MAX_PAGES } = await import('../src/wasm/memory.js');
+    expect(memoryImportLimits(new Uint8Array(mt))).toEqual({ flags: 3, initial: 1, maximum: SHARED_MAX_PAGES });
+    // The single-thread build's memory is neither shared nor bounded.
+    expect(memoryImportLimits(new Uint8Array(bytes))).toEqual({ flags: 0, initial: 1 });
+  });
+
+  it('has the same exports and SIMD code as the single-thread build', () => {
+    const names = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((e) => e.name).sort();
+    expect(names(module)).toEqual(names(new WebAssembly.Module(bytes)));
+    const code = codeSection(new Uint8Array(mt));
+    expect(count(code, [0xe4, 0x01])).toBe(count(codeSection(new Uint8Array(bytes)), [0xe4, 0x01])); // f32x4.add
+  });
+});

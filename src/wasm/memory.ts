@@ -9,10 +9,17 @@ const PAGE = 65536;
 /** wasm32 can address 4 GiB; V8 allows that many pages for a non-shared memory. */
 export const MAX_PAGES = 65536;
 export const MAX_BYTES = MAX_PAGES * PAGE;
+/**
+ * The shared memory of the threads build (dist/simdconv-mt.wasm) declares this maximum (2 GiB;
+ * asconfig.json, target "threads"): a shared memory must declare one, and engines reserve it up
+ * front. It also keeps every byte address below 2^31, as the workers' Int32 call records need.
+ */
+export const SHARED_MAX_PAGES = 32768;
 const ALIGN = 16;
 
 export class Heap {
-  readonly memory: WebAssembly.Memory;
+  /** The linear memory; replaced only by `adopt` (moving to a shared memory for threads). */
+  memory: WebAssembly.Memory;
   private readonly base: number;
   /** End of the highest block ever handed out and not given back to the top. */
   private top: number;
@@ -24,7 +31,7 @@ export class Heap {
   /** Bytes currently handed out. */
   usedBytes = 0;
 
-  private readonly maxPages: number;
+  private maxPages: number;
 
   constructor(memory: WebAssembly.Memory, heapBase: number, maxPages = MAX_PAGES) {
     this.memory = memory;
@@ -45,6 +52,16 @@ export class Heap {
   i32(): Int32Array {
     if (this.i32View.buffer !== this.memory.buffer) this.refresh();
     return this.i32View;
+  }
+
+  /**
+   * Switches to `memory`, which must already hold a copy of every byte of the current one (same
+   * addresses; it may be larger), and may grow to `maxPages`. Allocations are kept as they are.
+   */
+  adopt(memory: WebAssembly.Memory, maxPages: number): void {
+    this.memory = memory;
+    this.maxPages = maxPages;
+    this.refresh();
   }
 
   private refresh(): void {
@@ -140,16 +157,28 @@ export class Heap {
     fs.splice(lo, 0, size);
   }
 
-  /** Allocator statistics: bytes handed out, free blocks below the top, the top, memory size. */
-  stats(): { usedBytes: number; freeBlocks: number; freeBytes: number; top: number; wasmBytes: number } {
-    let freeBytes = 0;
-    for (const s of this.freeSize) freeBytes += s;
+  /**
+   * Allocator statistics (read-only): bytes handed out, the free blocks below the top (count,
+   * total and largest), the top (bytes above the heap base), the bytes between the top and the end
+   * of the memory (usable without growing), the memory's size and the most it may grow to.
+   */
+  stats(): {
+    usedBytes: number; freeBlocks: number; freeBytes: number; largestFree: number; top: number; topFree: number; wasmBytes: number; maxBytes: number;
+  } {
+    let freeBytes = 0, largestFree = 0;
+    for (const s of this.freeSize) {
+      freeBytes += s;
+      if (s > largestFree) largestFree = s;
+    }
     return {
       usedBytes: this.usedBytes,
       freeBlocks: this.freeAt.length,
       freeBytes,
+      largestFree,
       top: this.top - this.base,
+      topFree: this.memory.buffer.byteLength - this.top,
       wasmBytes: this.memory.buffer.byteLength,
+      maxBytes: this.maxPages * PAGE,
     };
   }
 }

@@ -1,0 +1,293 @@
+// The worker pool: workers that instantiate the same kernel module on the same shared memory and
+// run lists of kernel calls the main thread hands them, so ops stay synchronous.
+//
+// One job (`parallel`): the op describes its work as T parts; part t is a function that calls
+// kernels through the table it is given. With E = min(T, workers + 1) executors, part t goes to
+// executor t mod E: executor 0 is the calling thread, which runs its parts with the real kernels;
+// the others' parts are recorded (each kernel call becomes a call record, see protocol.ts) and
+// posted to workers first. Then the caller waits until every worker has finished (a barrier).
+// Parts must write disjoint memory and must not allocate (allocate scratch before `parallel`).
+// Results do not depend on T: ops split only over independent outputs, never inside a sum.
+//
+// Waiting: Atomics.wait where the calling thread may block (Node, Deno, Bun, any worker). A
+// browser's main thread may not block: there it polls with Atomics.load, only for the remainder
+// after running its own part, which is about as long as the workers' parts.
+import { K, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import type { Heap } from '../wasm/memory.js';
+import { CALL_SLOTS, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, SEQ, type WorkerReply } from './protocol.js';
+import type { PoolWorker, Spawn } from './spawn.js';
+
+/** Most workers a pool ever starts (control records reserved at start). */
+export const MAX_WORKERS = 63;
+
+/** How long a worker may take to load and instantiate before it counts as failed. */
+const START_TIMEOUT_MS = 20_000;
+
+/**
+ * The cost model that decides whether a job is split: estimated single-thread time is
+ * flops / FLOPS_PER_US microseconds (about the speed of the GEMM-based convolution kernels); a
+ * job is split only if it takes at least MIN_SPLIT_US (a dispatch round trip costs ~25 µs), into
+ * parts of at least MIN_PART_US each.
+ */
+const FLOPS_PER_US = 30_000;
+const MIN_SPLIT_US = 150;
+const MIN_PART_US = 75;
+
+/** Kernel export names, in the order call records index them: each name's SIMD then scalar twin. */
+const NAMES: readonly string[] = KERNEL_NAMES.flatMap((n) => [`${n}_f32_simd`, `${n}_f32_scalar`]);
+
+interface Member {
+  worker: PoolWorker;
+  /** Byte address of its control record. */
+  ctl: number;
+  /** Its call records for the job being recorded (CALL_SLOTS values per call). */
+  words: Float64Array;
+  calls: number;
+  recorders: Partial<Record<KernelVariant, KernelTable>>;
+}
+
+interface Pool {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  heap: Heap;
+  spawn: Spawn;
+  /** Whether this thread may block in Atomics.wait. */
+  blocking: boolean;
+  /** Control block: MAX_WORKERS records of CTL_WORDS words. */
+  ctlAt: number;
+  nextSlot: number;
+  members: Member[];
+  /** Members that take parts (the first `active`; the rest idle, blocked in Atomics.wait). */
+  active: number;
+  /** Call-record block the workers read; grown with the heap, never shrunk. */
+  listAt: number;
+  listBytes: number;
+}
+
+let pool: Pool | null = null;
+let forcedParts: number | null = null;
+let seq = 0;
+let dispatched = 0;
+
+export interface PoolOptions {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  heap: Heap;
+  spawn: Spawn;
+  blocking: boolean;
+}
+
+/**
+ * Reserves the control block and starts `workers` workers. Resolves to how many started (workers
+ * that fail to start are dropped; 0 leaves the pool empty and ops single-threaded).
+ */
+export async function startPool(o: PoolOptions, workers: number): Promise<number> {
+  if (pool === null) {
+    const bytes = MAX_WORKERS * CTL_WORDS * 4;
+    const ctlAt = o.heap.alloc(bytes, 'init');
+    o.heap.i32().fill(0, ctlAt >> 2, (ctlAt + bytes) >> 2);
+    pool = { ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0 };
+  }
+  return resizePool(workers);
+}
+
+/**
+ * Makes `workers` workers take parts: starts more if needed (up to MAX_WORKERS), or leaves the
+ * extra ones idle. Resolves to the number of active workers.
+ */
+export async function resizePool(workers: number): Promise<number> {
+  const p = pool;
+  if (p === null) return 0;
+  const want = Math.min(Math.max(0, Math.floor(workers)), MAX_WORKERS);
+  const starting: Promise<Member>[] = [];
+  while (p.members.length + starting.length < want && p.nextSlot < MAX_WORKERS) {
+    starting.push(startMember(p, p.nextSlot++));
+  }
+  for (const r of await Promise.allSettled(starting)) {
+    if (r.status === 'fulfilled') p.members.push(r.value);
+  }
+  p.active = Math.min(want, p.members.length);
+  return p.active;
+}
+
+function startMember(p: Pool, slot: number): Promise<Member> {
+  const ctl = p.ctlAt + slot * CTL_WORDS * 4;
+  return new Promise((resolve, reject) => {
+    let worker: PoolWorker;
+    try {
+      worker = p.spawn();
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const timer = setTimeout(() => fail('it did not start in time'), START_TIMEOUT_MS);
+    const fail = (message: string): void => {
+      clearTimeout(timer);
+      worker.release();
+      worker.terminate();
+      reject(new Error(`simdconv worker: ${message}`));
+    };
+    worker.listen((r: WorkerReply) => {
+      if (r.type === 'loaded') {
+        worker.post({ type: 'start', module: p.module, memory: p.memory, names: [...NAMES], ctl });
+      } else if (r.type === 'ready') {
+        clearTimeout(timer);
+        worker.release();
+        resolve({ worker, ctl, words: new Float64Array(64 * CALL_SLOTS), calls: 0, recorders: {} });
+      } else {
+        fail(r.message);
+      }
+    }, fail);
+  });
+}
+
+/** Threads ops run on: active workers + the calling thread (1 without a pool). */
+export function poolThreads(): number {
+  return pool === null ? 1 : pool.active + 1;
+}
+
+/** Jobs handed to workers so far (for tests: small calls must not be dispatched). */
+export function dispatchedJobs(): number {
+  return dispatched;
+}
+
+/**
+ * How many parts to split a job of about `flops` floating-point operations into: 1 when there is
+ * no pool or the job is too short to pay for a dispatch, else up to the thread count.
+ */
+export function threadsFor(flops: number): number {
+  if (forcedParts !== null) return forcedParts;
+  const p = pool;
+  if (p === null || p.active === 0) return 1;
+  const us = flops / FLOPS_PER_US;
+  if (!(us >= MIN_SPLIT_US)) return 1;
+  return Math.max(1, Math.min(p.active + 1, Math.floor(us / MIN_PART_US)));
+}
+
+/**
+ * Picks how to split a job into at most T parts along one of several dimensions (`sizes`: the
+ * item counts of each, every item costing the same): the dimension whose split is fastest
+ * (size / largest part; the first on ties), and the parts it gets (at most its size).
+ * Returns [parts, index of the dimension]; [1, 0] for T = 1.
+ */
+export function chooseSplit(T: number, ...sizes: number[]): [number, number] {
+  let best = 0, bestParts = 1, bestSpeed = 1;
+  for (let d = 0; d < sizes.length; d++) {
+    const n = sizes[d]!, parts = Math.max(1, Math.min(T, n));
+    const speed = n / Math.ceil(n / parts);
+    if (speed > bestSpeed) {
+      best = d;
+      bestParts = parts;
+      bestSpeed = speed;
+    }
+  }
+  return [bestParts, best];
+}
+
+/**
+ * For tests: split every job, whatever its size, into `parts` parts (more parts than threads are
+ * dealt out round-robin; with no pool they all run on this thread); null restores the cost model.
+ */
+export function forceParts(parts: number | null): void {
+  forcedParts = parts;
+}
+
+/**
+ * The first item of part t when n items are split into T near-equal parts: part t is the items
+ * partStart(n, T, t) .. partStart(n, T, t + 1) - 1.
+ */
+export function partStart(n: number, T: number, t: number): number {
+  return Math.floor((n * t) / T);
+}
+
+/**
+ * Runs parts 0 .. T-1 of a job, each on one thread, and returns when all are done. `part(k, t)`
+ * must do part t's work by calling kernels through `k` (a kernel table with the signatures of
+ * `K`), write only memory no other part touches, and not allocate. With T = 1 or no pool it is
+ * just `part(K, 0)`.
+ */
+export function parallel(T: number, part: (k: KernelTable, t: number) => void): void {
+  const p = pool;
+  if (T <= 1 || p === null || p.active === 0) {
+    for (let t = 0; t < T || t === 0; t++) part(K, t);
+    return;
+  }
+  const E = Math.min(T, p.active + 1); // executors: this thread and E-1 workers
+  const variant = kernelVariant();
+  for (let e = 1; e < E; e++) p.members[e - 1]!.calls = 0;
+  for (let t = 0; t < T; t++) {
+    const e = t % E;
+    if (e !== 0) part(recorder(p.members[e - 1]!, variant), t);
+  }
+  let slots = 0;
+  for (let e = 1; e < E; e++) slots += p.members[e - 1]!.calls * CALL_SLOTS;
+  if (slots * 8 > p.listBytes) {
+    const bytes = Math.max(slots * 8, p.listBytes * 2, 4096);
+    const at = p.heap.alloc(bytes, 'threads');
+    if (p.listBytes > 0) p.heap.free(p.listAt, p.listBytes);
+    p.listAt = at;
+    p.listBytes = bytes;
+  }
+  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
+  let i32 = p.heap.i32();
+  const f64 = new Float64Array(i32.buffer);
+  let at = p.listAt;
+  const posted: Member[] = [];
+  for (let e = 1; e < E; e++) {
+    const m = p.members[e - 1]!;
+    if (m.calls === 0) continue;
+    const n = m.calls * CALL_SLOTS;
+    f64.set(m.words.subarray(0, n), at >> 3);
+    const c = m.ctl >> 2;
+    Atomics.store(i32, c + LIST, at);
+    Atomics.store(i32, c + COUNT, m.calls);
+    Atomics.store(i32, c + SEQ, seq);
+    Atomics.notify(i32, c + SEQ);
+    posted.push(m);
+    at += n * 8;
+  }
+  if (posted.length > 0) dispatched++;
+  try {
+    for (let t = 0; t < T; t += E) part(K, t);
+  } finally {
+    i32 = p.heap.i32();
+    let failed = false;
+    for (const m of posted) {
+      const c = m.ctl >> 2;
+      for (;;) {
+        const d = Atomics.load(i32, c + DONE);
+        if (d === seq) break;
+        if (p.blocking) Atomics.wait(i32, c + DONE, d);
+      }
+      if (Atomics.load(i32, c + ERROR) !== 0) failed = true;
+    }
+    if (failed) throw new Error('simdconv: a kernel call failed in a worker thread');
+  }
+}
+
+/** A kernel table whose functions append call records to `m`'s list instead of running. */
+function recorder(m: Member, variant: KernelVariant): KernelTable {
+  const have = m.recorders[variant];
+  if (have) return have;
+  const table: Record<string, (...args: number[]) => number> = {};
+  KERNEL_NAMES.forEach((name, i) => {
+    const index = 2 * i + (variant === 'scalar' ? 1 : 0);
+    table[name] = (...args: number[]): number => {
+      if (args.length > MAX_ARGS) throw new Error(`simdconv: ${name} takes more than ${MAX_ARGS} arguments`);
+      let o = m.calls * CALL_SLOTS;
+      if (o + CALL_SLOTS > m.words.length) {
+        const bigger = new Float64Array(m.words.length * 2);
+        bigger.set(m.words);
+        m.words = bigger;
+      }
+      m.words[o++] = index;
+      m.words[o++] = args.length;
+      for (let j = 0; j < args.length; j++) m.words[o + j] = args[j]!;
+      m.calls++;
+      return 0;
+    };
+  });
+  const t = Object.freeze(table) as unknown as KernelTable;
+  m.recorders[variant] = t;
+  return t;
+}

@@ -1,0 +1,46 @@
+// The shared-memory protocol between the main thread and the pool's workers. Imported by both
+// sides, so it holds only constants and plain types (no imports).
+//
+// Control block: one 64-byte record per worker (a cache line each, so workers do not share one),
+// at a 16-byte aligned byte address inside the shared linear memory. Int32 words:
+//   SEQ    job number the main thread posts (Atomics.store + notify)
+//   DONE   job number the worker has finished (Atomics.store + notify)
+//   LIST   byte address of the worker's call records for this job (8-byte aligned)
+//   COUNT  number of call records
+//   ERROR  0, or 1 when a call threw (the message is not transferred: kernels never throw, so an
+//          error means a broken module or a bug; the main thread reports it)
+//
+// Call record: CALL_SLOTS float64 values at an 8-byte aligned address: [kernel index, argument
+// count, arguments...]. The kernel index is a position in the export-name list the worker
+// received at start; arguments are the kernel's parameters (byte addresses, element counts, f32
+// scalars), all exact in a float64.
+
+/** Int32 words per worker in the control block (64 bytes). */
+export const CTL_WORDS = 16;
+export const SEQ = 0;
+export const DONE = 1;
+export const LIST = 2;
+export const COUNT = 3;
+export const ERROR = 4;
+
+/** Most arguments a kernel takes (im2col_nhwc / col2im_nhwc take 17). */
+export const MAX_ARGS = 18;
+/** Float64 values per call record: index, argument count, MAX_ARGS arguments. */
+export const CALL_SLOTS = 2 + MAX_ARGS;
+
+/** The message a worker receives once, right after it starts. */
+export interface StartMessage {
+  type: 'start';
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** Export names; a call record's kernel index points into this list. */
+  names: string[];
+  /** Byte address of this worker's control record. */
+  ctl: number;
+}
+
+/**
+ * What a worker posts: 'loaded' once it listens (the main thread then sends the StartMessage),
+ * 'ready' once it waits for jobs, or 'error' with a message.
+ */
+export type WorkerReply = { type: 'loaded' } | { type: 'ready' } | { type: 'error'; message: string };
