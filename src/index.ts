@@ -1,23 +1,22 @@
 // simdconv: 2-D convolution and its gradients in WebAssembly SIMD, with tensors and autograd.
 // `import * as sc from 'simdconv'; await sc.init();` then every op is synchronous.
-export { init, type InitOptions } from './wasm/runtime.js';
-export { Tensor, tidy, keep, memory, type NestedArray, type Shape } from './tensor.js';
-export {
-  tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, variable,
-  type RandomOptions,
-} from './ops/create.js';
-export { add, sub, mul, div, pow, maximum, minimum, neg, abs, square, sqrt, exp, log, relu, sign } from './ops/elementwise.js';
-export { sum, mean, max, min } from './ops/reduce.js';
-export { reshape, transpose, flip, slice, clone, detach, type IndexSpec, type SetValue } from './ops/shape.js';
-export {
-  corr2d, convolve2d, conv2d, conv2dGradInput, conv2dGradWeight, convOutputSize,
-  type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair,
-} from './ops/conv.js';
-export { noGrad, isGradEnabled } from './autograd/node.js';
-export * as nn from './nn/index.js';
-export * as optim from './optim/index.js';
-export { fit, fitSync, type FitOptions, type Progress } from './train.js';
-export {
-  SimdconvError, ShapeError, ArgumentError, DisposedTensorError, NotInitializedError,
-  UnsupportedRuntimeError, SimdconvOutOfMemoryError, AutogradError,
-} from './errors.js';
+//
+// The Node, Deno and Bun entry (package.json exports `node`, `deno`, `bun`, `default`): the public
+// API from core.ts (add new exports there) and an `init` that reads the .wasm with node:fs.
+import { init as initWith, type InitOptions } from './wasm/runtime.js';
+import { nodeSource } from './wasm/source-node.js';
+
+export * from './core.js';
+
+/**
+ * Loads and instantiates the kernels. Call once and await it; later calls return at once. With no
+ * options, the `.wasm` shipped in the package is read from disk; `module`, `bytes` or `url` (a URL
+ * or a path) supply it instead.
+ * @example
+ * import * as sc from 'simdconv';
+ * await sc.init();
+ * sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toString();
+ */
+export function init(options?: InitOptions): Promise<void> {
+  return initWith(options, nodeSource);
+}

@@ -1,11 +1,21 @@
 // Loading the kernel module and the process-wide state every op uses: the memory, its heap, the
 // kernel table and reusable scratch blocks. `init()` is the only async step; after it, every op
 // is synchronous.
-import { ArgumentError, NotInitializedError, UnsupportedRuntimeError, describe } from '../errors.js';
+import { ArgumentError, NotInitializedError, SimdconvOutOfMemoryError, UnsupportedRuntimeError, describe } from '../errors.js';
 import { bindKernels, X } from './kernels.js';
-import { Heap } from './memory.js';
+import { Heap, MAX_PAGES } from './memory.js';
+import { checkThreads, instantiateShared, startThreads, wantedThreads, type ThreadsOption } from '../threads/setup.js';
+import { poolThreads } from '../threads/pool.js';
+import { sharedMemorySupported } from '../threads/env.js';
+import { compileBytes, fetchModule, type WasmFile, type WasmSource } from './source.js';
 
-/** How to find the kernel module. With no option, simdconv loads the `.wasm` that ships beside it. */
+/**
+ * How to find the kernel module. With no option, simdconv loads the `.wasm` that ships beside it.
+ * @example
+ * const options: sc.InitOptions = {};   // or { url }, { bytes }, { module }, { threads: 'auto' }
+ * await sc.init(options);               // later calls return at once
+ * sc.ones([2]).sum().item()             // => 2
+ */
 export interface InitOptions {
   /** A compiled module (Cloudflare Workers: `import wasm from 'simdconv/simdconv.wasm'`). */
   module?: WebAssembly.Module;
@@ -13,11 +23,24 @@ export interface InitOptions {
   bytes?: BufferSource;
   /** Where to fetch the module from (in Node also a `file:` URL or a path). */
   url?: string | URL;
+  /**
+   * Threads ops may use: 1 (the default: no workers), a count, or 'auto' (the logical processor
+   * count, at most 8). Above 1, simdconv loads the threads build (`simdconv-mt.wasm`; a
+   * `module`/`bytes`/`url` given should be that build) on a shared memory and starts workers;
+   * jobs estimated to take over ~150 µs are split over them, with bitwise the same results.
+   * Where threads cannot run (Cloudflare Workers, pages that are not cross-origin isolated, the
+   * single-thread build given) it runs on one thread; `capabilities().threads` says how many it
+   * got. On a browser page's main thread, which may not block, the caller polls for the workers
+   * after doing its own share; inside a Web Worker it blocks like Node does.
+   */
+  threads?: number | 'auto';
 }
 
 let heapRef: Heap | null = null;
 let pending: Promise<void> | null = null;
 let simdSupported: boolean | null = null;
+/** How this platform finds the `.wasm` files: set by the package entry whose `init` was called. */
+let sourceRef: WasmSource | null = null;
 
 /** The smallest module using a SIMD instruction (i8x16.splat + popcnt): validates only with SIMD. */
 const SIMD_PROBE = new Uint8Array([
@@ -38,13 +61,16 @@ export function hasWasmSimd(): boolean {
 
 /**
  * Loads and instantiates the kernels. Call once and await it; later calls return at once.
+ * `source` is how this platform finds the `.wasm` files: each package entry (index.ts,
+ * browser.ts, workerd.ts) exports an `init` that passes its own.
  * @example
  * import * as sc from 'simdconv';
  * await sc.init();
  * sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toString();
  */
-export function init(options: InitOptions = {}): Promise<void> {
+export function init(options: InitOptions = {}, source?: WasmSource): Promise<void> {
   if (heapRef) return Promise.resolve();
+  if (source !== undefined) sourceRef = source;
   if (options === null || typeof options !== 'object') {
     return Promise.reject(new ArgumentError('init', 'options', 'an object { module?, bytes?, url? }', describe(options)));
   }
@@ -65,20 +91,82 @@ async function load(options: InitOptions): Promise<void> {
     throw new UnsupportedRuntimeError('init', 'runtime', 'a WebAssembly runtime with SIMD (Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+, Deno, Bun, workerd)',
       'a runtime whose WebAssembly has no SIMD');
   }
-  const module = await resolveModule(options);
-  const memory = new WebAssembly.Memory({ initial: 16 });
-  let instance: WebAssembly.Instance;
-  try {
-    instance = await WebAssembly.instantiate(module, { env: { memory } });
-  } catch (e) {
-    throw new UnsupportedRuntimeError('init', 'module', 'the simdconv kernel module', `a module that fails to instantiate (${(e as Error).message})`);
+  const threads = await wantedThreads(options.threads === undefined ? undefined : checkThreads('init', options.threads));
+  const module = await resolveModule(options, threads > 1 ? 'simdconv-mt.wasm' : 'simdconv.wasm');
+  // Threads: the threads build on a shared memory (null when the module given is not that build).
+  let mt = threads > 1 ? await instantiateShared(module, INITIAL_PAGES) : null;
+  let memory: WebAssembly.Memory | undefined;
+  let instance: WebAssembly.Instance | undefined;
+  if (mt === null) {
+    memory = new WebAssembly.Memory({ initial: INITIAL_PAGES });
+    try {
+      instance = await WebAssembly.instantiate(module, { env: { memory } });
+    } catch (e) {
+      // The threads build given for one thread: it runs on a shared memory, without workers.
+      if (e instanceof WebAssembly.LinkError && sharedMemorySupported()) mt = await instantiateShared(module, INITIAL_PAGES);
+      if (mt === null) {
+        throw new UnsupportedRuntimeError('init', 'module', 'the simdconv kernel module', `a module that fails to instantiate (${(e as Error).message})`);
+      }
+    }
   }
-  const exp = instance.exports as Record<string, unknown>;
-  bindKernels(exp);
-  heapRef = new Heap(memory, X.heap_base());
+  if (mt !== null) ({ memory, instance } = mt);
+  bindKernels(instance!.exports as Record<string, unknown>);
+  const h = new Heap(memory!, X.heap_base(), mt?.maxPages ?? MAX_PAGES);
+  if (mt !== null && threads > 1) await startThreads(module, memory!, h, threads);
+  kernelModule = module;
+  heapRef = h;
 }
 
-async function resolveModule(o: InitOptions): Promise<WebAssembly.Module> {
+/** The module the kernels were instantiated from (the workers instantiate it too). */
+let kernelModule: WebAssembly.Module | null = null;
+
+/** Pages the memory starts with (1 MiB). */
+const INITIAL_PAGES = 16;
+
+let threadsChange: Promise<number> = Promise.resolve(1);
+
+/**
+ * Changes how many threads ops use (see `InitOptions.threads`); resolves to the count reached.
+ * After `init({ threads: n })` with n > 1 this only starts or idles workers. After a
+ * single-thread init it loads the threads build and moves the memory (every tensor keeps its
+ * address) to a shared one, once; where threads cannot run it resolves to 1.
+ * @example await sc.init(); await sc.setThreads('auto'); sc.capabilities().threads;
+ */
+export function setThreads(threads: number | 'auto'): Promise<number> {
+  let t: ThreadsOption;
+  try {
+    t = checkThreads('setThreads', threads);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  threadsChange = threadsChange.catch(() => 1).then(() => changeThreads(t));
+  return threadsChange;
+}
+
+async function changeThreads(t: ThreadsOption): Promise<number> {
+  if (heapRef === null && pending !== null) await pending;
+  const h = heap('setThreads');
+  const n = await wantedThreads(t);
+  if (n === 1 && poolThreads() === 1) return 1;
+  if (typeof SharedArrayBuffer === 'function' && h.memory.buffer instanceof SharedArrayBuffer) {
+    return startThreads(kernelModule!, h.memory, h, n);
+  }
+  const module = await defaultModule('simdconv-mt.wasm');
+  const pages = h.memory.buffer.byteLength / 65536;
+  const mt = await instantiateShared(module, pages);
+  if (mt === null) return 1;
+  // From here on synchronous, so no op runs between the copy and the switch.
+  const now = h.memory.buffer.byteLength / 65536;
+  if (now > mt.maxPages) return 1;
+  if (now > pages) mt.memory.grow(now - pages);
+  new Uint8Array(mt.memory.buffer).set(new Uint8Array(h.memory.buffer));
+  bindKernels(mt.instance.exports as Record<string, unknown>);
+  h.adopt(mt.memory, mt.maxPages);
+  kernelModule = module;
+  return startThreads(module, mt.memory, h, n);
+}
+
+async function resolveModule(o: InitOptions, file: WasmFile): Promise<WebAssembly.Module> {
   if (o.module !== undefined) {
     if (!(o.module instanceof WebAssembly.Module)) {
       throw new ArgumentError('init', 'module', 'a WebAssembly.Module', describe(o.module));
@@ -89,54 +177,27 @@ async function resolveModule(o: InitOptions): Promise<WebAssembly.Module> {
     if (!(o.bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(o.bytes)) {
       throw new ArgumentError('init', 'bytes', 'an ArrayBuffer or a typed array', describe(o.bytes));
     }
-    return compile(o.bytes);
+    return sourceRef ? sourceRef.fromBytes(o.bytes) : compileBytes(o.bytes);
   }
   if (o.url !== undefined) {
     if (typeof o.url !== 'string' && !(o.url instanceof URL)) {
       throw new ArgumentError('init', 'url', 'a string or a URL', describe(o.url));
     }
-    return fromUrl(o.url);
+    return sourceRef ? sourceRef.fromUrl(o.url) : fetchModule(o.url instanceof URL ? o.url : new URL(o.url, globalThis.location?.href));
   }
-  return fromUrl(new URL('../simdconv.wasm', import.meta.url), new URL('../../dist/simdconv.wasm', import.meta.url));
+  return defaultModule(file);
 }
 
-async function compile(bytes: BufferSource): Promise<WebAssembly.Module> {
-  try {
-    return await WebAssembly.compile(bytes);
-  } catch (e) {
-    throw new UnsupportedRuntimeError('init', 'bytes', 'the simdconv kernel module', `bytes that do not compile (${(e as Error).message})`);
+/**
+ * Compiles a `.wasm` file shipped with the package, the platform's way (Node/Deno/Bun: node:fs;
+ * browsers: fetch beside the module; Workers: the imported module). Valid during and after init.
+ */
+export async function defaultModule(file: WasmFile): Promise<WebAssembly.Module> {
+  if (sourceRef === null) {
+    throw new UnsupportedRuntimeError('init', 'module', "simdconv imported through its package entry ('simdconv'), which knows where its .wasm is",
+      'no module source: pass init({ module }), init({ bytes }) or init({ url })');
   }
-}
-
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
-
-/** Loads from a URL: files through node:fs where there is a file system, anything else by fetch. */
-async function fromUrl(url: string | URL, devFallback?: URL): Promise<WebAssembly.Module> {
-  const u = url instanceof URL ? url : new URL(url, isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
-  if (u.protocol === 'file:' && isNode) {
-    const { readFile } = await import('node:fs/promises');
-    const { fileURLToPath } = await import('node:url');
-    try {
-      return await compile(await readFile(fileURLToPath(u)));
-    } catch (e) {
-      // Running from the source tree (tests, tsx): the built module is in dist/.
-      if (devFallback && (e as NodeJS.ErrnoException).code === 'ENOENT') return fromUrl(devFallback);
-      if (e instanceof UnsupportedRuntimeError) throw e;
-      throw new UnsupportedRuntimeError('init', 'url', 'a readable simdconv.wasm', `${u.href} (${(e as Error).message})`);
-    }
-  }
-  const response = await fetch(u);
-  if (!response.ok) {
-    throw new UnsupportedRuntimeError('init', 'url', 'a URL serving simdconv.wasm', `${u.href} answering ${response.status}`);
-  }
-  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type')?.startsWith('application/wasm')) {
-    try {
-      return await WebAssembly.compileStreaming(response.clone());
-    } catch {
-      // Fall back to bytes below (e.g. a CSP or a proxy that breaks streaming).
-    }
-  }
-  return compile(await response.arrayBuffer());
+  return sourceRef.module(file);
 }
 
 /** The heap; throws NotInitializedError for `op` before init. */
@@ -160,13 +221,41 @@ const scratchBytes: number[] = [];
 export const Slot = { Meta: 0, Col: 1, Weight: 2, Pad: 3, Tmp: 4, Tmp2: 5 } as const;
 export type Slot = (typeof Slot)[keyof typeof Slot];
 
+/**
+ * Scratch block `t` for part t of a job split over threads (`parallel` in threads/pool.ts):
+ * block 0 is the Col slot, so the single-thread path uses the same memory as before.
+ */
+export function threadScratch(t: number, bytes: number, op: string): number {
+  return scratch((t === 0 ? Slot.Col : THREAD_SLOT_BASE + t) as Slot, bytes, op);
+}
+
+/** Scratch blocks of `bytes` for parts 0 .. T-1 of a split job (see threadScratch). */
+export function partScratch(op: string, T: number, bytes: number): number[] {
+  const at: number[] = [];
+  for (let t = 0; t < T; t++) at.push(threadScratch(t, bytes, op));
+  return at;
+}
+
+/** Slots above the named ones, for threadScratch. */
+const THREAD_SLOT_BASE = 16;
+
 export function scratch(slot: Slot, bytes: number, op: string): number {
   const h = heap(op);
   const have = scratchBytes[slot] ?? 0;
   if (have >= bytes && have > 0) return scratchAt[slot]!;
-  const size = Math.max(bytes, have * 2, 256);
-  const at = h.alloc(size, op);
+  // The old block's contents need not survive, so free it first; grow geometrically, but if that
+  // does not fit, ask for exactly what is needed (out of memory only when `bytes` itself does not fit).
   if (have > 0) h.free(scratchAt[slot]!, have);
+  scratchBytes[slot] = 0;
+  let size = Math.max(bytes, have * 2, 256);
+  let at: number;
+  try {
+    at = h.alloc(size, op);
+  } catch (e) {
+    if (size <= Math.max(bytes, 256) || !(e instanceof SimdconvOutOfMemoryError)) throw e;
+    size = Math.max(bytes, 256);
+    at = h.alloc(size, op);
+  }
   scratchAt[slot] = at;
   scratchBytes[slot] = size;
   return at;

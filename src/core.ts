@@ -1,0 +1,28 @@
+// The public API of simdconv, shared by every package entry: index.ts (Node, Deno, Bun), browser.ts
+// and workerd.ts re-export all of this and add the `init` that knows where their platform finds
+// the .wasm. Add new public exports HERE (not to index.ts), so every runtime gets them.
+export { type InitOptions, setThreads } from './wasm/runtime.js';
+export { capabilities, type Capabilities, type RuntimeName } from './threads/capabilities.js';
+export { Tensor, tidy, keep, memory, type NestedArray, type Shape } from './tensor.js';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, variable,
+  type RandomOptions,
+} from './ops/create.js';
+export { add, sub, mul, div, pow, maximum, minimum, neg, abs, square, sqrt, exp, log, relu, sign } from './ops/elementwise.js';
+export { sum, mean, max, min } from './ops/reduce.js';
+export { reshape, transpose, flip, slice, clone, detach, type IndexSpec, type SetValue } from './ops/shape.js';
+export {
+  corr2d, convolve2d, conv2d, conv2dGradInput, conv2dGradWeight, convOutputSize,
+  type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair,
+} from './ops/conv.js';
+export { noGrad, isGradEnabled } from './autograd/node.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { fit, fitSync, type FitOptions, type Progress } from './train.js';
+export { im2col, toeplitz, matmul, type Im2colOptions, type ToeplitzOptions } from './ops/matmul.js';
+export { receptiveField, receptiveFieldOf, type ReceptiveLayer, type ReceptiveFieldInfo, type ReceptiveRegion } from './receptive.js';
+export * as kernels from './kernels.js';
+export {
+  SimdconvError, ShapeError, ArgumentError, DisposedTensorError, NotInitializedError,
+  UnsupportedRuntimeError, SimdconvOutOfMemoryError, AutogradError,
+} from './errors.js';
