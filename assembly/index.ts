@@ -11,6 +11,7 @@ export * from './reduce';
 export * from './copy';
 export * from './random';
 export * from './corr2d';
+export * from './corr2d_grad';
 export * from './gemm';
 export * from './im2col';
 export * from './bias';

@@ -1,8 +1,9 @@
 // Tensor: a float32, row-major, contiguous array in WebAssembly linear memory. Several tensors may
 // share one Storage (reshape, detach); every other op writes a new one. Memory is freed by
 // dispose(), `using`, tidy() or, as a safety net, the garbage collector.
-import { DisposedTensorError, shapeStr } from './errors.js';
+import { ArgumentError, DisposedTensorError, SimdconvOutOfMemoryError, describe, shapeStr } from './errors.js';
 import { heap, heapIfReady } from './wasm/runtime.js';
+import { Heap } from './wasm/memory.js';
 import type { GradNode } from './autograd/node.js';
 import * as ops from './ops/index.js';
 import type { IndexSpec, SetValue } from './ops/shape.js';
@@ -29,10 +30,63 @@ export class Storage {
 
   release(): void {
     if (--this.refs === 0) {
-      heapIfReady()?.free(this.ptr, this.bytes);
+      const h = heapIfReady();
+      if (h !== null) recycle(h, this.ptr, this.bytes);
       stats.bytes -= this.bytes;
       this.ptr = -1;
     }
+  }
+}
+
+/**
+ * A few freed small blocks, handed to the next tensor of the same block size. The heap keeps its
+ * free blocks sorted and edits that list with Array.splice (about 40 ns an edit once memory has
+ * holes), more than a small op costs; a small tensor's block comes back here instead. The
+ * RECYCLE_MAX most recently freed blocks of at most RECYCLE_BYTES are held (older ones go back to
+ * the heap); they are free memory (memory() does not count them) and all go back to the heap when
+ * an allocation would otherwise run out of memory.
+ */
+const recycledAt: number[] = [];
+const recycledSize: number[] = [];
+const RECYCLE_MAX = 16;
+const RECYCLE_BYTES = 1024;
+
+function recycle(h: Heap, at: number, bytes: number): void {
+  const size = Heap.blockSize(bytes);
+  if (size > RECYCLE_BYTES) {
+    h.free(at, bytes);
+    return;
+  }
+  if (recycledAt.length === RECYCLE_MAX) h.free(recycledAt.shift()!, recycledSize.shift()!);
+  recycledAt.push(at);
+  recycledSize.push(size);
+}
+
+/** A block of `bytes` (rounded like the heap's): a recycled one of that size, else from the heap. */
+function allocBlock(h: Heap, bytes: number, op: string): number {
+  const size = Heap.blockSize(bytes);
+  if (size <= RECYCLE_BYTES) {
+    for (let i = recycledAt.length - 1; i >= 0; i--) {
+      if (recycledSize[i] !== size) continue;
+      const at = recycledAt[i]!;
+      if (i === recycledAt.length - 1) {
+        recycledAt.pop();
+        recycledSize.pop();
+      } else {
+        recycledAt.splice(i, 1);
+        recycledSize.splice(i, 1);
+      }
+      return at;
+    }
+  }
+  try {
+    return h.alloc(bytes, op);
+  } catch (e) {
+    if (!(e instanceof SimdconvOutOfMemoryError) || recycledAt.length === 0) throw e;
+    for (let i = 0; i < recycledAt.length; i++) h.free(recycledAt[i]!, recycledSize[i]!);
+    recycledAt.length = 0;
+    recycledSize.length = 0;
+    return h.alloc(bytes, op);
   }
 }
 
@@ -43,6 +97,42 @@ const finalizer = new FinalizationRegistry<Storage>((storage) => {
   stats.tensors--;
   storage.release();
 });
+
+/**
+ * Registering with the FinalizationRegistry costs about 0.2 µs per tensor in V8, more than a small
+ * op, so new tensors wait here and are registered in batches: when REGISTER_BATCH are waiting, and
+ * when the current job ends (a microtask). A tensor disposed before then is never registered, so
+ * an op whose result is disposed in the same job pays nothing; one dropped without dispose() is
+ * registered by the end of the job at the latest, and collected as before.
+ */
+const unregistered: Tensor[] = [];
+const REGISTER_BATCH = 256;
+let registrationQueued = false;
+
+function registerLater(t: Tensor): void {
+  if (unregistered.push(t) >= REGISTER_BATCH) {
+    registerWaiting();
+  } else if (!registrationQueued) {
+    registrationQueued = true;
+    queueMicrotask(registerQueued);
+  }
+}
+
+function registerQueued(): void {
+  registrationQueued = false;
+  registerWaiting();
+}
+
+function registerWaiting(): void {
+  for (let i = 0; i < unregistered.length; i++) {
+    const t = unregistered[i]!;
+    if (!t._disposed) {
+      finalizer.register(t, t._storage, t);
+      t._registered = true;
+    }
+  }
+  unregistered.length = 0;
+}
 
 /** Open tidy() scopes, innermost last: every tensor made is recorded in the innermost one. */
 const scopes: Tensor[][] = [];
@@ -59,8 +149,27 @@ export function outsideScopes<T>(fn: () => T): T {
   }
 }
 
+/**
+ * A tensor's shape: the extent of each axis, outermost first.
+ * @example
+ * const shape: sc.Shape = sc.zeros([2, 3, 4]).shape;
+ * shape   // => [2, 3, 4]
+ */
 export type Shape = readonly number[];
 
+/**
+ * A float32, row-major, contiguous array in WebAssembly memory, with PyTorch-like methods
+ * (arithmetic, reductions, reshape / transpose / slice / set, autograd's `backward` and `grad`).
+ * Make one with `sc.tensor`, `sc.zeros`, `sc.arange`, ...; free it with `dispose()`, `using` or
+ * `sc.tidy`.
+ * @example
+ * const X = sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+ * [X.shape, X.size, X.ndim]   // => [[3, 3], 9, 2]
+ * X.T.slice([0])              // => [0, 3, 6]
+ * X.sum().item()              // => 36
+ * X.toString()                // => 'tensor([[0., 1., 2.],\n        [3., 4., 5.],\n        [6., 7., 8.]])'
+ * X.dispose();
+ */
 export class Tensor {
   /** The extent of each axis. */
   readonly shape: Shape;
@@ -70,6 +179,8 @@ export class Tensor {
   _storage: Storage;
   /** @internal */
   _disposed = false;
+  /** @internal Whether the finalizer knows this tensor (see registerLater). */
+  _registered = false;
   /** @internal The node that made this tensor, when autograd recorded it. */
   _node: GradNode | null = null;
   /** @internal Whether autograd tracks this tensor (a leaf the user marked, or an op's output). */
@@ -85,7 +196,7 @@ export class Tensor {
     this.shape = shape;
     this.size = size;
     stats.tensors++;
-    finalizer.register(this, storage, this);
+    registerLater(this);
     if (scopes.length > 0 && suspended === 0) scopes[scopes.length - 1]!.push(this);
   }
 
@@ -173,7 +284,7 @@ export class Tensor {
     if (this._disposed) return;
     this._disposed = true;
     stats.tensors--;
-    finalizer.unregister(this);
+    if (this._registered) finalizer.unregister(this);
     this._storage.release();
     if (this._node) {
       this._node.unref();
@@ -223,7 +334,9 @@ export class Tensor {
   /**
    * A copy of a sub-array. One entry per leading axis: `null` (all), an index (drops the axis),
    * or `[start, stop]` / `[start, stop, step]` (Python slice rules, negative counts from the end).
-   * @example X.slice([null, [2, 6]])   // X[:, 2:6]
+   * @example
+   * const X = sc.arange(16).reshape([2, 8]);
+   * X.slice([null, [2, 6]])   // => [[2, 3, 4, 5], [10, 11, 12, 13]]
    */
   slice(index: IndexSpec): Tensor {
     return ops.slice(this, index);
@@ -231,7 +344,10 @@ export class Tensor {
 
   /**
    * Writes `value` (a number, or a tensor broadcast to the region) into a sub-array, in place.
-   * @example X.set([null, [2, 6]], 0)   // X[:, 2:6] = 0
+   * @example
+   * const X = sc.ones([6, 8]);
+   * X.set([null, [2, 6]], 0);   // X[:, 2:6] = 0, the lesson's image
+   * X.slice([0])                // => [1, 1, 0, 0, 0, 0, 1, 1]
    */
   set(index: IndexSpec, value: SetValue): this {
     ops.setSlice(this, index, value);
@@ -333,6 +449,12 @@ export class Tensor {
   }
 }
 
+/**
+ * Nested arrays of numbers, as `tensor()` takes and `toArray()` returns (a number for a 0-d tensor).
+ * @example
+ * const rows: sc.NestedArray = [[1, 2], [3, 4]];
+ * sc.tensor(rows).toArray()   // => rows
+ */
 export type NestedArray = number | NestedArray[];
 
 /** @internal Allocates an uninitialised tensor of `shape` (already validated). */
@@ -340,7 +462,7 @@ export function empty(shape: Shape, op: string): Tensor {
   let size = 1;
   for (let i = 0; i < shape.length; i++) size *= shape[i]!;
   const bytes = size * 4;
-  const ptr = heap(op).alloc(bytes, op);
+  const ptr = allocBlock(heap(op), bytes, op);
   return new Tensor(new Storage(ptr, bytes), shape, size);
 }
 
@@ -351,7 +473,10 @@ export function view(t: Tensor, shape: Shape): Tensor {
 
 /**
  * Live tensors, the bytes they hold and the size of the WebAssembly memory.
- * @example const before = sc.memory().tensors; sc.tidy(() => sc.ones([3]).add(1)); sc.memory().tensors === before;
+ * @example
+ * const before = sc.memory().tensors;
+ * sc.tidy(() => { sc.ones([3]).add(1); });
+ * sc.memory().tensors === before   // => true
  */
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
   return { tensors: stats.tensors, bytes: stats.bytes, wasmBytes: heapIfReady()?.memory.buffer.byteLength ?? 0 };
@@ -369,9 +494,15 @@ function collect(v: Tensorish, into: Set<Tensor>, depth = 0): void {
 /**
  * Runs `fn` and disposes every tensor made inside it except those it returns (a tensor, or
  * tensors inside returned arrays/objects). Scopes nest. `fn` must be synchronous.
- * @example const y = sc.tidy(() => x.mul(2).add(1));   // the x.mul(2) temporary is freed
+ * @example
+ * const x = sc.tensor([1, 2]);
+ * const before = sc.memory().tensors;
+ * const y = sc.tidy(() => x.mul(2).add(1));   // the x.mul(2) temporary is freed
+ * y                                           // => [3, 5]
+ * sc.memory().tensors - before                // => 1
  */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new ArgumentError('tidy', 'fn', 'a function', describe(fn));
   const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;
@@ -397,7 +528,16 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Takes `t` out of the enclosing tidy() scopes so it survives them. Returns `t`. */
+/**
+ * Takes `t` out of the enclosing tidy() scopes so it survives them. Returns `t`.
+ * @example
+ * let kept!: sc.Tensor;
+ * sc.tidy(() => {
+ *   kept = sc.keep(sc.ones([2]));
+ *   sc.zeros([2]);   // freed when the scope ends
+ * });
+ * kept.isDisposed   // => false
+ */
 export function keep<T extends Tensor>(t: T): T {
   for (const scope of scopes) {
     const i = scope.indexOf(t);

@@ -180,8 +180,35 @@ function optionCases(): ConvCase[] {
   return cases;
 }
 
+/**
+ * Sweep 3: the direct per-channel kernels (single channel and depthwise, NCHW, stride 1,
+ * dilation 1): paddings on no side, every side, larger than the kernel and uneven, both modes,
+ * batches and unbatched input, output widths over every SIMD tail, and a few larger planes
+ * (3-row passes, every filter-gradient tap group).
+ */
+function directCases(): ConvCase[] {
+  const cases: ConvCase[] = [];
+  const pads: PaddingSpec[] = ['valid', 'same', 1, 3, [[0, 4], [3, 0]], [[2, 1], [0, 1]]];
+  const chans: [number, number | null][] = [[1, 1], [3, null], [2, 2], [1, null]];
+  let k = 0;
+  for (const [kh, kw] of [...KERNELS, [1, 3], [2, 5], [4, 4]] as [number, number][]) {
+    for (const padding of pads) {
+      const [C, N] = chans[k % chans.length]!;
+      const H = [1, 2, 4, 5, 7, 9][k % 6]!, W = TAIL_SIZES[(k * 5) % TAIL_SIZES.length]!;
+      cases.push(optionCase(N, 'NCHW', C, C, C, H, W, kh, kw, { padding, mode: MODES[k % 2] }, k % 4 === 0));
+      k++;
+    }
+  }
+  for (const [N, C, H, W, kh, kw, padding] of [[1, 1, 40, 37, 3, 3, 'same'], [2, 3, 19, 35, 5, 5, 2], [1, 2, 23, 70, 1, 2, 'valid'],
+    [1, 1, 16, 33, 7, 7, [[3, 3], [0, 6]]]] as [number, number, number, number, number, number, PaddingSpec][]) {
+    cases.push(optionCase(N, 'NCHW', C, C, C, H, W, kh, kw, { padding }, false));
+  }
+  return cases;
+}
+
 const TAIL_CASES = tailCases();
 const OPTION_CASES = optionCases();
+const DIRECT_CASES = directCases();
 
 interface Corr2dCase {
   H: number;
@@ -265,6 +292,7 @@ describe('reference self-check', () => {
   it('has the expected table sizes', () => {
     expect(TAIL_CASES.length).toBeGreaterThan(150);
     expect(OPTION_CASES.length).toBeGreaterThan(150);
+    expect(DIRECT_CASES.length).toBeGreaterThan(50);
   });
   it('corr2dRef gives the lesson values', () => {
     expect(Array.from(corr2dRef([0, 1, 2, 3, 4, 5, 6, 7, 8], [3, 3], [0, 1, 2, 3], [2, 2]).data)).toEqual([19, 25, 37, 43]);
@@ -377,6 +405,33 @@ for (const variant of ['simd', 'scalar'] as KernelVariant[]) {
     });
     describe('conv2dGradWeight: options', () => {
       for (const c of OPTION_CASES) it(c.name, () => runGradWeight(c));
+    });
+    describe('direct per-channel kernels: forward, input gradient, filter gradient', () => {
+      for (const c of DIRECT_CASES) {
+        it(`conv2d ${c.name}`, () => runForward(c));
+        it(`conv2dGradInput ${c.name}`, () => runGradInput(c));
+        it(`conv2dGradWeight ${c.name}`, () => runGradWeight(c));
+      }
+    });
+
+    describe('corr2d / convolve2d backward (dX and dK through autograd)', () => {
+      it.each(CORR2D_CASES)('X $H x $W, K $kh x $kw', ({ H, W, kh, kw }) => {
+        const name = `corr2d backward ${H}x${W} ${kh}x${kw}`;
+        const X = data(H * W, name, 'X'), K = data(kh * kw, name, 'K');
+        const dY = data((H - kh + 1) * (W - kw + 1), name, 'dY');
+        for (const mode of MODES) {
+          const opts = { mode } as ConvRefOptions;
+          const xs = [1, 1, H, W], ws = [1, 1, kh, kw];
+          const refX = conv2dGradInputRef(dY, K, ws, xs, opts), refK = conv2dGradWeightRef(X, xs, dY, ws, opts);
+          tidyCase(() => {
+            const Xt = sc.variable(X, [H, W]), Kt = sc.variable(K, [kh, kw]);
+            const Y = mode === 'correlation' ? sc.corr2d(Xt, Kt) : sc.convolve2d(Xt, Kt);
+            Y.backward(sc.tensor(dY, Y.shape));
+            assertClose(`${mode} dX`, Xt.grad!.data(), [1, 1, H, W], refX);
+            assertClose(`${mode} dK`, Kt.grad!.data(), [1, 1, kh, kw], refK);
+          });
+        }
+      });
     });
 
     describe('conv2d on views', () => {

@@ -18,8 +18,8 @@ export const KERNEL_NAMES = [
   'copy_strided', 'fill_strided', 'transpose2d',
   // random.ts
   'rand_uniform', 'rand_normal',
-  // corr2d.ts, gemm.ts, im2col.ts, bias.ts
-  'corr2d_valid', 'gemm', 'gemm_nt', 'gemm_tn',
+  // corr2d.ts, corr2d_grad.ts, gemm.ts, im2col.ts, bias.ts
+  'corr2d_valid', 'corr2d_pad', 'corr2d_flip', 'corr2d_grad_weight', 'gemm', 'gemm_nt', 'gemm_tn',
   'im2col_nchw', 'col2im_nchw', 'im2col_nhwc', 'col2im_nhwc',
   'bias_add_rows', 'bias_add_cols', 'bias_grad_rows', 'bias_grad_cols',
   // optim.ts
@@ -73,7 +73,7 @@ export function bindKernels(exp: Record<string, unknown>): void {
 /**
  * Chooses which twin of every kernel ops run: `'simd'` (the default) or `'scalar'` (the plain
  * loops the SIMD kernels are checked against). Meant for tests and for debugging.
- * @example setKernelVariant('scalar'); const y = sc.corr2d(X, K); setKernelVariant('simd');
+ * In a test: `setKernelVariant('scalar'); const y = sc.corr2d(X, K); setKernelVariant('simd');`
  */
 export function setKernelVariant(v: KernelVariant): void {
   if (v !== 'simd' && v !== 'scalar') {
