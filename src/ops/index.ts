@@ -4,3 +4,4 @@ export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './conv.js';
+export * from './matmul.js';

@@ -1,0 +1,268 @@
+// Receptive fields of a stack of convolution and pooling-like layers: per layer the field's size,
+// jump and start (the classic receptive-field arithmetic), and the exact input region that one
+// output element depends on. Geometry (stride, dilation, padding incl. 'same') follows conv2d:
+// it is parsed and validated by the same functions in ops/conv.ts.
+//
+// Coordinates are input pixel indices along each axis (the centre of pixel i is at i). Per layer
+// with kernel k, stride s, dilation d and padding p before the data (effective kernel
+// e = d·(k-1) + 1), from r₀ = 1, j₀ = 1, first₀ = 0:
+//   size  r_l = r_{l-1} + (e - 1)·j_{l-1}
+//   jump  j_l = j_{l-1}·s
+//   first_l = first_{l-1} - p·j_{l-1}        (top/left edge of output 0's field)
+//   start_l = first_l + (r_l - 1)/2          (its centre)
+// so output i of layer l sees input pixels [first_l + i·j_l, first_l + i·j_l + r_l).
+import { SimdconvError, ArgumentError, ShapeError, describe, shapeStr } from './errors.js';
+import { geometry, pair, paddingOf, type Padding, type Pair } from './ops/conv.js';
+import { Conv2d } from './nn/conv2d.js';
+
+/**
+ * One layer of the stack: a convolution or anything that slides a window (max/avg pooling).
+ * @example
+ * const pool: sc.ReceptiveLayer = { kernelSize: 2, stride: 2 };
+ * sc.receptiveField([{ kernelSize: 3, padding: 'same' }, pool])[1].size   // => [4, 4]
+ */
+export interface ReceptiveLayer {
+  /** Window size: n or [kh, kw]. */
+  kernelSize: Pair;
+  /** Step between windows: n or [sh, sw]. Default 1. */
+  stride?: Pair;
+  /** As conv2d: 'valid' (default), 'same', n, [ph, pw] or [[top, bottom], [left, right]]. */
+  padding?: Padding;
+  /** Spacing between window taps: n or [dh, dw]. Default 1. */
+  dilation?: Pair;
+}
+
+/**
+ * The receptive field of the outputs of one layer, measured on the stack's input. [h, w] pairs.
+ * @example
+ * sc.receptiveField([{ kernelSize: [3, 1], stride: 2, padding: 1 }], [8, 8])[0]
+ * // => { size: [3, 1], jump: [2, 2], start: [0, -1], padding: [1, 1, 1, 1], outputShape: [4, 5] }
+ */
+export interface ReceptiveFieldInfo {
+  /** Input rows and columns one output element spans (its bounding box, ignoring the borders). */
+  size: [number, number];
+  /** Input pixels between two neighbouring outputs (the product of the strides so far). */
+  jump: [number, number];
+  /** Centre of output [0, 0]'s field in input coordinates (half-integer for even sizes; negative inside padding). */
+  start: [number, number];
+  /** The layer's own padding, resolved: [top, bottom, left, right]. */
+  padding: [number, number, number, number];
+  /** The layer's output [height, width] (only when the input shape was given). */
+  outputShape?: [number, number];
+}
+
+/**
+ * The input region of one output element. Ranges are half-open [start, stop), like `slice`.
+ * @example
+ * const r = sc.receptiveFieldOf([{ kernelSize: 3, dilation: 2 }], [0, 0], [5, 5]);
+ * r.rows         // => [0, 5]
+ * r.rowIndices   // => [0, 2, 4]
+ * r.dense        // => false
+ * sc.arange(25).reshape([5, 5]).slice([r.rows, r.cols]).shape   // => [5, 5]
+ */
+export interface ReceptiveRegion {
+  /** Input rows [start, stop) of the field's bounding box (clipped to the input when its shape is known). */
+  rows: [number, number];
+  /** Input columns [start, stop) of the bounding box. */
+  cols: [number, number];
+  /** The input rows that actually reach the element, ascending (dilation or stride > kernel leave holes). */
+  rowIndices: number[];
+  /** The input columns that actually reach the element, ascending. */
+  colIndices: number[];
+  /** Whether every pixel of the box reaches the element (the field is rowIndices × colIndices). */
+  dense: boolean;
+  /** Row-major flat indices (r·W + c) of the input pixels in the field (only when the input shape was given). */
+  indices?: number[];
+}
+
+/** A layer resolved to numbers. */
+interface Axis {
+  k: number;
+  s: number;
+  d: number;
+  /** Padding before and after the data (top and bottom, or left and right). */
+  p: number;
+  q: number;
+  /** Input and output length (NaN when the input shape is unknown). */
+  n: number;
+  out: number;
+}
+
+const LAYER_KEYS = new Set(['kernelSize', 'stride', 'padding', 'dilation']);
+
+function checkInputShape(op: string, s: unknown): [number, number] {
+  if (!Array.isArray(s) || s.length !== 2 || s.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
+    throw new ShapeError(op, 'inputShape', 'the input [height, width] (two positive integers)', describe(s));
+  }
+  return [s[0], s[1]];
+}
+
+/** Re-throws an error of the shared geometry checks with the layer named in the argument and message. */
+function inLayer<T>(op: string, i: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof SimdconvError)) throw e;
+    const Ctor = e.constructor as new (op: string, argument: string, expected: string, got: string, message?: string) => SimdconvError;
+    const argument = e.argument.startsWith('layers[') ? e.argument : `layers[${i}].${e.argument}`;
+    throw new Ctor(op, argument, e.expected, e.got, e.message.replace(`${op}: `, `${op}: layers[${i}]: `));
+  }
+}
+
+/** Validates the stack and resolves every layer to [rows axis, cols axis]. */
+function resolve(op: string, layers: unknown, inputShape: unknown): [Axis, Axis][] {
+  if (!Array.isArray(layers)) throw new ArgumentError(op, 'layers', 'an array of layers { kernelSize, stride?, padding?, dilation? }', describe(layers));
+  let hw: [number, number] | null = inputShape === undefined ? null : checkInputShape(op, inputShape);
+  const out: [Axis, Axis][] = [];
+  layers.forEach((layer: unknown, i) => {
+    let spec: ReceptiveLayer;
+    if (layer instanceof Conv2d) {
+      spec = { kernelSize: layer.kernelSize, stride: layer.options.stride, padding: layer.options.padding, dilation: layer.options.dilation };
+    } else {
+      if (layer === null || typeof layer !== 'object' || Array.isArray(layer)) {
+        throw new ArgumentError(op, `layers[${i}]`, 'a layer { kernelSize, stride?, padding?, dilation? } or an nn.Conv2d', describe(layer));
+      }
+      for (const k of Object.keys(layer)) {
+        if (!LAYER_KEYS.has(k)) throw new ArgumentError(op, `layers[${i}]`, `only the keys ${[...LAYER_KEYS].join(', ')}`, `an unknown key '${k}'`);
+      }
+      spec = layer as ReceptiveLayer;
+      if (spec.kernelSize === undefined) throw new ArgumentError(op, `layers[${i}].kernelSize`, 'n or [kh, kw]', 'undefined');
+    }
+    const [kh, kw] = inLayer(op, i, () => pair(op, 'kernelSize', spec.kernelSize, 1, 1));
+    const geom = { stride: spec.stride, padding: spec.padding, dilation: spec.dilation };
+    if (hw !== null) {
+      const [H, W] = hw;
+      const g = inLayer(op, i, () => geometry(op, [1, H, W], [1, 1, kh, kw], geom, 'inputShape', 'kernelSize'));
+      out.push([
+        { k: kh, s: g.SH, d: g.DH, p: g.PT, q: g.PB, n: H, out: g.HO },
+        { k: kw, s: g.SW, d: g.DW, p: g.PL, q: g.PR, n: W, out: g.WO },
+      ]);
+      hw = [g.HO, g.WO];
+    } else {
+      const [sh, sw] = inLayer(op, i, () => pair(op, 'stride', spec.stride, 1, 1));
+      const [dh, dw] = inLayer(op, i, () => pair(op, 'dilation', spec.dilation, 1, 1));
+      if (spec.padding === 'same' && (sh > 1 || sw > 1)) {
+        throw new ArgumentError(op, 'inputShape', `the input [height, width]: layers[${i}] has padding 'same' with stride > 1, whose padding depends on the input size`, 'none');
+      }
+      // Only 'same' depends on the input size, and with stride 1 it does not: any size will do.
+      const [pt, pb, pl, pr] = inLayer(op, i, () => paddingOf(op, spec.padding, 1, 1, kh, kw, [sh, sw], [dh, dw]));
+      out.push([
+        { k: kh, s: sh, d: dh, p: pt, q: pb, n: NaN, out: NaN },
+        { k: kw, s: sw, d: dw, p: pl, q: pr, n: NaN, out: NaN },
+      ]);
+    }
+  });
+  return out;
+}
+
+/**
+ * The receptive field of each layer of a stack of convolution / pooling layers: its size, jump
+ * (stride in input pixels) and start (centre of output 0's field), per axis [h, w]. Layers are
+ * `{ kernelSize, stride?, padding?, dilation? }` (as conv2d's options) or `nn.Conv2d` layers.
+ * `inputShape` ([H, W]) is needed only for `padding: 'same'` with stride > 1; given, each entry
+ * also has the layer's output shape.
+ * @example
+ * const rf = sc.receptiveField([{ kernelSize: 3 }, { kernelSize: 3 }, { kernelSize: 2, stride: 2 }]);
+ * rf.map((l) => l.size[0])   // => [3, 5, 6]
+ * rf[2].jump                 // => [2, 2]
+ */
+export function receptiveField(layers: readonly (ReceptiveLayer | Conv2d)[], inputShape?: readonly [number, number]): ReceptiveFieldInfo[] {
+  const op = 'receptiveField';
+  const axes = resolve(op, layers, inputShape);
+  const r = [1, 1], j = [1, 1], first = [0, 0];
+  return axes.map((layer) => {
+    for (let a = 0; a < 2; a++) {
+      const { k, s, d, p } = layer[a]!;
+      first[a] = first[a]! - p * j[a]!;
+      r[a] = r[a]! + d * (k - 1) * j[a]!;
+      j[a] = j[a]! * s;
+    }
+    const [ah, aw] = layer;
+    const info: ReceptiveFieldInfo = {
+      size: [r[0]!, r[1]!],
+      jump: [j[0]!, j[1]!],
+      start: [first[0]! + (r[0]! - 1) / 2, first[1]! + (r[1]! - 1) / 2],
+      padding: [ah.p, ah.q, aw.p, aw.q],
+    };
+    if (inputShape !== undefined) info.outputShape = [ah.out, aw.out];
+    return info;
+  });
+}
+
+/**
+ * The input positions along one axis that reach output `i` of the last layer: walks the stack
+ * backwards, expanding each position by the layer's taps and dropping positions in the padding
+ * (when the lengths are known).
+ */
+function touched(axes: readonly Axis[], i: number): number[] {
+  // Layer by layer back to the input: output x of a layer reads x*s - p + t*d for t < k, a run of
+  // k positions d apart. Runs are marked in a difference array whose prefix sum steps by d, so a
+  // layer costs O(|set| + span), not O(|set| * k).
+  let set = [i];
+  for (let l = axes.length - 1; l >= 0 && set.length > 0; l--) {
+    const { k, s, d, p, n } = axes[l]!;
+    const lo = set[0]! * s - p;
+    const span = set[set.length - 1]! * s - p + (k - 1) * d - lo + 1;
+    if (span > MAX_SPAN) {
+      throw new ArgumentError('receptiveFieldOf', 'layers', `a receptive field of at most ${MAX_SPAN} positions per axis`, `${span} positions`);
+    }
+    const acc = new Int32Array(span + d);
+    for (const x of set) {
+      acc[x * s - p - lo]! += 1;
+      acc[x * s - p - lo + k * d]! -= 1;
+    }
+    const next: number[] = [];
+    for (let j = 0; j < span; j++) {
+      if (j >= d) acc[j]! += acc[j - d]!;
+      const v = lo + j;
+      if (acc[j]! > 0 && (Number.isNaN(n) || (v >= 0 && v < n))) next.push(v);
+    }
+    set = next;
+  }
+  return set;
+}
+
+const MAX_SPAN = 1 << 26;
+
+/**
+ * The input region that one output element of a layer stack depends on: the bounding box of its
+ * receptive field (rows and cols as half-open [start, stop)) and the exact rows and columns in it.
+ * With `inputShape` ([H, W]) the region is clipped to the input (padding contributes nothing) and
+ * also listed as flat indices; without it, coordinates may fall in the padding (negative or past
+ * the end).
+ * @example
+ * // The lesson: 19 = corr2d(X, K)[0, 0] sees X's elements 0, 1, 3, 4; a second 2x2 layer's z sees all nine.
+ * sc.receptiveFieldOf([{ kernelSize: 2 }], [0, 0], [3, 3]).indices                    // => [0, 1, 3, 4]
+ * sc.receptiveFieldOf([{ kernelSize: 2 }, { kernelSize: 2 }], [0, 0], [3, 3]).indices // => [0, 1, 2, 3, 4, 5, 6, 7, 8]
+ */
+export function receptiveFieldOf(layers: readonly (ReceptiveLayer | Conv2d)[], outputIndex: readonly [number, number],
+  inputShape?: readonly [number, number]): ReceptiveRegion {
+  const op = 'receptiveFieldOf';
+  const axes = resolve(op, layers, inputShape);
+  if (!Array.isArray(outputIndex) || outputIndex.length !== 2) {
+    throw new ArgumentError(op, 'outputIndex', 'an output position [row, col]', describe(outputIndex));
+  }
+  const last = axes[axes.length - 1];
+  for (let a = 0; a < 2; a++) {
+    const v = outputIndex[a];
+    const n = last ? last[a]!.out : inputShape ? inputShape[a]! : NaN;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) {
+      throw new ArgumentError(op, `outputIndex[${a}]`, Number.isNaN(n) ? 'an integer >= 0' : `an integer in [0, ${n - 1}] (the output is ${last ? `${last[0]!.out}x${last[1]!.out}` : shapeStr(inputShape!)})`, describe(v));
+    }
+  }
+  let rowIndices = touched(axes.map((l) => l[0]), outputIndex[0]);
+  let colIndices = touched(axes.map((l) => l[1]), outputIndex[1]);
+  // An output whose window lies in the padding along one axis sees nothing at all.
+  if (rowIndices.length === 0 || colIndices.length === 0) rowIndices = colIndices = [];
+  const box = (v: number[]): [number, number] => (v.length === 0 ? [0, 0] : [v[0]!, v[v.length - 1]! + 1]);
+  const rows = box(rowIndices), cols = box(colIndices);
+  const region: ReceptiveRegion = {
+    rows, cols, rowIndices, colIndices,
+    dense: rowIndices.length === rows[1] - rows[0] && colIndices.length === cols[1] - cols[0],
+  };
+  if (inputShape !== undefined) {
+    const W = inputShape[1];
+    region.indices = rowIndices.flatMap((r) => colIndices.map((c) => r * W + c));
+  }
+  return region;
+}
