@@ -1,5 +1,8 @@
 // "Convolutions for Images", cell by cell, on simdconv. `npm start` runs this file.
 import * as sc from 'simdconv';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { toPNG, type ImageOptions } from 'simdconv/image';
 
 await sc.init();
 
@@ -49,6 +52,7 @@ cell('The same edge detector as a batched conv2d (NCHW and NHWC)');
   console.log("conv2d(X as [1,6,8,1], K, { layout: 'NHWC' }).shape =", JSON.stringify(yh.shape));
 }
 
+let learned: sc.Tensor | undefined; // the learned kernel, drawn at the end
 cell('Learning a kernel');
 {
   // A convolution layer with 1 output channel and a (1, 2) kernel, no bias; its input channels
@@ -69,7 +73,8 @@ cell('Learning a kernel');
     l.dispose();
   }
   console.log('the learned kernel, close to [1, -1]:');
-  console.log(conv2d.weight!.detach().reshape([1, 2]).toString());
+  learned = conv2d.weight!.detach().reshape([1, 2]);
+  console.log(learned.toString());
 }
 
 cell('The custom Conv2D layer (corr2d + bias): its gradient just works');
@@ -102,4 +107,24 @@ cell('The custom Conv2D layer (corr2d + bias): its gradient just works');
   });
   console.log(`loss went from ${losses[0]!.toFixed(3)} to ${losses[losses.length - 1]!.toFixed(3)}`);
   console.log('weight:', layer.weight.detach().toString(), 'bias:', layer.bias.detach().toString());
+}
+
+cell('Pictures (plt.imshow in the lesson; simdconv/image here)');
+{
+  const dir = resolve('lesson-pictures');
+  mkdirSync(dir, { recursive: true });
+  const save = (name: string, t: sc.Tensor, options: ImageOptions, what: string) => {
+    writeFileSync(resolve(dir, name), toPNG(t, options));
+    console.log(`${name.padEnd(18)} ${what} (${t.shape.join('x')})`);
+  };
+  // Gray: 0 black, 1 white. Feature maps: bwr with 0 in the middle: +1 red, 0 white, -1 blue.
+  save('X.png', X, { colormap: 'gray', scale: 32 }, 'the input image X');
+  save('Y.png', Y, { colormap: 'bwr', scale: 32 }, 'its feature map corr2d(X, K)');
+  save('XT.png', X.T, { colormap: 'gray', scale: 32 }, 'the transposed image X.T');
+  save('YT.png', sc.corr2d(X.T, K), { colormap: 'bwr', scale: 32 }, 'corr2d(X.T, K): all white, no vertical edges');
+  // The true and the learned kernel on one colour scale, so they can be compared.
+  const m = Math.max(...K.abs().data(), ...learned!.abs().data());
+  save('kernel-true.png', K, { colormap: 'bwr', normalize: [-m, m], scale: 64 }, 'the true kernel K');
+  save('kernel-learned.png', learned!, { colormap: 'bwr', normalize: [-m, m], scale: 64 }, 'the learned kernel');
+  console.log(`pictures written to ${dir}`);
 }

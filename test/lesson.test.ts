@@ -1,12 +1,16 @@
 // `npm start`: the lesson script prints what the lesson prints (run as a user would, against the
 // built package).
 import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { decode } from 'fast-png';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 describe('examples/lesson.ts', () => {
+  const pictures = `${root}lesson-pictures`;
+  rmSync(pictures, { recursive: true, force: true }); // so that only this run's pictures are found
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/lesson.ts'], { cwd: root, encoding: 'utf8' });
 
   it('prints the cross-correlation example', () => {
@@ -35,5 +39,21 @@ describe('examples/lesson.ts', () => {
     const m = out.match(/loss went from (\d+\.\d+) to (\d+\.\d+)/);
     expect(m).not.toBeNull();
     expect(Number(m![2])).toBeLessThan(Number(m![1]) / 10);
+  });
+
+  it('writes the pictures: input, feature maps, transposed, kernels (scaled up)', () => {
+    expect(out).toContain(`pictures written to ${pictures}`);
+    const sizes: [string, number, number][] = [
+      ['X.png', 6 * 32, 8 * 32], ['Y.png', 6 * 32, 7 * 32], ['XT.png', 8 * 32, 6 * 32], ['YT.png', 8 * 32, 5 * 32],
+      ['kernel-true.png', 64, 128], ['kernel-learned.png', 64, 128],
+    ];
+    for (const [name, height, width] of sizes) {
+      const png = decode(readFileSync(`${pictures}/${name}`));
+      expect([name, png.height, png.width]).toEqual([name, height, width]);
+    }
+    // The feature map: the +1 column red, the -1 column blue, the rest white.
+    const y = decode(readFileSync(`${pictures}/Y.png`));
+    const at = (j: number) => Array.from(y.data.subarray((3 * 32 * y.width + j * 32 + 16) * 4, (3 * 32 * y.width + j * 32 + 16) * 4 + 3));
+    expect([at(0), at(1), at(3), at(5)]).toEqual([[255, 255, 255], [255, 0, 0], [255, 255, 255], [0, 0, 255]]);
   });
 });
