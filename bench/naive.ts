@@ -101,3 +101,55 @@ export function naiveConv2dGradWeightNCHW(
   }
   return out;
 }
+
+/** The state a training step leaves: its loss, dX, and the updated w and b. */
+export interface StepState {
+  /** mean((y - t)²) before the update */
+  loss: number;
+  /** [N, C, H, W] */
+  dx: Float32Array;
+  /** [Cout, C, kh, kw] after the update */
+  w: Float32Array;
+  /** [Cout] after the update */
+  b: Float32Array;
+}
+
+/**
+ * The training step by hand (see shapes.ts Dir): y = conv(x, w) + b, loss = mean((y - t)²),
+ * dy = 2(y - t)/|y|, dX, dW, db = sum of dy per channel, w -= lr·dW, b -= lr·db. Keeps its w and
+ * b (copies of w0 and b0) across calls; `state()` copies them out.
+ */
+export function naiveTrainer(
+  x: Float32Array, t: Float32Array, w0: Float32Array, b0: Float32Array, lr: number,
+  N: number, C: number, H: number, W: number, Cout: number, kh: number, kw: number,
+): { step(): number; state(): StepState } {
+  const w = Float32Array.from(w0);
+  const b = Float32Array.from(b0);
+  const y = new Float32Array(t.length);
+  const dx = new Float32Array(x.length);
+  const dw = new Float32Array(w.length);
+  const db = new Float32Array(b.length);
+  const plane = (H - kh + 1) * (W - kw + 1);
+  let loss = NaN;
+  return {
+    step() {
+      naiveConv2dNCHW(x, w, y, N, C, H, W, Cout, kh, kw);
+      let sum = 0;
+      db.fill(0);
+      for (let q = 0; q < y.length; q++) {
+        const o = Math.floor(q / plane) % Cout;
+        const r = y[q]! + b[o]! - t[q]!;
+        sum += r * r;
+        y[q] = (2 * r) / y.length; // y now holds dy
+        db[o] += y[q]!;
+      }
+      loss = sum / y.length;
+      naiveConv2dGradInputNCHW(y, w, dx, N, C, H, W, Cout, kh, kw);
+      naiveConv2dGradWeightNCHW(x, y, dw, N, C, H, W, Cout, kh, kw);
+      for (let q = 0; q < w.length; q++) w[q] -= lr * dw[q]!;
+      for (let o = 0; o < b.length; o++) b[o] -= lr * db[o]!;
+      return loss;
+    },
+    state: () => ({ loss, dx: Float32Array.from(dx), w: Float32Array.from(w), b: Float32Array.from(b) }),
+  };
+}

@@ -2,6 +2,7 @@
 // and its WebAssembly backend (XNNPACK, SIMD, one thread). They are installed apart from the
 // library, in bench/node_modules (`npm run bench:install`, from bench/package.json), and loaded
 // here by path, so `npm run bench` runs without them and the library never depends on them.
+// onnxruntime-web, the other peer, is in ort.ts.
 //
 // Layouts: the benchmark's data is NCHW / OIHW; tfjs wants NHWC activations and HWIO filters.
 // Inputs are transposed once per shape, outside any timing; outputs are transposed back to
@@ -10,6 +11,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Impl, Kernel } from './impl.js';
+import type { StepState } from './naive.js';
+import { STEP_LR, type ShapeData, type ShapeDims } from './shapes.js';
 
 // ---- the subset of the tfjs API the benchmark uses --------------------------------------------
 export interface TfTensor {
@@ -19,6 +23,7 @@ export interface TfTensor {
 }
 export interface TfVariable extends TfTensor {
   readonly name: string;
+  assign(value: TfTensor): void;
 }
 export interface TfOptimizer {
   minimize(f: () => TfTensor, returnCost?: boolean, varList?: TfVariable[]): TfTensor | null;
@@ -40,9 +45,14 @@ export interface Tf {
   conv2d(x: TfTensor, filter: TfTensor, strides: number, pad: Pad): TfTensor;
   conv2dTranspose(dy: TfTensor, filter: TfTensor, outputShape: readonly number[], strides: number, pad: Pad): TfTensor;
   add(a: TfTensor, b: TfTensor): TfTensor;
+  sub(a: TfTensor, b: TfTensor): TfTensor;
+  mul(a: TfTensor, b: TfTensor | number): TfTensor;
+  square(x: TfTensor): TfTensor;
+  transpose(x: TfTensor, perm: number[]): TfTensor;
   squaredDifference(a: TfTensor, b: TfTensor): TfTensor;
-  sum(x: TfTensor): TfTensor;
+  sum(x: TfTensor, axis?: number[]): TfTensor;
   mean(x: TfTensor): TfTensor;
+  tidy<T extends TfTensor | TfTensor[]>(f: () => T): T;
   variableGrads(f: () => TfTensor, varList?: TfVariable[]): { value: TfTensor; grads: Record<string, TfTensor> };
   train: { sgd(learningRate: number): TfOptimizer; momentum(learningRate: number, momentum: number): TfOptimizer };
   dispose(x: TfTensor | TfTensor[] | Record<string, TfTensor>): void;
@@ -73,11 +83,11 @@ export interface PeersLoad {
   info: Record<string, unknown>;
 }
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const NODE_MODULES = path.join(BENCH_DIR, 'node_modules');
-const HOW_TO = 'run `npm run bench:install` (installs bench/package.json into bench/node_modules) to time them too';
+export const HOW_TO = 'run `npm run bench:install` (installs bench/package.json into bench/node_modules) to time them too';
 
-const installed = (pkg: string): boolean => existsSync(path.join(NODE_MODULES, pkg, 'package.json'));
+export const installed = (pkg: string): boolean => existsSync(path.join(NODE_MODULES, pkg, 'package.json'));
 
 /**
  * Loads tfjs from bench/node_modules. `@tensorflow/tfjs` (the union package) is what registers
@@ -173,50 +183,142 @@ export function hwioToOihw(a: ArrayLike<number>, O: number, I: number, KH: numbe
 }
 
 // ---- per-shape kernels -----------------------------------------------------------------------
-export interface ConvDims {
-  N: number; C: number; H: number; W: number; Cout: number; kh: number; kw: number; Ho: number; Wo: number;
-}
+/** The filter gradient as a forward conv, for a backend without a Conv2DBackpropFilter kernel. */
+export const DW_VIA_CONV = 'conv2d of x (channels as batch) with dy as the kernel, with transposes';
+/** The training step built by hand from forward kernels, for a backend whose autograd lacks one. */
+export const STEP_BY_HAND = 'by hand: conv2d, conv2dTranspose, dW as conv2d, SGD update as tensor ops';
 
-/** A peer's kernel for one op: `run` makes the output (the timed call), `toNchw` converts it back for the check. */
-export type PeerKernel = { run: () => TfTensor; toNchw: (out: ArrayLike<number>) => Float32Array } | { none: string };
-
-export interface PeerShapeKernels {
-  fwd: PeerKernel;
-  dx: PeerKernel;
-  dw: PeerKernel;
-  dispose(): void;
+/**
+ * dW (HWIO) of a 'valid', stride-1 conv from forward kernels: dw[a,b,c,o] = sum_{n,i,j}
+ * x[n,i+a,j+b,c]·dy[n,i,j,o] is conv2d(x as [C, H, W, N] (channels as batch), dy as the HWIO
+ * filter [Ho, Wo, N, Cout]) = [C, kh, kw, Cout], transposed to [kh, kw, C, Cout].
+ */
+function dwViaConv2d(tf: Tf, x: TfTensor, dy: TfTensor): TfTensor {
+  return tf.tidy(() => tf.transpose(tf.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid'), [1, 2, 0, 3]));
 }
 
 /**
- * The forward pass, the input gradient and the filter gradient of a 'valid', stride-1 conv2d on
- * `peer`, over the benchmark's NCHW / OIHW data (transposed here, once). dX is tf.conv2dTranspose
- * (tfjs's Conv2DBackpropInput kernel); dW is the Conv2DBackpropFilter kernel, run as tfjs's own
- * conv2d gradient runs it (tfjs-core exports no op for it).
+ * A tfjs backend as a benchmark implementation. Operands are NHWC / HWIO tensors made once per
+ * shape (transposed from the benchmark's NCHW / OIHW outside any timing); outputs are transposed
+ * back only to be checked. fwd is tf.conv2d; dX tf.conv2dTranspose (kernel Conv2DBackpropInput);
+ * dW the Conv2DBackpropFilter kernel as tfjs's conv2d gradient runs it, or where the backend
+ * has none (tfjs-wasm) a conv2d (DW_VIA_CONV). The step: tf.variableGrads over x, w, b and an SGD
+ * optimizer where the backend has every gradient kernel, else by hand (STEP_BY_HAND). Each call
+ * disposes the previous call's output.
  */
-export async function peerKernels(peer: Peer, s: ConvDims, x: Float32Array, w: Float32Array, dy: Float32Array): Promise<PeerShapeKernels> {
-  const { tf } = peer;
-  if (!(await tf.setBackend(peer.backend))) throw new Error(`tf.setBackend('${peer.backend}') failed`);
-  const { N, C, H, W, Cout, kh, kw, Ho, Wo } = s;
-  const xt = tf.tensor4d(nchwToNhwc(x, N, C, H, W), [N, H, W, C]);
-  const ft = tf.tensor4d(oihwToHwio(w, Cout, C, kh, kw), [kh, kw, C, Cout]);
-  const dyt = tf.tensor4d(nchwToNhwc(dy, N, Cout, Ho, Wo), [N, Ho, Wo, Cout]);
-  const missing = (k: string) => `no ${k} kernel in tfjs-backend-${peer.backend}`;
+export function tfjsImpl(peer: Peer): Impl {
   return {
-    fwd: hasKernel(peer, 'Conv2D')
-      ? { run: () => tf.conv2d(xt, ft, 1, 'valid'), toNchw: (o) => nhwcToNchw(o, N, Cout, Ho, Wo) }
-      : { none: missing('Conv2D') },
-    dx: hasKernel(peer, 'Conv2DBackpropInput')
-      ? { run: () => tf.conv2dTranspose(dyt, ft, [N, H, W, C], 1, 'valid'), toNchw: (o) => nhwcToNchw(o, N, C, H, W) }
-      : { none: missing('Conv2DBackpropInput') },
-    dw: hasKernel(peer, 'Conv2DBackpropFilter')
-      ? {
-          run: () => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt },
-            { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [kh, kw, C, Cout] }),
-          toNchw: (o) => hwioToOihw(o, Cout, C, kh, kw),
-        }
-      : { none: missing('Conv2DBackpropFilter') },
-    dispose() {
-      tf.dispose([xt, ft, dyt]);
+    id: peer.id,
+    label: peer.label,
+    ratio: `÷${peer.label}`,
+    description: peer.description,
+    async kernels(s, data) {
+      const { tf } = peer;
+      if (!(await tf.setBackend(peer.backend))) throw new Error(`tf.setBackend('${peer.backend}') failed`);
+      const { N, C, H, W, Cout, kh, kw, Ho, Wo } = s;
+      const cleanup: (() => void)[] = [];
+      const onDispose = (f: () => void) => cleanup.push(f);
+      const keep = <T extends TfTensor>(t: T): T => (onDispose(() => t.dispose()), t);
+      const xt = keep(tf.tensor4d(nchwToNhwc(data.x, N, C, H, W), [N, H, W, C]));
+      const ft = keep(tf.tensor4d(oihwToHwio(data.w, Cout, C, kh, kw), [kh, kw, C, Cout]));
+      const dyt = keep(tf.tensor4d(nchwToNhwc(data.dy, N, Cout, Ho, Wo), [N, Ho, Wo, Cout]));
+      const missing = (k: string) => `no ${k} kernel in tfjs-backend-${peer.backend}`;
+
+      const producing = (f: () => TfTensor, toNchw: (o: ArrayLike<number>) => Float32Array, via?: string): Kernel => {
+        let last: TfTensor | undefined;
+        onDispose(() => last?.dispose());
+        return {
+          run() {
+            last?.dispose();
+            last = f();
+          },
+          output: () => toNchw(last!.dataSync()),
+          via,
+        };
+      };
+      const hasDwKernel = hasKernel(peer, 'Conv2DBackpropFilter');
+      return {
+        fwd: hasKernel(peer, 'Conv2D')
+          ? producing(() => tf.conv2d(xt, ft, 1, 'valid'), (o) => nhwcToNchw(o, N, Cout, Ho, Wo))
+          : { none: missing('Conv2D') },
+        dx: hasKernel(peer, 'Conv2DBackpropInput')
+          ? producing(() => tf.conv2dTranspose(dyt, ft, [N, H, W, C], 1, 'valid'), (o) => nhwcToNchw(o, N, C, H, W))
+          : { none: missing('Conv2DBackpropInput') },
+        dw: hasDwKernel
+          ? producing(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt },
+              { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [kh, kw, C, Cout] }),
+            (o) => hwioToOihw(o, Cout, C, kh, kw))
+          : producing(() => dwViaConv2d(tf, xt, dyt), (o) => hwioToOihw(o, Cout, C, kh, kw), DW_VIA_CONV),
+        step: tfjsStep(peer, s, data, hasDwKernel, onDispose),
+        dispose() {
+          for (const f of cleanup) f();
+        },
+      };
     },
+  };
+}
+
+/**
+ * The training step (shapes.ts Dir) on a tfjs backend: x, w, b are variables (x so that dX is
+ * computed, as for a layer inside a network), loss mean((conv2d(x, w) + b - t)²). With `autograd`,
+ * tf.variableGrads and an SGD optimizer applying the W and b gradients; else the backward pass
+ * and the update written out with tfjs ops (STEP_BY_HAND).
+ */
+function tfjsStep(peer: Peer, s: ShapeDims, data: ShapeData, autograd: boolean, onDispose: (f: () => void) => void): Kernel<StepState> {
+  const { tf } = peer;
+  const { N, C, H, W, Cout, kh, kw, Ho, Wo } = s;
+  const keep = <T extends TfTensor>(t: T): T => (onDispose(() => t.dispose()), t);
+  const tag = `bench_step_${peer.id}_${Math.random().toString(36).slice(2)}`;
+  const variable = (init: TfTensor, name: string): TfVariable => {
+    const v = keep(tf.variable(init, true, `${tag}_${name}`));
+    init.dispose();
+    return v;
+  };
+  const xv = variable(tf.tensor4d(nchwToNhwc(data.x, N, C, H, W), [N, H, W, C]), 'x');
+  const wv = variable(tf.tensor4d(oihwToHwio(data.step.w0, Cout, C, kh, kw), [kh, kw, C, Cout]), 'w');
+  const bv = variable(tf.tensor1d(Float32Array.from(data.step.b0)), 'b');
+  const tt = keep(tf.tensor4d(nchwToNhwc(data.step.t, N, Cout, Ho, Wo), [N, Ho, Wo, Cout]));
+  /** The last step's loss and dX (NHWC), disposed by the next step. */
+  let last: TfTensor[] = [];
+  onDispose(() => tf.dispose(last));
+  const output = (): StepState => ({
+    loss: last[0]!.dataSync()[0]!,
+    dx: nhwcToNchw(last[1]!.dataSync(), N, C, H, W),
+    w: hwioToOihw(wv.dataSync(), Cout, C, kh, kw),
+    b: Float32Array.from(bv.dataSync()),
+  });
+  if (autograd) {
+    const opt = tf.train.sgd(STEP_LR);
+    onDispose(() => opt.dispose());
+    const loss = () => tf.mean(tf.squaredDifference(tf.add(tf.conv2d(xv, wv, 1, 'valid'), bv), tt));
+    return {
+      run() {
+        tf.dispose(last);
+        const { value, grads } = tf.variableGrads(loss, [xv, wv, bv]);
+        opt.applyGradients({ [wv.name]: grads[wv.name]!, [bv.name]: grads[bv.name]! });
+        last = [value, grads[xv.name]!];
+        tf.dispose([grads[wv.name]!, grads[bv.name]!]);
+      },
+      output,
+    };
+  }
+  const count = N * Cout * Ho * Wo;
+  return {
+    run() {
+      tf.dispose(last);
+      last = tf.tidy(() => {
+        const r = tf.sub(tf.add(tf.conv2d(xv, wv, 1, 'valid'), bv), tt);
+        const loss = tf.mean(tf.square(r));
+        const dy = tf.mul(r, 2 / count);
+        const dx = tf.conv2dTranspose(dy, wv, [N, H, W, C], 1, 'valid');
+        const dw = dwViaConv2d(tf, xv, dy);
+        const db = tf.sum(dy, [0, 1, 2]);
+        wv.assign(tf.sub(wv, tf.mul(dw, STEP_LR)));
+        bv.assign(tf.sub(bv, tf.mul(db, STEP_LR)));
+        return [loss, dx];
+      });
+    },
+    output,
+    via: STEP_BY_HAND,
   };
 }

@@ -84,6 +84,8 @@ function foreignSince(m: LoadMark | null): number | null {
 export interface FirstCall {
   ms: number;
   foreignLoad: number | null;
+  /** The call returned a promise: `time` awaits every call. */
+  async?: boolean;
 }
 
 export function timeOnce(fn: () => void): FirstCall {
@@ -94,22 +96,44 @@ export function timeOnce(fn: () => void): FirstCall {
   return { ms, foreignLoad: foreignSince(mark) };
 }
 
+/** timeOnce for a call that may return a promise (awaited inside the timing). */
+export async function timeOnceAsync(fn: TimedFn): Promise<FirstCall> {
+  const mark = loadMark();
+  const t0 = performance.now();
+  const r: unknown = fn();
+  const async = r instanceof Promise;
+  if (async) await r;
+  const ms = performance.now() - t0;
+  return { ms, foreignLoad: foreignSince(mark), async };
+}
+
+/** A timed function: synchronous, or returning a promise that each call awaits. */
+export type TimedFn = (() => void) | (() => Promise<unknown>);
+
+/** `n` back-to-back calls of fn; awaits each call when `async`. */
+async function repeat(fn: TimedFn, n: number, async: boolean): Promise<number> {
+  const t0 = performance.now();
+  if (async) for (let i = 0; i < n; i++) await fn();
+  else for (let i = 0; i < n; i++) fn();
+  return performance.now() - t0;
+}
+
 /** Per-call time (ms) of fn: repeats it, doubling the count, until a run lasts SAMPLE_MS. */
-function perCallMs(fn: () => void, firstCallMs: number): number {
+async function perCallMs(fn: TimedFn, firstCallMs: number, async: boolean): Promise<number> {
   if (firstCallMs >= 20 * SAMPLE_MS) return firstCallMs;
   for (let n = 1; ; n *= 2) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    const el = performance.now() - t0;
+    const el = await repeat(fn, n, async);
     if (el >= SAMPLE_MS) return el / n;
   }
 }
 
 /**
  * Times fn (`flops` per call) with tinybench. `first` is a call already made (a check or a
- * probe); above SINGLE_CALL_MS it is the result and fn is not called again.
+ * probe); above SINGLE_CALL_MS it is the result and fn is not called again. When `first.async`
+ * (fn returns a promise, like onnxruntime-web's session.run), every call is awaited, and the
+ * await is timed too.
  */
-export async function time(name: string, fn: () => void, flops: number, first: FirstCall, o: TimingOptions): Promise<Timing> {
+export async function time(name: string, fn: TimedFn, flops: number, first: FirstCall, o: TimingOptions): Promise<Timing> {
   if (first.ms > SINGLE_CALL_MS) {
     return {
       medianMs: first.ms, meanMs: first.ms, minMs: first.ms, rme: 0, samples: 1, callsPerSample: 1,
@@ -117,7 +141,8 @@ export async function time(name: string, fn: () => void, flops: number, first: F
     };
   }
   const mark = loadMark();
-  const perCall = perCallMs(fn, first.ms);
+  const async = first.async === true;
+  const perCall = await perCallMs(fn, first.ms, async);
   const batch = Math.max(1, Math.floor(SAMPLE_MS / perCall));
   const slow = perCall > 50;
   const bench = new Bench({
@@ -127,12 +152,19 @@ export async function time(name: string, fn: () => void, flops: number, first: F
     warmupIterations: slow ? 1 : 5,
     throws: true,
   });
-  bench.add(name, () => {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) fn();
-    const el = performance.now() - t0;
-    return { overriddenDuration: el / batch, overriddenIterationCost: el };
-  });
+  if (async) {
+    bench.add(name, async () => {
+      const el = await repeat(fn, batch, true);
+      return { overriddenDuration: el / batch, overriddenIterationCost: el };
+    });
+  } else {
+    bench.add(name, () => {
+      const t0 = performance.now();
+      for (let i = 0; i < batch; i++) (fn as () => void)();
+      const el = performance.now() - t0;
+      return { overriddenDuration: el / batch, overriddenIterationCost: el };
+    });
+  }
   await bench.run();
   const r = bench.tasks[0]!.result;
   if (r.state !== 'completed') throw new Error(`${name}: tinybench state ${r.state}`);
@@ -162,4 +194,27 @@ export function relMaxDiff(got: ArrayLike<number>, want: ArrayLike<number>): num
     m = Math.max(m, Math.abs(want[i]!));
   }
   return Number.isNaN(d) ? NaN : d / Math.max(m, 1e-30);
+}
+
+// ---- settling --------------------------------------------------------------------------------
+/**
+ * Waits until this process is idle: its CPU use (all threads) over a 100 ms window is under 20%
+ * of a core and a 0 ms timer fires within 5 ms. Loading a peer can leave work running after its
+ * promise resolved (onnxruntime-web's wasm module goes on compiling for seconds), which would
+ * otherwise land in the first measurements. Gives up after `maxMs`; returns the time waited (ms).
+ */
+export async function settle(maxMs = 60_000): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < maxMs) {
+    const tick = performance.now();
+    await new Promise((r) => setTimeout(r, 0));
+    const lag = performance.now() - tick;
+    const cpu = process.cpuUsage();
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, 100));
+    const used = process.cpuUsage(cpu);
+    const busy = (used.user + used.system) / 1e3 / (performance.now() - w0);
+    if (lag < 5 && busy < 0.2) break;
+  }
+  return performance.now() - t0;
 }

@@ -64,6 +64,8 @@ export interface TrainOptions {
   naivePredictGflops: number;
   /** The naive step is not timed above this many seconds per step. */
   naiveMaxS: number;
+  /** Why a peer's step should not be run at all for a case (predicted too slow), or null to run it. */
+  skipPeer?: (peer: Peer, caseId: TrainCaseResult['id'], flopsPerStep: number) => string | null;
   log: (line: string) => void;
 }
 
@@ -437,7 +439,10 @@ export async function runTraining(o: TrainOptions): Promise<TrainCaseResult[]> {
         predictedS > o.naiveMaxS
           ? { impl: 'naive JS', skip: `predicted ${predictedS.toFixed(1)} s per step (> ${o.naiveMaxS} s)` }
           : { impl: 'naive JS', maxStepS: o.naiveMaxS, make: () => naiveLayer(x, t, ref.w0!, ref.b0!) },
-        ...o.peers.map((p) => ({ impl: p.label, make: () => tfLayer(p, x, t, ref.w0!, ref.b0!) })),
+        ...o.peers.map((p): Candidate => {
+          const skip = o.skipPeer?.(p, 'layer', LAYER_FLOPS);
+          return skip ? { impl: p.label, skip } : { impl: p.label, make: () => tfLayer(p, x, t, ref.w0!, ref.b0!) };
+        }),
       ],
       o,
     ));
