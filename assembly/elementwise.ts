@@ -11,7 +11,9 @@
 // used). pow, exp, log and the generic pows/rpows have no vector instruction: both variants call
 // Mathf per element, so those ops give bitwise the same results in both variants. Every other op
 // is a single correctly rounded IEEE operation (or a fixed sequence of them) per element, so the
-// two variants agree bitwise everywhere.
+// two variants agree bitwise everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's
+// Math.pow) on special values: pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1,
+// pow(-Inf, 0.5) = +Inf and pow(-0, 0.5) = +0.
 
 // ---------------------------------------------------------------------------------------------
 // Binary ops
@@ -24,6 +26,14 @@ const OP_POW: i32 = 4;
 const OP_MAX: i32 = 5;
 const OP_MIN: i32 = 6;
 
+/** IEEE 754 pow: Mathf.pow with C99's answers where JavaScript's Math.pow differs (1^NaN, (-1)^±Inf). */
+// @ts-ignore: decorator
+@inline function ieeePow(x: f32, y: f32): f32 {
+  if (x == 1 || y == 0) return 1;
+  if (x == -1 && Mathf.abs(y) == Infinity) return 1;
+  return Mathf.pow(x, y);
+}
+
 /** Scalar binary op; `op` is a compile-time constant at every call site. */
 // @ts-ignore: decorator
 @inline function binS(op: i32, x: f32, y: f32): f32 {
@@ -31,7 +41,7 @@ const OP_MIN: i32 = 6;
   if (op == OP_SUB) return x - y;
   if (op == OP_MUL) return x * y;
   if (op == OP_DIV) return x / y;
-  if (op == OP_POW) return Mathf.pow(x, y);
+  if (op == OP_POW) return ieeePow(x, y);
   if (op == OP_MAX) return Mathf.max(x, y);
   return Mathf.min(x, y);
 }
@@ -44,10 +54,10 @@ const OP_MIN: i32 = 6;
   if (op == OP_MUL) return f32x4.mul(x, y);
   if (op == OP_DIV) return f32x4.div(x, y);
   if (op == OP_POW) {
-    let r = f32x4.splat(Mathf.pow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
-    r = f32x4.replace_lane(r, 1, Mathf.pow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
-    r = f32x4.replace_lane(r, 2, Mathf.pow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
-    return f32x4.replace_lane(r, 3, Mathf.pow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
+    let r = f32x4.splat(ieeePow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
+    r = f32x4.replace_lane(r, 1, ieeePow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
+    r = f32x4.replace_lane(r, 2, ieeePow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
+    return f32x4.replace_lane(r, 3, ieeePow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
   }
   if (op == OP_MAX) return f32x4.max(x, y);
   return f32x4.min(x, y);
@@ -238,6 +248,7 @@ const U_RPOWS: i32 = 15; // p^a, Mathf.pow per element
 const U_CUBE: i32 = 16; // (a*a)*a
 const U_IDENT: i32 = 17; // a
 const U_ONE: i32 = 18; // 1
+const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for -Inf
 
 /** Scalar unary op; `op` is a compile-time constant at every call site. */
 // @ts-ignore: decorator
@@ -258,8 +269,9 @@ const U_ONE: i32 = 18; // 1
   if (op == U_RSUBS) return p - x;
   if (op == U_DIVS) return x / p;
   if (op == U_RDIVS) return p / x;
-  if (op == U_POWS) return Mathf.pow(x, p);
-  if (op == U_RPOWS) return Mathf.pow(p, x);
+  if (op == U_POWS) return ieeePow(x, p);
+  if (op == U_RPOWS) return ieeePow(p, x);
+  if (op == U_POWHALF) return x == -Infinity ? Infinity : Mathf.sqrt(x) + 0;
   if (op == U_CUBE) return x * x * x;
   if (op == U_IDENT) return x;
   return 1;
@@ -298,6 +310,10 @@ const U_ONE: i32 = 18; // 1
   if (op == U_CUBE) return f32x4.mul(f32x4.mul(x, x), x);
   if (op == U_IDENT) return x;
   if (op == U_ONE) return one;
+  if (op == U_POWHALF) {
+    const r = f32x4.add(f32x4.sqrt(x), zero);
+    return v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(-Infinity)));
+  }
   return unLanes(op, x, p); // U_EXP, U_LOG, U_POWS, U_RPOWS
 }
 
@@ -331,14 +347,15 @@ const U_ONE: i32 = 18; // 1
 }
 
 /**
- * a^p with the special cases p = 2 (a*a), 1 (a), 0.5 (sqrt a), -1 (1/a), 0 (1), 3 ((a*a)*a);
- * any other p uses Mathf.pow per element. The same choice is made in both variants.
+ * a^p with the special cases p = 2 (a*a), 1 (a), 0.5 (sqrt a, with pow's -0 and -Inf cases),
+ * -1 (1/a), 0 (1), 3 ((a*a)*a); any other p uses IEEE pow per element. The same choice is made
+ * in both variants.
  */
 // @ts-ignore: decorator
 @inline function powsDispatch(simd: bool, o: usize, a: usize, n: i32, p: f32): void {
   if (p == 2) unaryLoop(U_SQUARE, simd, o, a, n, p);
   else if (p == 1) unaryLoop(U_IDENT, simd, o, a, n, p);
-  else if (p == 0.5) unaryLoop(U_SQRT, simd, o, a, n, p);
+  else if (p == 0.5) unaryLoop(U_POWHALF, simd, o, a, n, p);
   else if (p == -1) unaryLoop(U_RECIP, simd, o, a, n, p);
   else if (p == 0) unaryLoop(U_ONE, simd, o, a, n, p);
   else if (p == 3) unaryLoop(U_CUBE, simd, o, a, n, p);
@@ -381,7 +398,10 @@ export function rpows_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { u
 // ---------------------------------------------------------------------------------------------
 // ReLU backward, fill, axpy, scale_add (all contiguous, n elements).
 
-/** out[i] = x[i] > 0 ? dy[i] : 0 (NaN x gives 0). out may equal dy or x. */
+/**
+ * out[i] = x[i] <= 0 ? 0 : dy[i]: a NaN x passes dy through (like PyTorch's threshold_backward),
+ * so a NaN reaching ReLU is not turned into a zero gradient. out may equal dy or x.
+ */
 export function relu_backward_f32_simd(out: usize, dy: usize, x: usize, n: i32): void {
   if (n <= 0) return;
   const zero = f32x4.splat(0);
@@ -391,18 +411,18 @@ export function relu_backward_f32_simd(out: usize, dy: usize, x: usize, n: i32):
   while (out < end16) {
     const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32), x3 = v128.load(x, 48);
     const d0 = v128.load(dy), d1 = v128.load(dy, 16), d2 = v128.load(dy, 32), d3 = v128.load(dy, 48);
-    v128.store(out, v128.and(d0, f32x4.gt(x0, zero)));
-    v128.store(out, v128.and(d1, f32x4.gt(x1, zero)), 16);
-    v128.store(out, v128.and(d2, f32x4.gt(x2, zero)), 32);
-    v128.store(out, v128.and(d3, f32x4.gt(x3, zero)), 48);
+    v128.store(out, v128.andnot(d0, f32x4.le(x0, zero)));
+    v128.store(out, v128.andnot(d1, f32x4.le(x1, zero)), 16);
+    v128.store(out, v128.andnot(d2, f32x4.le(x2, zero)), 32);
+    v128.store(out, v128.andnot(d3, f32x4.le(x3, zero)), 48);
     out += 64; dy += 64; x += 64;
   }
   while (out < end4) {
-    v128.store(out, v128.and(v128.load(dy), f32x4.gt(v128.load(x), zero)));
+    v128.store(out, v128.andnot(v128.load(dy), f32x4.le(v128.load(x), zero)));
     out += 16; dy += 16; x += 16;
   }
   while (out < end) {
-    store<f32>(out, load<f32>(x) > 0 ? load<f32>(dy) : 0);
+    store<f32>(out, load<f32>(x) <= 0 ? 0 : load<f32>(dy));
     out += 4; dy += 4; x += 4;
   }
 }
@@ -410,7 +430,7 @@ export function relu_backward_f32_simd(out: usize, dy: usize, x: usize, n: i32):
 export function relu_backward_f32_scalar(out: usize, dy: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
-    store<f32>(out + off, load<f32>(x + off) > 0 ? load<f32>(dy + off) : 0);
+    store<f32>(out + off, load<f32>(x + off) <= 0 ? 0 : load<f32>(dy + off));
   }
 }
 

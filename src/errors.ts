@@ -3,10 +3,15 @@
  * the argument, what was expected and what was given, so a message reads like
  * `conv2d: argument 'w' must have 4 dimensions [Cout, Cin/groups, kh, kw], got shape [2, 3]`.
  * @example
- * try { sc.corr2d(sc.ones([3, 3]), sc.ones([5, 5])); }
- * catch (e) { if (e instanceof sc.ShapeError) console.log(e.op, e.argument); } // 'corr2d' 'K'
+ * let error: any;
+ * try { sc.corr2d(sc.ones([3, 3]), sc.ones([5, 5])); } catch (e) { error = e; }
+ * error instanceof sc.SimdconvError   // => true
+ * [error.op, error.argument]          // => ['corr2d', 'K']
+ * error.message                       // => 'corr2d: kernel 5x5 is larger than input 3x3'
  */
 export class SimdconvError extends Error {
+  // Names are literal strings, not `new.target.name`: minifiers rename classes.
+  override name = 'SimdconvError';
   /** The public operation that rejected its input, e.g. `'conv2d'`. */
   readonly op: string;
   /** The argument at fault, e.g. `'padding'`. */
@@ -22,40 +27,100 @@ export class SimdconvError extends Error {
     this.argument = argument;
     this.expected = expected;
     this.got = got;
-    this.name = new.target.name;
   }
 }
 
-/** A tensor's shape, rank or size does not fit the operation. */
-export class ShapeError extends SimdconvError {}
+/**
+ * A tensor's shape, rank or size does not fit the operation.
+ * @example
+ * let error: any;
+ * try { sc.matmul(sc.ones([2, 3]), sc.ones([2, 3])); } catch (e) { error = e; }
+ * error instanceof sc.ShapeError   // => true
+ * error.argument                   // => 'b'
+ */
+export class ShapeError extends SimdconvError {
+  override name = 'ShapeError';
+}
 
-/** An option or scalar argument is out of range or of the wrong kind. */
-export class ArgumentError extends SimdconvError {}
+/**
+ * An option or scalar argument is out of range or of the wrong kind.
+ * @example
+ * let error: any;
+ * try { sc.conv2d(sc.ones([1, 1, 4, 4]), sc.ones([1, 1, 2, 2]), { stride: 0 }); } catch (e) { error = e; }
+ * error instanceof sc.ArgumentError   // => true
+ * [error.argument, error.got]         // => ['stride', '0']
+ */
+export class ArgumentError extends SimdconvError {
+  override name = 'ArgumentError';
+}
 
-/** A disposed tensor was used. */
+/**
+ * A disposed tensor was used.
+ * @example
+ * const t = sc.ones([2]);
+ * t.dispose();
+ * let error: any;
+ * try { sc.add(t, 1); } catch (e) { error = e; }
+ * error instanceof sc.DisposedTensorError   // => true
+ */
 export class DisposedTensorError extends SimdconvError {
+  override name = 'DisposedTensorError';
   constructor(op: string, argument: string) {
     super(op, argument, 'a live tensor', 'a disposed tensor',
       `${op}: argument '${argument}' is a disposed tensor (its memory was freed by dispose(), tidy() or using)`);
   }
 }
 
-/** An operation ran before `await init()` finished. */
+/**
+ * An operation ran before `await init()` finished.
+ * @example
+ * // Before `await sc.init()`, sc.zeros([2]) throws
+ * // "zeros: simdconv is not initialised: call `await init()` once before using any operation".
+ * new sc.NotInitializedError('zeros') instanceof sc.SimdconvError   // => true
+ */
 export class NotInitializedError extends SimdconvError {
+  override name = 'NotInitializedError';
   constructor(op: string) {
     super(op, 'init', 'simdconv to be initialised', 'no init',
       `${op}: simdconv is not initialised: call \`await init()\` once before using any operation`);
   }
 }
 
-/** The WebAssembly runtime cannot run simdconv (no WebAssembly SIMD, a bad module, ...). */
-export class UnsupportedRuntimeError extends SimdconvError {}
+/**
+ * The WebAssembly runtime cannot run simdconv (no WebAssembly SIMD, a bad module, ...).
+ * @example
+ * let simd = true;
+ * try { await sc.init(); } catch (e) { if (e instanceof sc.UnsupportedRuntimeError) simd = false; }
+ * simd   // => true
+ */
+export class UnsupportedRuntimeError extends SimdconvError {
+  override name = 'UnsupportedRuntimeError';
+}
 
-/** The tensors asked for do not fit in the WebAssembly memory (at most 4 GiB). */
-export class SimdconvOutOfMemoryError extends SimdconvError {}
+/**
+ * The tensors asked for do not fit in the WebAssembly memory (at most 4 GiB).
+ * @example
+ * let error: any;
+ * try { sc.zeros([65536, 65536]); } catch (e) { error = e; }
+ * error instanceof sc.SimdconvOutOfMemoryError   // => true
+ */
+export class SimdconvOutOfMemoryError extends SimdconvError {
+  override name = 'SimdconvOutOfMemoryError';
+}
 
-/** Autograd was used in a way it cannot honour (backward twice, in-place write to a saved tensor, ...). */
-export class AutogradError extends SimdconvError {}
+/**
+ * Autograd was used in a way it cannot honour (backward twice, in-place write to a saved tensor, ...).
+ * @example
+ * const x = sc.variable([1, 2]);
+ * const y = x.mul(x).sum();
+ * y.backward();
+ * let error: any;
+ * try { y.backward(); } catch (e) { error = e; }
+ * error instanceof sc.AutogradError   // => true
+ */
+export class AutogradError extends SimdconvError {
+  override name = 'AutogradError';
+}
 
 /** Describes a value for an error message: shapes as `[2, 3]`, strings quoted, objects by kind. */
 export function describe(v: unknown): string {

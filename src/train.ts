@@ -6,6 +6,14 @@ import { Tensor, tidy } from './tensor.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { checkTensor } from './ops/util.js';
 
+/**
+ * What `fit` reports after every epoch (to `onEpoch`).
+ * @example
+ * const w = sc.variable([2]);
+ * const seen: sc.Progress[] = [];
+ * sc.fitSync({ optimizer: new sc.optim.SGD([w], { lr: 0.25 }), epochs: 2, loss: () => w.square().sum(), onEpoch: (p) => { seen.push(p); } });
+ * seen.map((p) => [p.epoch, p.epochs, p.loss])   // => [[1, 2, 4], [2, 2, 1]]
+ */
 export interface Progress {
   /** 1-based epoch that just finished. */
   epoch: number;
@@ -16,6 +24,15 @@ export interface Progress {
   elapsedMs: number;
 }
 
+/**
+ * The options of `fit` / `fitSync`: the optimizer, a function computing the loss, the number of
+ * epochs, and progress reporting.
+ * @example
+ * const w = sc.variable([2]);
+ * const options: sc.FitOptions = { optimizer: new sc.optim.SGD([w], { lr: 0.25 }), epochs: 5, loss: () => w.square().sum(), onEpoch: ({ loss }) => loss > 0.1 };
+ * // onEpoch returns false once the loss is <= 0.1: training stops there.
+ * sc.fitSync(options).losses   // => [4, 1, 0.25, 0.0625]
+ */
 export interface FitOptions {
   /** The optimizer whose parameters are trained. */
   optimizer: Optimizer;
@@ -40,6 +57,12 @@ function check(o: FitOptions): void {
   if (typeof o.epochs !== 'number' || !Number.isInteger(o.epochs) || o.epochs < 0) throw new ArgumentError(op, 'epochs', 'an integer >= 0', describe(o.epochs));
   if (o.yieldEveryMs !== undefined && !(typeof o.yieldEveryMs === 'number' && o.yieldEveryMs >= 0)) {
     throw new ArgumentError(op, 'yieldEveryMs', 'a number of milliseconds >= 0', describe(o.yieldEveryMs));
+  }
+  if (o.onEpoch !== undefined && o.onEpoch !== null && typeof o.onEpoch !== 'function') {
+    throw new ArgumentError(op, 'onEpoch', 'a function (progress) => void | boolean', describe(o.onEpoch));
+  }
+  if (o.progress !== undefined && typeof o.progress !== 'boolean' && o.progress !== 'always') {
+    throw new ArgumentError(op, 'progress', "true, false or 'always'", describe(o.progress));
   }
 }
 
@@ -68,7 +91,14 @@ const now = () => (typeof performance === 'object' ? performance.now() : Date.no
  * Trains for `epochs` epochs and returns the loss history. Asynchronous so that it can yield
  * between steps (browsers) — the numbers are the same as `fitSync`'s.
  * @example
+ * // The lesson: learn the kernel [1, -1] from the edge image X and its edges Y.
+ * const X = sc.ones([1, 1, 6, 8]).set([null, null, null, [2, 6]], 0);
+ * const Y = sc.conv2d(X, sc.tensor([[[[1, -1]]]]));
+ * const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
+ * const opt = new sc.optim.SGD(conv, { lr: 3e-2 });
  * const { losses } = await sc.fit({ optimizer: opt, epochs: 10, loss: () => sc.nn.mseLoss(conv.forward(X), Y, { reduction: 'sum' }) });
+ * losses.length                  // => 10
+ * losses[9] < losses[0] / 10     // => true
  */
 export async function fit(o: FitOptions): Promise<{ losses: number[] }> {
   check(o);
@@ -80,7 +110,12 @@ export async function fit(o: FitOptions): Promise<{ losses: number[] }> {
   }
 }
 
-/** `fit` without yielding: runs to the end synchronously. */
+/**
+ * `fit` without yielding: runs to the end synchronously.
+ * @example
+ * const w = sc.variable([2]);
+ * sc.fitSync({ optimizer: new sc.optim.SGD([w], { lr: 0.25 }), epochs: 3, loss: () => w.square().sum() }).losses   // => [4, 1, 0.25]
+ */
 export function fitSync(o: FitOptions): { losses: number[] } {
   check(o);
   const epochs = loop(o, Infinity);

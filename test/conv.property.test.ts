@@ -1,17 +1,25 @@
 // Property tests (fast-check) for conv2d and its gradients, under both kernel variants:
 // - conv2d equals the float64 reference on random shapes and options;
-// - conv2d is linear in its input;
+// - conv2d is linear in its input and linear in its kernel;
 // - convolve2d(X, K) equals corr2d(X, flip(K)), and conv2d mode 'convolution' equals
 //   correlation with the flipped weights;
+// - transposing input and kernel transposes the output: corr2d(X.T, K.T) = corr2d(X, K).T, and
+//   conv2d with the height and width axes swapped in x, w, stride, padding and dilation gives the
+//   output with its height and width swapped;
+// - padding 'same' keeps the size at stride 1 for any kernel (odd or even) and dilation, and
+//   gives ceil(n / stride) at any stride;
 // - conv2dGradInput and conv2dGradWeight are the adjoints of conv2d:
-//   <conv2d(x, w), dy> = <x, conv2dGradInput(dy, w)> = <w, conv2dGradWeight(x, dy)>.
+//   <conv2d(x, w), dy> = <x, conv2dGradInput(dy, w)> = <w, conv2dGradWeight(x, dy)>;
+// - the gradients autograd computes through conv2d (x, w and bias) match float64 finite
+//   differences on random geometries (test/helpers/gradcheck.ts).
 // Sizes are bounded so the whole file runs in a few seconds.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
 import { setKernelVariant, type KernelVariant } from '../src/wasm/kernels.js';
 import { uniform } from '../bench/shapes.js';
-import { conv2dOutputShapeRef, conv2dRef, type ConvRefOptions, type PaddingSpec } from './reference/conv.js';
+import { conv2dOutputShapeRef, conv2dRef, corr2dRef, type ConvRefOptions, type PaddingSpec } from './reference/conv.js';
+import { Gen, gradcheck, type Arr64 } from './helpers/gradcheck.js';
 
 const RTOL = 2e-5;
 const NUM_RUNS = 250;
@@ -44,17 +52,17 @@ const padding: fc.Arbitrary<PaddingSpec> = fc.oneof(
   ),
 );
 
-/** A random valid conv2d problem: H and W always cover the dilated kernel. */
-const problem: fc.Arbitrary<Problem> = fc
+/** A random valid conv2d problem: H and W always cover the dilated kernel. `small` for gradient checks. */
+const problemOf = (small: boolean): fc.Arbitrary<Problem> => fc
   .record({
-    N: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), // null: 3D unbatched
-    groups: fc.integer({ min: 1, max: 3 }),
-    cPerGroup: fc.integer({ min: 1, max: 3 }),
-    coutPerGroup: fc.integer({ min: 1, max: 3 }),
-    kh: fc.integer({ min: 1, max: 5 }),
-    kw: fc.integer({ min: 1, max: 5 }),
-    extraH: fc.integer({ min: 0, max: 12 }),
-    extraW: fc.integer({ min: 0, max: 20 }),
+    N: fc.option(fc.integer({ min: 1, max: small ? 2 : 3 }), { nil: null }), // null: 3D unbatched
+    groups: fc.integer({ min: 1, max: small ? 2 : 3 }),
+    cPerGroup: fc.integer({ min: 1, max: small ? 2 : 3 }),
+    coutPerGroup: fc.integer({ min: 1, max: small ? 2 : 3 }),
+    kh: fc.integer({ min: 1, max: small ? 3 : 5 }),
+    kw: fc.integer({ min: 1, max: small ? 3 : 5 }),
+    extraH: fc.integer({ min: 0, max: small ? 3 : 12 }),
+    extraW: fc.integer({ min: 0, max: small ? 4 : 20 }),
     stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
     dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
     padding,
@@ -74,6 +82,7 @@ const problem: fc.Arbitrary<Problem> = fc
     const opts: Opts = { stride: r.stride, padding: r.padding, dilation: r.dilation, groups: r.groups, layout: r.layout, mode: r.mode };
     return { xShape, wShape, yShape: conv2dOutputShapeRef(xShape, wShape, opts), opts, bias: r.bias, seed: r.seed };
   });
+const problem = problemOf(false);
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const describeProblem = (p: Problem): string => `x[${p.xShape}] w[${p.wShape}] ${JSON.stringify(p.opts)}${p.bias ? ' +bias' : ''}`;
@@ -96,6 +105,39 @@ function expectWithin(label: string, got: ArrayLike<number>, want: ArrayLike<num
     const err = Math.abs(got[i]! - want[i]!);
     if (!(err <= tol(i))) throw new Error(`${label}: element ${i}: expected ${want[i]}, got ${got[i]} (tolerance ${tol(i)})`);
   }
+}
+
+/**
+ * Swaps the height and width axes of a flat activation (3-D or 4-D, NCHW or NHWC) or OIHW weight
+ * array; returns the data and the new shape.
+ */
+function swapHW(data: ArrayLike<number>, shape: readonly number[], layout: 'NCHW' | 'NHWC' | 'OIHW'): [Float32Array, number[]] {
+  const s4 = shape.length === 4 ? shape : [1, ...shape];
+  // axes of H and W in s4
+  const [ha, wa] = layout === 'NHWC' ? [1, 2] : [2, 3];
+  const perm = [0, 1, 2, 3];
+  perm[ha] = wa;
+  perm[wa] = ha;
+  const out4 = perm.map((a) => s4[a]!);
+  const st = [s4[1]! * s4[2]! * s4[3]!, s4[2]! * s4[3]!, s4[3]!, 1];
+  const out = new Float32Array(data.length);
+  let i = 0;
+  for (let a = 0; a < out4[0]!; a++)
+    for (let b = 0; b < out4[1]!; b++)
+      for (let c = 0; c < out4[2]!; c++)
+        for (let d = 0; d < out4[3]!; d++) {
+          const idx = [a, b, c, d];
+          let src = 0;
+          for (let k = 0; k < 4; k++) src += idx[k]! * st[perm[k]!]!;
+          out[i++] = data[src]!;
+        }
+  return [out, shape.length === 4 ? out4 : out4.slice(1)];
+}
+
+/** The same padding with the height and width entries swapped. */
+function swapPadding(p: PaddingSpec): PaddingSpec {
+  if (typeof p === 'string' || typeof p === 'number') return p;
+  return [p[1], p[0]] as PaddingSpec;
 }
 
 function conv(x: Float32Array, p: Problem, w: Float32Array, bias?: Float32Array): Float32Array {
@@ -150,6 +192,123 @@ for (const variant of ['simd', 'scalar'] as KernelVariant[]) {
           expectWithin(`linearity ${describeProblem(p)} alpha=${alpha} beta=${beta}`, y3, want, (i) => 4 * RTOL * scale(i) + 1e-6);
         }),
         { numRuns: NUM_RUNS / 2 },
+      );
+    });
+
+    it('conv2d is linear in its kernel', () => {
+      fc.assert(
+        fc.property(problem, fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), (p, alpha, beta) => {
+          const x = uniform(prod(p.xShape), p.seed);
+          const w1 = uniform(prod(p.wShape), p.seed + 1);
+          const w2 = uniform(prod(p.wShape), p.seed + 5);
+          const w3 = new Float32Array(w1.length);
+          for (let i = 0; i < w1.length; i++) w3[i] = alpha * w1[i]! + beta * w2[i]!;
+          const y1 = conv(x, p, w1);
+          const y2 = conv(x, p, w2);
+          const y3 = conv(x, p, w3);
+          const m1 = conv2dRef(x, p.xShape, w1, p.wShape, p.opts as ConvRefOptions).mag;
+          const m2 = conv2dRef(x, p.xShape, w2, p.wShape, p.opts as ConvRefOptions).mag;
+          const want = y1.map((v, i) => alpha * v + beta * y2[i]!);
+          const scale = (i: number) => Math.abs(alpha) * m1[i]! + Math.abs(beta) * m2[i]!;
+          expectWithin(`kernel linearity ${describeProblem(p)} alpha=${alpha} beta=${beta}`, y3, want, (i) => 4 * RTOL * scale(i) + 1e-6);
+        }),
+        { numRuns: NUM_RUNS / 2 },
+      );
+    });
+
+    it('corr2d(X.T, K.T) equals corr2d(X, K).T', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }),
+          fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 20 }),
+          fc.integer({ min: 1, max: 1 << 30 }),
+          (kh, kw, eh, ew, seed) => {
+            const H = kh + eh, W = kw + ew;
+            const X = uniform(H * W, seed), K = uniform(kh * kw, seed + 1);
+            const [yT, yOfT] = sc.tidy(() => {
+              const tx = sc.tensor(X, [H, W]), tk = sc.tensor(K, [kh, kw]);
+              return [sc.corr2d(tx, tk).T.data(), sc.corr2d(tx.T, tk.T).data()];
+            });
+            const mag = corr2dRef(X, [H, W], K, [kh, kw]).mag;
+            const [magT] = swapHW(mag, [1, 1, H - kh + 1, W - kw + 1], 'NCHW');
+            expectWithin(`corr2d transpose X ${H}x${W} K ${kh}x${kw}`, yOfT!, yT!, (i) => 2 * RTOL * magT[i]! + 1e-7);
+          },
+        ),
+        { numRuns: NUM_RUNS },
+      );
+    });
+
+    it('conv2d with height and width swapped everywhere gives the transposed output', () => {
+      fc.assert(
+        fc.property(problem, (p) => {
+          const layout = p.opts.layout;
+          const x = uniform(prod(p.xShape), p.seed);
+          const w = uniform(prod(p.wShape), p.seed + 1);
+          const b = p.bias ? uniform(p.wShape[0]!, p.seed + 2) : undefined;
+          const [xT, xTShape] = swapHW(x, p.xShape, layout);
+          const [wT, wTShape] = swapHW(w, p.wShape, 'OIHW');
+          const swapped: Opts = {
+            ...p.opts, stride: [p.opts.stride[1], p.opts.stride[0]], dilation: [p.opts.dilation[1], p.opts.dilation[0]], padding: swapPadding(p.opts.padding),
+          };
+          const q: Problem = { ...p, xShape: xTShape, wShape: wTShape, opts: swapped, yShape: conv2dOutputShapeRef(xTShape, wTShape, swapped) };
+          const [want] = swapHW(conv(x, p, w, b), p.yShape, layout);
+          const got = conv(xT, q, wT, b);
+          const [mag] = swapHW(conv2dRef(x, p.xShape, w, p.wShape, { ...p.opts, bias: b } as ConvRefOptions).mag, p.yShape, layout);
+          expectWithin(`HW swap ${describeProblem(p)}`, got, want, (i) => 2 * RTOL * mag[i]! + 1e-6);
+        }),
+        { numRuns: NUM_RUNS / 2 },
+      );
+    });
+
+    it("padding 'same' keeps the size at stride 1 (any kernel, odd or even, any dilation) and gives ceil(n / stride) otherwise", () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            H: fc.integer({ min: 1, max: 12 }), W: fc.integer({ min: 1, max: 12 }), C: fc.integer({ min: 1, max: 3 }), CO: fc.integer({ min: 1, max: 3 }),
+            kh: fc.integer({ min: 1, max: 6 }), kw: fc.integer({ min: 1, max: 6 }), dh: fc.integer({ min: 1, max: 3 }), dw: fc.integer({ min: 1, max: 3 }),
+            sh: fc.constantFrom(1, 1, 2, 3), sw: fc.constantFrom(1, 1, 2, 3), layout: fc.constantFrom('NCHW' as const, 'NHWC' as const), seed: fc.integer({ min: 1, max: 1 << 30 }),
+          }),
+          (r) => {
+            const xShape = r.layout === 'NCHW' ? [1, r.C, r.H, r.W] : [1, r.H, r.W, r.C];
+            const wShape = [r.CO, r.C, r.kh, r.kw];
+            const opts = { padding: 'same' as const, stride: [r.sh, r.sw] as [number, number], dilation: [r.dh, r.dw] as [number, number], layout: r.layout };
+            const x = uniform(prod(xShape), r.seed), w = uniform(prod(wShape), r.seed + 1);
+            const y = sc.tidy(() => {
+              const out = sc.conv2d(sc.tensor(x, xShape), sc.tensor(w, wShape), opts);
+              return { shape: out.shape.slice(), data: out.data() };
+            });
+            const [ho, wo] = [Math.ceil(r.H / r.sh), Math.ceil(r.W / r.sw)];
+            expect(y.shape).toEqual(r.layout === 'NCHW' ? [1, r.CO, ho, wo] : [1, ho, wo, r.CO]);
+            if (r.sh === 1 && r.sw === 1) expect([ho, wo]).toEqual([r.H, r.W]);
+            const ref = conv2dRef(x, xShape, w, wShape, opts);
+            expectWithin(`same ${JSON.stringify(r)}`, y.data, ref.data, (i) => RTOL * ref.mag[i]! + 1e-6);
+          },
+        ),
+        { numRuns: NUM_RUNS },
+      );
+    });
+
+    it('autograd gradients of conv2d (x, w, bias) match float64 finite differences on random geometries', () => {
+      // small problems: every input element costs two float64 forward passes
+      fc.assert(
+        fc.property(problemOf(true), (p) => {
+          const gen = new Gen(p.seed);
+          const inputs = [gen.uniform(p.xShape), gen.uniform(p.wShape), ...(p.bias ? [gen.uniform([p.wShape[0]!])] : [])];
+          const report = gradcheck({
+            f: ([x, w, b]) => sc.conv2d(x!, w!, { ...p.opts, bias: b } as sc.Conv2dOptions),
+            ref: ([x, w, b]: Arr64[]) => {
+              const r = conv2dRef(x!.data, x!.shape, w!.data, w!.shape, { ...p.opts, bias: b?.data } as ConvRefOptions);
+              return { data: r.data, shape: r.shape };
+            },
+            inputs,
+            seed: p.seed + 9,
+            rtol: 1e-4,
+            atol: 2e-5,
+          });
+          expect(report.failures, describeProblem(p)).toEqual([]);
+          expect(report.checked).toBe(inputs.reduce((n, a) => n + a.data.length, 0));
+        }),
+        { numRuns: 25 },
       );
     });
 

@@ -43,6 +43,22 @@ describe('Heap (the allocator)', () => {
     }));
   });
 
+  it('stats: free blocks (count, bytes, largest), top, room above the top, memory size and maximum', () => {
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: 8 });
+    const h = new Heap(mem, 64, 8);
+    const blocks = [100, 200, 300, 400, 500].map((n) => [h.alloc(n), n] as const);
+    h.free(blocks[1]![0], 200);
+    h.free(blocks[3]![0], 400);
+    expect(h.stats()).toEqual({
+      usedBytes: 112 + 304 + 512, freeBlocks: 2, freeBytes: 208 + 400, largestFree: 400,
+      top: 112 + 208 + 304 + 400 + 512, topFree: 65536 - 64 - (112 + 208 + 304 + 400 + 512), wasmBytes: 65536, maxBytes: 8 * 65536,
+    });
+    h.free(blocks[2]![0], 300); // merges with both neighbours into one block
+    expect(h.stats()).toMatchObject({ freeBlocks: 1, freeBytes: 208 + 304 + 400, largestFree: 208 + 304 + 400 });
+    h.free(blocks[4]![0], 500); // touches the top: the top comes down past the merged block
+    expect(h.stats()).toMatchObject({ freeBlocks: 0, freeBytes: 0, largestFree: 0, top: 112 });
+  });
+
   it('throws SimdconvOutOfMemoryError past its maximum and keeps working', () => {
     const mem = new WebAssembly.Memory({ initial: 1, maximum: 4 });
     const h = new Heap(mem, 0, 4);

@@ -1,6 +1,6 @@
 // Reverse-mode traversal: orders the recorded nodes reachable from the output, runs each rule
 // once with the summed gradient of its output, and adds leaf gradients into `.grad`.
-import { AutogradError, ShapeError, shapeStr } from '../errors.js';
+import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
 import { Tensor, outsideScopes } from '../tensor.js';
 import { GradNode, noGrad } from './node.js';
 import { K } from '../wasm/kernels.js';
@@ -11,6 +11,7 @@ import { clone } from '../ops/shape.js';
 
 /** Sets requires-grad on a leaf (the `requiresGrad` setter). */
 export function setRequiresGrad(t: Tensor, v: boolean): void {
+  if (t._disposed) throw new DisposedTensorError('requiresGrad', 'this');
   if (typeof v !== 'boolean') throw new AutogradError('requiresGrad', 'value', 'true or false', String(v));
   if (t._node !== null) {
     if (v) return;
@@ -50,6 +51,10 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
       throw new ShapeError('backward', 'gradient', `shape ${shapeStr(root.shape)}`, shapeStr(gradient.shape));
     }
   }
+  if (options === null || typeof options !== 'object') throw new ArgumentError('backward', 'options', 'an options object { retainGraph? }', describe(options));
+  if (options.retainGraph !== undefined && typeof options.retainGraph !== 'boolean') {
+    throw new ArgumentError('backward', 'retainGraph', 'true or false', describe(options.retainGraph));
+  }
   const retain = options.retainGraph === true;
   outsideScopes(() => noGrad(() => run(root, gradient, retain)));
 }
@@ -81,6 +86,10 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
     }
   }
   const grads = new Map<GradNode, Tensor>([[root._node, seed]]);
+  // Leaf gradients are collected and added to the leaves' .grad only once every rule has run, so
+  // an error midway (out of memory, a saved tensor modified in place) leaves every .grad as it was.
+  const leafGrads: [Tensor, Tensor][] = [];
+  let committed = false;
   try {
     for (let k = order.length - 1; k >= 0; k--) {
       const node = order[k]!;
@@ -113,13 +122,43 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
             g.dispose();
           }
         } else {
-          addToLeaf(e, g);
+          leafGrads.push([e, g]);
         }
       }
       if (!retain) node.release();
     }
+    commit(leafGrads);
+    committed = true;
   } finally {
     for (const g of grads.values()) g.dispose();
+    if (!committed) for (const [, g] of leafGrads) g.dispose();
+  }
+}
+
+/**
+ * Adds the collected gradients into the leaves, in the order they were produced. The copies a
+ * leaf's first gradient may need (when a rule returned a view of another tensor) are made first:
+ * they are the only allocations, so running out of memory here changes no leaf.
+ */
+function commit(leafGrads: [Tensor, Tensor][]): void {
+  const fresh = new Set<Tensor>();
+  for (let i = 0; i < leafGrads.length; i++) {
+    const [leaf, g] = leafGrads[i]!;
+    if (leaf._disposed || fresh.has(leaf) || (leaf.grad !== null && !leaf.grad._disposed)) continue;
+    fresh.add(leaf);
+    if (g._storage.refs !== 1) {
+      leafGrads[i] = [leaf, clone(g)];
+      g.dispose();
+    }
+  }
+  while (leafGrads.length > 0) {
+    const [leaf, g] = leafGrads.shift()!;
+    try {
+      addToLeaf(leaf, g);
+    } catch (e) {
+      g.dispose();
+      throw e;
+    }
   }
 }
 

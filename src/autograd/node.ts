@@ -1,7 +1,7 @@
 // One recorded operation of the autograd tape. A node keeps what its backward rule needs (saved
 // tensors, checked against in-place writes) and an edge per input: the input's own node, the
 // leaf tensor whose .grad receives the gradient, or null when the input needs no gradient.
-import { AutogradError } from '../errors.js';
+import { ArgumentError, AutogradError, describe } from '../errors.js';
 import { Tensor, outsideScopes, view } from '../tensor.js';
 
 export type Edge = GradNode | Tensor | null;
@@ -11,16 +11,25 @@ export type BackwardFn = (gy: Tensor, needs: readonly boolean[]) => (Tensor | nu
 
 let gradEnabled = true;
 
-/** Whether ops are being recorded (false inside noGrad). */
+/**
+ * Whether ops are being recorded (false inside noGrad).
+ * @example
+ * sc.isGradEnabled()                            // => true
+ * sc.noGrad(() => sc.isGradEnabled())           // => false
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
 /**
  * Runs `fn` without recording operations for autograd (inference, parameter updates).
- * @example const y = sc.noGrad(() => layer.forward(x));
+ * @example
+ * const w = sc.variable([[1, -1]]);
+ * const y = sc.noGrad(() => sc.corr2d(sc.ones([2, 3]), w));
+ * y.requiresGrad   // => false
  */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new ArgumentError('noGrad', 'fn', 'a function', describe(fn));
   const prev = gradEnabled;
   gradEnabled = false;
   try {

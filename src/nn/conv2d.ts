@@ -1,6 +1,6 @@
 // nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
 // [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
-import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
+import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
 import { Tensor, outsideScopes } from '../tensor.js';
 import { Module } from './module.js';
 import { conv2d, type Conv2dOptions, type Padding, type Pair } from '../ops/conv.js';
@@ -8,6 +8,13 @@ import { reshape } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
 import { checkTensor } from '../ops/util.js';
 
+/**
+ * The options of {@link Conv2d}: its shape (out channels, kernel size, lazy or given in channels),
+ * conv2d's geometry options, whether it has a bias, and the seed of its initial weights.
+ * @example
+ * const opts: sc.nn.Conv2dLayerOptions = { outChannels: 8, kernelSize: 3, padding: 'same', seed: 0 };
+ * new sc.nn.Conv2d(opts).forward(sc.ones([1, 3, 5, 5])).shape   // => [1, 8, 5, 5]
+ */
 export interface Conv2dLayerOptions {
   /** Input channels; omit to infer them from the first input (lazy). */
   inChannels?: number;
@@ -39,8 +46,10 @@ function posInt(argument: string, v: unknown): number {
  * Accepts 4-D batches, 3-D unbatched inputs, and 2-D single-channel images (a 2-D image and one
  * output channel give a 2-D output).
  * @example
+ * const X = sc.ones([6, 8]).set([null, [2, 6]], 0);   // the lesson's image
  * const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
- * const y = conv.forward(X.reshape([1, 1, 6, 8]));   // [1, 1, 6, 7]; conv.weight is [1, 1, 1, 2]
+ * conv.forward(X.reshape([1, 1, 6, 8])).shape   // => [1, 1, 6, 7]
+ * conv.weight!.shape                            // => [1, 1, 1, 2]
  */
 export class Conv2d extends Module {
   readonly inChannels: number | undefined;
@@ -130,6 +139,8 @@ export class Conv2d extends Module {
     const input = image2d ? reshape(t, nhwc ? [...t.shape, 1] : [1, ...t.shape]) : t;
     const cin = nhwc ? input.shape[input.ndim - 1]! : input.shape[input.ndim - 3]!;
     if (this.weight === null) this.materialize(cin);
+    if (this.weight!.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
+    if (this.bias?.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'bias');
     const want = this.channelsIn!;
     if (cin !== want) {
       throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t.shape)})`);

@@ -5,11 +5,22 @@ import { sub, square } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { checkTensor, sameShape } from '../ops/util.js';
 
+/**
+ * How {@link mseLoss} reduces the elementwise errors: their mean, their sum, or none (all of them).
+ * @example
+ * const reduction: sc.nn.Reduction = 'sum';
+ * sc.nn.mseLoss(sc.tensor([1, 2]), sc.tensor([0, 0]), { reduction }).item()   // => 5
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /**
  * The elementwise squared error `(yHat - y)²`, the lesson's `l`.
- * @example const l = sc.nn.squaredError(yHat, Y); l.sum().backward();
+ * @example
+ * const yHat = sc.variable([1, 2, 3]);
+ * const l = sc.nn.squaredError(yHat, sc.tensor([1, 0, 0]));
+ * l                  // => [0, 4, 9]
+ * l.sum().backward();
+ * yHat.grad          // => [0, 4, 6]
  */
 export function squaredError(yHat: Tensor, y: Tensor): Tensor {
   const op = 'squaredError';
@@ -23,9 +34,12 @@ export function squaredError(yHat: Tensor, y: Tensor): Tensor {
 
 /**
  * Mean squared error, reduced by 'mean' (default), 'sum' or 'none' (like torch.nn.MSELoss).
- * @example const loss = sc.nn.mseLoss(layer.forward(X), Y, { reduction: 'sum' });
+ * @example
+ * sc.nn.mseLoss(sc.tensor([1, 2, 3]), sc.tensor([1, 0, 0])).item()                        // => 13 / 3
+ * sc.nn.mseLoss(sc.tensor([1, 2, 3]), sc.tensor([1, 0, 0]), { reduction: 'sum' }).item()  // => 13
  */
 export function mseLoss(yHat: Tensor, y: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  if (options === null || typeof options !== 'object') throw new ArgumentError('mseLoss', 'options', 'an options object { reduction? }', describe(options));
   const reduction = options.reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new ArgumentError('mseLoss', 'reduction', "'mean', 'sum' or 'none'", describe(reduction));

@@ -1,18 +1,57 @@
 // nn.Module: a container of parameters and sub-modules, PyTorch-style.
-import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
+import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
 import { Tensor, outsideScopes } from '../tensor.js';
 import { tensor } from '../ops/create.js';
 import { noGrad } from '../autograd/node.js';
 import { heap } from '../wasm/runtime.js';
-import { sameShape } from '../ops/util.js';
+import { checkShape, sameShape, sizeOf } from '../ops/util.js';
 
-/** One entry of a state dict: a shape and its data (a Float32Array, or a number array once JSON-parsed). */
+/**
+ * One entry of a state dict: a shape and its data (a Float32Array, or a number array once JSON-parsed).
+ * @example
+ * const conv = new sc.nn.Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3, seed: 0 });
+ * const entry: sc.nn.StateEntry = conv.stateDict()['weight'];
+ * entry.shape   // => [2, 1, 3, 3]
+ */
 export interface StateEntry {
   shape: number[];
   data: Float32Array | number[];
 }
+/**
+ * A module's parameters by name (`conv1.weight`, ...), as `stateDict()` returns and
+ * `loadStateDict()` takes; JSON-serialisable with `{ json: true }`.
+ * @example
+ * const a = new sc.nn.Conv2d({ inChannels: 1, outChannels: 1, kernelSize: [1, 2], seed: 1 });
+ * const b = new sc.nn.Conv2d({ inChannels: 1, outChannels: 1, kernelSize: [1, 2], seed: 2 });
+ * const state: sc.nn.StateDict = JSON.parse(JSON.stringify(a.stateDict({ json: true })));
+ * Object.keys(state)   // => ['weight', 'bias']
+ * b.loadStateDict(state);
+ * b.weight            // => a.weight.toArray()
+ */
 export type StateDict = Record<string, StateEntry>;
 
+/**
+ * The base class of layers and models, like `torch.nn.Module`: a subclass registers its
+ * parameters (and sub-modules) and implements `forward`; the module lists, zeroes, saves and
+ * frees them.
+ * @example
+ * class Conv2D extends sc.nn.Module {   // the lesson's custom layer: corr2d + a scalar bias
+ *   weight = sc.rand([1, 2], { seed: 0 });
+ *   bias = sc.zeros([1]);
+ *   constructor() {
+ *     super();
+ *     this.registerParameter('weight', this.weight);
+ *     this.registerParameter('bias', this.bias);
+ *   }
+ *   forward(x: sc.Tensor): sc.Tensor {
+ *     return sc.corr2d(x, this.weight).add(this.bias);
+ *   }
+ * }
+ * const layer = new Conv2D();
+ * layer.namedParameters().map(([name]) => name)        // => ['weight', 'bias']
+ * layer.forward(sc.ones([6, 8])).sum().backward();
+ * layer.bias.grad                                      // => [42]
+ */
 export abstract class Module {
   /** Whether the module is in training mode (see train() / eval()). */
   training = true;
@@ -80,8 +119,10 @@ export abstract class Module {
    * gives number arrays, so `JSON.stringify(m.stateDict({ json: true }))` round-trips.
    */
   stateDict(options: { json?: boolean } = {}): StateDict {
+    if (options === null || typeof options !== 'object') throw new ArgumentError('stateDict', 'options', 'an options object { json? }', describe(options));
     const out: StateDict = {};
     for (const [n, p] of this.namedParameters()) {
+      if (p.isDisposed) throw new DisposedTensorError('stateDict', n);
       const data = p.data();
       out[n] = { shape: p.shape.slice(), data: options.json ? Array.from(data) : data };
     }
@@ -95,6 +136,8 @@ export abstract class Module {
   loadStateDict(state: StateDict, options: { strict?: boolean } = {}): void {
     const op = 'loadStateDict';
     if (state === null || typeof state !== 'object') throw new ArgumentError(op, 'state', 'an object { name: { shape, data } }', describe(state));
+    if (options === null || typeof options !== 'object') throw new ArgumentError(op, 'options', 'an options object { strict? }', describe(options));
+    if (options.strict !== undefined && typeof options.strict !== 'boolean') throw new ArgumentError(op, 'strict', 'true or false', describe(options.strict));
     const strict = options.strict ?? true;
     const names = new Set(this.parameterSlots().map(([n]) => n));
     if (strict) {
@@ -109,14 +152,29 @@ export abstract class Module {
       if (e === null || typeof e !== 'object' || !Array.isArray(e.shape) || !(e.data instanceof Float32Array || Array.isArray(e.data))) {
         throw new ArgumentError(op, n, '{ shape: number[], data: Float32Array | number[] }', describe(e));
       }
-      const size = e.shape.reduce((a: number, d: number) => a * d, 1);
+      const shape = checkShape(op, n, e.shape);
+      const size = sizeOf(shape);
       if (e.data.length !== size) throw new ShapeError(op, n, `${size} values for shape ${shapeStr(e.shape)}`, `${e.data.length}`);
+      if (Array.isArray(e.data)) {
+        const bad = e.data.findIndex((v) => typeof v !== 'number');
+        if (bad >= 0) throw new ArgumentError(op, n, `numbers (data[${bad}])`, describe(e.data[bad]));
+      }
+      if (cur?.isDisposed) throw new DisposedTensorError(op, n);
       if (cur !== null && !sameShape(cur.shape, e.shape)) throw new ShapeError(op, n, `shape ${shapeStr(cur.shape)}`, `shape ${shapeStr(e.shape)}`);
       plan.push([owner, local, cur, e]);
     }
-    for (const [owner, local, cur, e] of plan) {
+    // Make the lazy parameters' tensors first: the only allocations, so running out of memory
+    // here leaves the module as it was.
+    const made: (Tensor | null)[] = [];
+    try {
+      for (const [, , cur, e] of plan) made.push(cur === null ? outsideScopes(() => tensor(Float32Array.from(e.data), e.shape)) : null);
+    } catch (err) {
+      for (const t of made) t?.dispose();
+      throw err;
+    }
+    plan.forEach(([owner, local, cur, e], i) => {
       if (cur === null) {
-        owner.registerParameter(local, outsideScopes(() => tensor(Float32Array.from(e.data), e.shape)));
+        owner.registerParameter(local, made[i]!);
         owner.onMaterialized();
       } else {
         noGrad(() => {
@@ -124,7 +182,7 @@ export abstract class Module {
           cur._storage.version++;
         });
       }
-    }
+    });
   }
 
   /** Called when loadStateDict materialised a lazy parameter. */

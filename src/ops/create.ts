@@ -4,7 +4,7 @@ import { Tensor, empty, type NestedArray } from '../tensor.js';
 import { K, X } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { fillStrided } from './strided.js';
-import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, sizeOf } from './util.js';
+import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, checkTensor, sizeOf } from './util.js';
 
 type Data = NestedArray | readonly NestedArray[] | ArrayLike<number>;
 
@@ -60,7 +60,9 @@ function ragged(op: string, path: string, want: number, got: number): ShapeError
  * A float32 tensor from nested arrays, a number (0-d), or a flat array / typed array with `shape`.
  * @example
  * const X = sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
- * const v = sc.tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
+ * X.shape                                                        // => [3, 3]
+ * sc.tensor(new Float32Array([1, 2, 3, 4]), [2, 2])             // => [[1, 2], [3, 4]]
+ * sc.tensor(7).item()                                            // => 7
  */
 export function tensor(data: Data | number, shape?: readonly number[]): Tensor {
   const op = 'tensor';
@@ -106,7 +108,7 @@ export function tensor(data: Data | number, shape?: readonly number[]): Tensor {
 
 /**
  * A tensor of `shape` filled with `value`.
- * @example sc.full([2, 3], 7)
+ * @example sc.full([2, 3], 7)   // => [[7, 7, 7], [7, 7, 7]]
  */
 export function full(shape: readonly number[], value: number, op = 'full'): Tensor {
   const s = checkShape(op, 'shape', shape);
@@ -118,7 +120,7 @@ export function full(shape: readonly number[], value: number, op = 'full'): Tens
 
 /**
  * A tensor of zeros.
- * @example sc.zeros([6, 8])
+ * @example sc.zeros([2, 3])   // => [[0, 0, 0], [0, 0, 0]]
  */
 export function zeros(shape: readonly number[]): Tensor {
   return full(shape, 0, 'zeros');
@@ -126,25 +128,33 @@ export function zeros(shape: readonly number[]): Tensor {
 
 /**
  * A tensor of ones.
- * @example sc.ones([6, 8])
+ * @example sc.ones([6, 8]).set([null, [2, 6]], 0).toArray()[0]   // => [1, 1, 0, 0, 0, 0, 1, 1]
  */
 export function ones(shape: readonly number[]): Tensor {
   return full(shape, 1, 'ones');
 }
 
-/** A tensor of zeros shaped like `t`. */
+/**
+ * A tensor of zeros shaped like `t`.
+ * @example sc.zerosLike(sc.ones([2, 2]))   // => [[0, 0], [0, 0]]
+ */
 export function zerosLike(t: Tensor): Tensor {
-  return full(t.shape, 0, 'zerosLike');
+  return full(checkTensor('zerosLike', 't', t).shape, 0, 'zerosLike');
 }
 
-/** A tensor of ones shaped like `t`. */
+/**
+ * A tensor of ones shaped like `t`.
+ * @example sc.onesLike(sc.zeros([1, 3]))   // => [[1, 1, 1]]
+ */
 export function onesLike(t: Tensor): Tensor {
-  return full(t.shape, 1, 'onesLike');
+  return full(checkTensor('onesLike', 't', t).shape, 1, 'onesLike');
 }
 
 /**
  * `[start, start+step, ...)` below `stop` (like torch.arange); `arange(n)` is `0..n-1`.
- * @example sc.arange(9).reshape([3, 3])
+ * @example
+ * sc.arange(9).reshape([3, 3])   // => [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+ * sc.arange(1, 2, 0.25)          // => [1, 1.25, 1.5, 1.75]
  */
 export function arange(start: number, stop?: number, step = 1): Tensor {
   const op = 'arange';
@@ -169,7 +179,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
 
 /**
  * The identity matrix (n x n).
- * @example sc.eye(3)
+ * @example sc.eye(3)   // => [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
  */
 export function eye(n: number): Tensor {
   checkInt('eye', 'n', n, 0);
@@ -188,7 +198,11 @@ let globalCounter = 0;
 
 /**
  * Seeds the global generator used by rand/randn/nn initialisation when no `seed` is given.
- * @example sc.manualSeed(42); const a = sc.randn([3]); sc.manualSeed(42); // randn([3]) equals a again
+ * @example
+ * sc.manualSeed(42);
+ * const a = sc.randn([3]);
+ * sc.manualSeed(42);
+ * sc.randn([3])   // => a.toArray()
  */
 export function manualSeed(seed: number): void {
   checkInt('manualSeed', 'seed', seed, 0);
@@ -196,6 +210,12 @@ export function manualSeed(seed: number): void {
   globalCounter = 0;
 }
 
+/**
+ * The seed option of the random tensors (`rand`, `randn`).
+ * @example
+ * const opts: sc.RandomOptions = { seed: 1 };
+ * sc.rand([3], opts)   // => sc.rand([3], { seed: 1 }).toArray()
+ */
 export interface RandomOptions {
   /** A seed: the same seed gives the same numbers everywhere. Without one, the global generator. */
   seed?: number;
@@ -217,7 +237,9 @@ export function takeStream(op: string, n: number, opts: RandomOptions | undefine
 
 /**
  * Uniform numbers in [low, high) (default [0, 1)).
- * @example sc.rand([2, 2], { seed: 1 })
+ * @example
+ * const u = sc.rand([1000], { seed: 1, low: -1, high: 1 });
+ * u.min().item() >= -1 && u.max().item() < 1   // => true
  */
 export function rand(shape: readonly number[], opts?: RandomOptions & { low?: number; high?: number }): Tensor {
   const op = 'rand';
@@ -240,7 +262,9 @@ export function uniformAt(op: string, shape: readonly number[], low: number, hig
 
 /**
  * Normally distributed numbers (default mean 0, std 1).
- * @example sc.randn([3, 3], { seed: 0 })
+ * @example
+ * const z = sc.randn([10000], { seed: 0, mean: 5, std: 2 });
+ * Math.abs(z.mean().item() - 5) < 0.1   // => true
  */
 export function randn(shape: readonly number[], opts?: RandomOptions & { mean?: number; std?: number }): Tensor {
   const op = 'randn';
@@ -256,7 +280,10 @@ export function randn(shape: readonly number[], opts?: RandomOptions & { mean?: 
 
 /**
  * A leaf tensor that requires grad: `variable(data)` is `tensor(data)` with `requiresGrad = true`.
- * @example const w = sc.variable([[1, -1]]); sc.corr2d(X, w).sum().backward(); w.grad
+ * @example
+ * const w = sc.variable([[1, -1]]);
+ * sc.corr2d(sc.tensor([[1, 2, 4]]), w).sum().backward();
+ * w.grad   // => [[3, 6]]
  */
 export function variable(data: Data | number | Tensor, shape?: readonly number[]): Tensor {
   const t = data instanceof Tensor ? cloneLeaf(data) : tensor(data, shape);
@@ -266,7 +293,8 @@ export function variable(data: Data | number | Tensor, shape?: readonly number[]
 
 function cloneLeaf(t: Tensor): Tensor {
   const op = 'variable';
+  const src = checkTensor(op, 'data', t).ptr(op, 'data');
   const out = empty(t.shape, op);
-  X.copy_f32(out.ptr(op, 'out'), t.ptr(op, 'data'), t.size);
+  X.copy_f32(out.ptr(op, 'out'), src, t.size);
   return out;
 }

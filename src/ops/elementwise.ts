@@ -66,7 +66,7 @@ function scalarTensor(op: string, v: number): Tensor {
 
 /**
  * `a + b` with broadcasting; either may be a number.
- * @example sc.add(sc.tensor([1, 2]), 1).toArray()   // [2, 3]
+ * @example sc.add(sc.tensor([1, 2]), 1).toArray()   // => [2, 3]
  */
 export function add(a: Operand, b: Operand): Tensor {
   const op = 'add';
@@ -89,7 +89,7 @@ export function add(a: Operand, b: Operand): Tensor {
 
 /**
  * `a - b` with broadcasting; either may be a number.
- * @example sc.sub(sc.tensor([1, 2]), 1).toArray()   // [0, 1]
+ * @example sc.sub(sc.tensor([1, 2]), 1).toArray()   // => [0, 1]
  */
 export function sub(a: Operand, b: Operand): Tensor {
   const op = 'sub';
@@ -124,7 +124,7 @@ export function sub(a: Operand, b: Operand): Tensor {
 
 /**
  * `a * b` elementwise with broadcasting; either may be a number.
- * @example sc.mul(sc.tensor([1, 2]), sc.tensor([3, 4])).toArray()   // [3, 8]
+ * @example sc.mul(sc.tensor([1, 2]), sc.tensor([3, 4])).toArray()   // => [3, 8]
  */
 export function mul(a: Operand, b: Operand): Tensor {
   const op = 'mul';
@@ -151,7 +151,7 @@ export function mul(a: Operand, b: Operand): Tensor {
 
 /**
  * `a / b` elementwise with broadcasting; either may be a number.
- * @example sc.div(sc.tensor([1, 2]), 2).toArray()   // [0.5, 1]
+ * @example sc.div(sc.tensor([1, 2]), 2).toArray()   // => [0.5, 1]
  */
 export function div(a: Operand, b: Operand): Tensor {
   const op = 'div';
@@ -203,7 +203,7 @@ export function div(a: Operand, b: Operand): Tensor {
 
 /**
  * `a ** b` elementwise with broadcasting; either may be a number.
- * @example sc.pow(sc.tensor([1, 2, 3]), 2).toArray()   // [1, 4, 9]
+ * @example sc.pow(sc.tensor([1, 2, 3]), 2).toArray()   // => [1, 4, 9]
  */
 export function pow(a: Operand, b: Operand): Tensor {
   const op = 'pow';
@@ -262,7 +262,7 @@ export function pow(a: Operand, b: Operand): Tensor {
 
 /**
  * Elementwise maximum with broadcasting (NaN if either is NaN). The gradient is split evenly at ties.
- * @example sc.maximum(sc.tensor([1, 5]), 3).toArray()   // [3, 5]
+ * @example sc.maximum(sc.tensor([1, 5]), 3).toArray()   // => [3, 5]
  */
 export function maximum(a: Operand, b: Operand): Tensor {
   return extremum('maximum', a, b);
@@ -270,7 +270,7 @@ export function maximum(a: Operand, b: Operand): Tensor {
 
 /**
  * Elementwise minimum with broadcasting (NaN if either is NaN).
- * @example sc.minimum(sc.tensor([1, 5]), 3).toArray()   // [1, 3]
+ * @example sc.minimum(sc.tensor([1, 5]), 3).toArray()   // => [1, 3]
  */
 export function minimum(a: Operand, b: Operand): Tensor {
   return extremum('minimum', a, b);
@@ -349,7 +349,7 @@ function times(op: string, gy: Tensor, factor: Tensor): Tensor {
 
 /**
  * `-a`.
- * @example sc.neg(sc.tensor([1, -2])).toArray()   // [-1, 2]
+ * @example sc.neg(sc.tensor([1, -2])).toArray()   // => [-1, 2]
  */
 export function neg(a: Tensor): Tensor {
   return unary('neg', 'neg', 'Neg', a, (gy) => unaryKernel('neg', 'neg', gy));
@@ -357,7 +357,7 @@ export function neg(a: Tensor): Tensor {
 
 /**
  * `|a|` (the gradient at 0 is 0, like PyTorch).
- * @example sc.abs(sc.tensor([1, -2])).toArray()   // [1, 2]
+ * @example sc.abs(sc.tensor([1, -2])).toArray()   // => [1, 2]
  */
 export function abs(a: Tensor): Tensor {
   return unary('abs', 'abs', 'Abs', a, (gy, x) => times('abs', gy, unaryKernel('abs', 'sign', x)));
@@ -365,7 +365,7 @@ export function abs(a: Tensor): Tensor {
 
 /**
  * `a²`.
- * @example sc.square(sc.tensor([3])).item()   // 9
+ * @example sc.square(sc.tensor([3])).item()   // => 9
  */
 export function square(a: Tensor): Tensor {
   return unary('square', 'square', 'Square', a, (gy, x) => times('square', gy, unaryKernel('square', 'muls', x, 2)));
@@ -373,7 +373,7 @@ export function square(a: Tensor): Tensor {
 
 /**
  * `√a` (NaN below 0).
- * @example sc.sqrt(sc.tensor([4])).item()   // 2
+ * @example sc.sqrt(sc.tensor([4])).item()   // => 2
  */
 export function sqrt(a: Tensor): Tensor {
   return unary('sqrt', 'sqrt', 'Sqrt', a, (gy, _x, out) => {
@@ -384,7 +384,7 @@ export function sqrt(a: Tensor): Tensor {
 
 /**
  * `e^a`.
- * @example sc.exp(sc.tensor([0])).item()   // 1
+ * @example sc.exp(sc.tensor([0])).item()   // => 1
  */
 export function exp(a: Tensor): Tensor {
   return unary('exp', 'exp', 'Exp', a, (gy, _x, out) => broadcastKernel('exp', 'mul', gy, out));
@@ -392,7 +392,7 @@ export function exp(a: Tensor): Tensor {
 
 /**
  * Natural logarithm.
- * @example sc.log(sc.tensor([1])).item()   // 0
+ * @example sc.log(sc.tensor([1])).item()   // => 0
  */
 export function log(a: Tensor): Tensor {
   return unary('log', 'log', 'Log', a, (gy, x) => broadcastKernel('log', 'div', gy, x));
@@ -400,7 +400,7 @@ export function log(a: Tensor): Tensor {
 
 /**
  * `max(a, 0)`.
- * @example sc.relu(sc.tensor([-1, 2])).toArray()   // [0, 2]
+ * @example sc.relu(sc.tensor([-1, 2])).toArray()   // => [0, 2]
  */
 export function relu(a: Tensor): Tensor {
   return unary('relu', 'relu', 'Relu', a, (gy, x) => {
@@ -412,7 +412,7 @@ export function relu(a: Tensor): Tensor {
 
 /**
  * -1, 0 or 1 by the sign of each element (not differentiable: its gradient is 0).
- * @example sc.sign(sc.tensor([-3, 0, 2])).toArray()   // [-1, 0, 1]
+ * @example sc.sign(sc.tensor([-3, 0, 2])).toArray()   // => [-1, 0, 1]
  */
 export function sign(a: Tensor): Tensor {
   return unary('sign', 'sign', 'Sign', a, (gy) => unaryKernel('sign', 'muls', gy, 0));

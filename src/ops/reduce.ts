@@ -53,7 +53,7 @@ function axesOf(op: string, t: Tensor, axis: number | readonly number[] | undefi
 /**
  * Sum of all elements (0-d result), or along `axis` (an axis or several); `keepDims` keeps the
  * reduced axes with length 1.
- * @example sc.tensor([[1, 2], [3, 4]]).sum(0).toArray()   // [4, 6]
+ * @example sc.tensor([[1, 2], [3, 4]]).sum(0).toArray()   // => [4, 6]
  */
 export function sum(a: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return sumOrMean('sum', a, axis, keepDims);
@@ -61,7 +61,7 @@ export function sum(a: Tensor, axis?: number | readonly number[], keepDims = fal
 
 /**
  * Mean of all elements, or along `axis`.
- * @example sc.tensor([[1, 2], [3, 4]]).mean().item()   // 2.5
+ * @example sc.tensor([[1, 2], [3, 4]]).mean().item()   // => 2.5
  */
 export function mean(a: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return sumOrMean('mean', a, axis, keepDims);
@@ -94,7 +94,7 @@ function sumOrMean(op: 'sum' | 'mean', a: Tensor, axis: number | readonly number
 
 /**
  * Largest element, or along `axis` (NaN propagates). Not differentiable.
- * @example sc.tensor([[1, 5], [3, 4]]).max(1).toArray()   // [5, 4]
+ * @example sc.tensor([[1, 5], [3, 4]]).max(1).toArray()   // => [5, 4]
  */
 export function max(a: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return extreme('max', a, axis, keepDims);
@@ -102,7 +102,7 @@ export function max(a: Tensor, axis?: number | readonly number[], keepDims = fal
 
 /**
  * Smallest element, or along `axis` (NaN propagates). Not differentiable.
- * @example sc.tensor([[1, 5], [3, 4]]).min().item()   // 1
+ * @example sc.tensor([[1, 5], [3, 4]]).min().item()   // => 1
  */
 export function min(a: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return extreme('min', a, axis, keepDims);
@@ -128,7 +128,7 @@ export function expandTo(g: Tensor, keptShape: readonly number[], shape: readonl
 
 /**
  * The value of a one-element tensor.
- * @example sc.tensor([[19]]).item()   // 19
+ * @example sc.tensor([[19]]).item()   // => 19
  */
 export function item(a: Tensor): number {
   const t = checkTensor('item', 'this', a);

@@ -9,7 +9,7 @@ import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 
 /**
  * Same elements in a new shape; one entry may be -1 (inferred). Shares memory with `a`.
- * @example sc.arange(6).reshape([2, -1]).shape   // [2, 3]
+ * @example sc.arange(6).reshape([2, -1]).shape   // => [2, 3]
  */
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   const op = 'reshape';
@@ -59,7 +59,7 @@ function permutation(op: string, ndim: number, axes: number[] | [readonly number
 
 /**
  * Permutes axes (a copy): no argument reverses them, two axes swap, an array is a permutation.
- * @example sc.ones([6, 8]).transpose().shape   // [8, 6]
+ * @example sc.ones([6, 8]).transpose().shape   // => [8, 6]
  */
 export function transpose(a: Tensor, ...axes: number[] | [readonly number[]]): Tensor {
   const op = 'transpose';
@@ -84,7 +84,7 @@ function permuted(op: string, t: Tensor, perm: readonly number[]): Tensor {
 
 /**
  * Reverses the order of elements along `axes` (all axes when omitted). Copies.
- * @example sc.tensor([[0, 1], [2, 3]]).flip([0, 1]).toArray()   // [[3, 2], [1, 0]]
+ * @example sc.tensor([[0, 1], [2, 3]]).flip([0, 1]).toArray()   // => [[3, 2], [1, 0]]
  */
 export function flip(a: Tensor, axes?: number | readonly number[]): Tensor {
   const op = 'flip';
@@ -109,8 +109,20 @@ export function flipped(op: string, t: Tensor, axes: readonly number[]): Tensor 
   return out;
 }
 
-/** One entry per leading axis: null (all), an index, or [start, stop] / [start, stop, step]. */
+/**
+ * Which part of a tensor `slice` / `set` address: one entry per leading axis, null (all), an index
+ * (drops the axis), or [start, stop] / [start, stop, step] (Python slice rules).
+ * @example
+ * const rows: sc.IndexSpec = [[0, 3, 2], -1];   // X[0:3:2, -1]
+ * sc.arange(12).reshape([3, 4]).slice(rows)      // => [3, 11]
+ */
 export type IndexSpec = readonly (null | undefined | number | readonly [number | null, (number | null)?, (number | null)?])[];
+/**
+ * What `set` writes: a number, or a tensor broadcast to the region's shape.
+ * @example
+ * const row: sc.SetValue = sc.tensor([1, 2, 3]);
+ * sc.zeros([2, 3]).set([null], row)   // => [[1, 2, 3], [1, 2, 3]]
+ */
 export type SetValue = number | Tensor;
 
 interface Region {
@@ -173,7 +185,7 @@ function region(op: string, shape: readonly number[], index: unknown): Region {
 
 /**
  * A copy of a sub-array (Python slice rules; an integer index drops its axis).
- * @example sc.arange(12).reshape([3, 4]).slice([null, [1, 3]]).shape   // [3, 2]
+ * @example sc.arange(12).reshape([3, 4]).slice([null, [1, 3]])   // => [[1, 2], [5, 6], [9, 10]]
  */
 export function slice(a: Tensor, index: IndexSpec): Tensor {
   const op = 'slice';
@@ -198,7 +210,10 @@ export function slice(a: Tensor, index: IndexSpec): Tensor {
  * Writes `value` (a number, or a tensor broadcast to the region's shape) into a sub-array of `a`,
  * in place. Refuses (AutogradError) a tensor autograd needs: a leaf that requires grad (unless in
  * noGrad), or a tensor computed by a recorded op.
- * @example const X = sc.ones([6, 8]); X.set([null, [2, 6]], 0);   // X[:, 2:6] = 0
+ * @example
+ * const X = sc.ones([2, 8]);
+ * X.set([null, [2, 6]], 0);   // X[:, 2:6] = 0
+ * X                           // => [[1, 1, 0, 0, 0, 0, 1, 1], [1, 1, 0, 0, 0, 0, 1, 1]]
  */
 export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
   const op = 'set';
@@ -237,7 +252,10 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
 
 /**
  * A copy with its own memory (differentiable).
- * @example const b = a.clone();
+ * @example
+ * const a = sc.tensor([1, 2]);
+ * const b = a.clone().set([0], 5);
+ * [a.toArray(), b.toArray()]   // => [[1, 2], [5, 2]]
  */
 export function clone(a: Tensor): Tensor {
   const op = 'clone';
@@ -250,7 +268,10 @@ export function clone(a: Tensor): Tensor {
 
 /**
  * A tensor sharing `a`'s memory, not tracked by autograd.
- * @example const frozen = w.detach();
+ * @example
+ * const w = sc.variable([1, 2]);
+ * const frozen = w.detach();
+ * [w.requiresGrad, frozen.requiresGrad]   // => [true, false]
  */
 export function detach(a: Tensor): Tensor {
   const t = checkTensor('detach', 'this', a);

@@ -3,6 +3,13 @@ import type { Tensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Optimizer, hyper, type Params } from './optimizer.js';
 
+/**
+ * The hyper-parameters of {@link Adam} (PyTorch's names and defaults: lr 1e-3, betas [0.9, 0.999],
+ * eps 1e-8, weight decay 0).
+ * @example
+ * const opts: sc.optim.AdamOptions = { lr: 1e-2, weightDecay: 1e-2, decoupled: true };   // AdamW
+ * new sc.optim.Adam([sc.variable([1])], opts).decoupled   // => true
+ */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -14,7 +21,12 @@ export interface AdamOptions {
 
 /**
  * Adam (and AdamW with `decoupled: true`), PyTorch's update rule with bias correction.
- * @example const opt = new sc.optim.Adam(model, { lr: 1e-3 });
+ * @example
+ * const w = sc.variable([1, -2]);
+ * const opt = new sc.optim.Adam([w], { lr: 0.1 });
+ * w.square().sum().backward();
+ * opt.step();   // the first step moves every parameter by about lr, against its gradient's sign
+ * w             // => [0.9, -1.9]
  */
 export class Adam extends Optimizer {
   readonly lr: number;

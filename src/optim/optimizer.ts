@@ -1,13 +1,36 @@
 // Optimizers update parameters in place with one SIMD kernel call per parameter; their state
 // (momentum buffers, Adam moments) is allocated once per parameter and reused.
-import { ArgumentError, describe } from '../errors.js';
+import { ArgumentError, DisposedTensorError, describe } from '../errors.js';
 import { Tensor, outsideScopes } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../ops/create.js';
 
+/**
+ * What an optimizer updates: an array of tensors, or a module (whose parameters are looked up at
+ * every step, so lazy ones join once made).
+ * @example
+ * const params: sc.optim.Params = [sc.variable([1, 2])];
+ * new sc.optim.SGD(params, { lr: 0.1 }).params.length   // => 1
+ */
 export type Params = readonly Tensor[] | Module;
 
+/**
+ * The base class of the optimizers ({@link SGD}, {@link Adam}): `step()` updates every parameter
+ * from its gradient in place, `zeroGrad()` clears the gradients.
+ * @example
+ * const w = sc.variable([3]);
+ * const opt: sc.optim.Optimizer = new sc.optim.SGD([w], { lr: 0.25 });
+ * for (let i = 0; i < 3; i++) {
+ *   opt.zeroGrad();
+ *   w.square().sum().backward();
+ *   opt.step();   // w *= 1 - 2·lr
+ * }
+ * opt.steps   // => 3
+ * w           // => [0.375]
+ */
 export abstract class Optimizer {
+  /** The name in error messages ('SGD', 'Adam'). */
+  private readonly op: string;
   private readonly source: Params;
   private readonly state = new Map<Tensor, Tensor[]>();
   /** Completed steps. */
@@ -17,6 +40,10 @@ export abstract class Optimizer {
     if (!(params instanceof Module) && !(Array.isArray(params) && params.every((p) => p instanceof Tensor))) {
       throw new ArgumentError(op, 'params', 'an array of tensors or an nn.Module', describe(params));
     }
+    if (Array.isArray(params)) params.forEach((p, i) => {
+      if (p.isDisposed) throw new DisposedTensorError(op, `params[${i}]`);
+    });
+    this.op = op;
     this.source = params;
   }
 
@@ -30,17 +57,25 @@ export abstract class Optimizer {
     for (const p of this.params) p.zeroGrad();
   }
 
-  /** Applies one update to every parameter that has a gradient. */
+  /**
+   * Applies one update to every parameter that has a gradient. All or nothing: a disposed
+   * parameter (DisposedTensorError) or running out of memory for the optimizer's state is
+   * detected before any parameter changes.
+   */
   step(): void {
+    const op = `${this.op}.step`;
+    const params = this.params;
+    const todo: Tensor[] = [];
+    params.forEach((p, i) => {
+      if (p.isDisposed) throw new DisposedTensorError(op, p.name ?? `params[${i}]`);
+      if (p.grad !== null && !p.grad.isDisposed) todo.push(p);
+    });
+    for (const p of todo) {
+      if (!this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p.shape, this.stateCount)));
+    }
     this.steps++;
-    for (const p of this.params) {
-      if (p.isDisposed || p.grad === null || p.grad.isDisposed) continue;
-      let s = this.state.get(p);
-      if (s === undefined) {
-        s = outsideScopes(() => Array.from({ length: this.stateCount }, () => zeros(p.shape)));
-        this.state.set(p, s);
-      }
-      this.update(p, p.grad, s);
+    for (const p of todo) {
+      this.update(p, p.grad!, this.state.get(p)!);
       p._storage.version++;
     }
   }
@@ -55,6 +90,18 @@ export abstract class Optimizer {
     for (const s of this.state.values()) for (const t of s) t.dispose();
     this.state.clear();
   }
+}
+
+/** `count` zero tensors of `shape`; none stays allocated if one cannot be. */
+function newState(shape: readonly number[], count: number): Tensor[] {
+  const out: Tensor[] = [];
+  try {
+    for (let i = 0; i < count; i++) out.push(zeros(shape));
+  } catch (e) {
+    for (const t of out) t.dispose();
+    throw e;
+  }
+  return out;
 }
 
 export function hyper(op: string, argument: string, v: unknown, min: number, maxExclusive = Infinity): number {

@@ -3,6 +3,13 @@ import type { Tensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Optimizer, hyper, type Params } from './optimizer.js';
 
+/**
+ * The hyper-parameters of {@link SGD} (PyTorch's names and defaults: momentum 0, dampening 0,
+ * weight decay 0, no Nesterov).
+ * @example
+ * const opts: sc.optim.SGDOptions = { lr: 0.1, momentum: 0.9 };
+ * new sc.optim.SGD([sc.variable([1])], opts).momentum   // => 0.9
+ */
 export interface SGDOptions {
   lr: number;
   momentum?: number;
@@ -15,8 +22,12 @@ export interface SGDOptions {
  * Stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay
  * (PyTorch's update rule).
  * @example
- * const opt = new sc.optim.SGD(conv, { lr: 3e-2 });
- * opt.zeroGrad(); loss.backward(); opt.step();
+ * const w = sc.variable([1, -2]);
+ * const opt = new sc.optim.SGD([w], { lr: 0.1 });   // or an nn.Module: new sc.optim.SGD(conv, { lr })
+ * opt.zeroGrad();
+ * w.square().sum().backward();   // dw = 2w = [2, -4]
+ * opt.step();                    // w -= lr * dw
+ * w                              // => [0.8, -1.6]
  */
 export class SGD extends Optimizer {
   readonly lr: number;

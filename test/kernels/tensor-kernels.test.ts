@@ -409,7 +409,7 @@ describe('unary ops: simd and scalar agree bitwise', () => {
 // relu_backward, fill, axpy, scale_add
 
 describe.each(VARIANTS)('relu_backward, fill, axpy, scale_add (%s)', (v) => {
-  it('relu_backward: out = x > 0 ? dy : 0', () => {
+  it('relu_backward: out = x <= 0 ? 0 : dy (a NaN x passes dy through, as PyTorch)', () => {
     for (const n of LENGTHS) {
       for (const unaligned of [false, true]) {
         const dy = randArray(n, n + 1);
@@ -425,7 +425,7 @@ describe.each(VARIANTS)('relu_backward, fill, axpy, scale_add (%s)', (v) => {
         const out = region(w, n, undefined, unaligned);
         kernel(w, 'relu_backward', v)(out.ptr, rdy.ptr, rx.ptr, n);
         const ctx = `relu_backward_${v} n=${n}`;
-        expectExact(readRegion(w, out), Array.from(x, (xi, i) => (xi > 0 ? dy[i] : 0)), ctx);
+        expectExact(readRegion(w, out), Array.from(x, (xi, i) => (xi <= 0 ? 0 : dy[i])), ctx);
         expectGuardsIntact(out, ctx);
         w.reset();
       }
@@ -439,7 +439,7 @@ describe.each(VARIANTS)('relu_backward, fill, axpy, scale_add (%s)', (v) => {
     const rdy = region(w, n, dy);
     const rx = region(w, n, x);
     kernel(w, 'relu_backward', v)(rdy.ptr, rdy.ptr, rx.ptr, n);
-    expectExact(readRegion(w, rdy), Array.from(x, (xi, i) => (xi > 0 ? dy[i] : 0)), 'in place');
+    expectExact(readRegion(w, rdy), Array.from(x, (xi, i) => (xi <= 0 ? 0 : dy[i])), 'in place');
   });
 
   it('fill', () => {
