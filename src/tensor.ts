@@ -403,6 +403,10 @@ export class Tensor {
   relu(): Tensor {
     return ops.relu(this);
   }
+  /** Matrix product `this @ other` (see `matmul`: 1-D, 2-D and broadcast batches). */
+  matmul(other: Tensor): Tensor {
+    return ops.matmul(this, other);
+  }
 
   /** Sum of all elements (a 0-d tensor), or along `axis` (one or several). */
   sum(axis?: number | readonly number[], keepDims = false): Tensor {

@@ -747,6 +747,7 @@ const OPS: Record<string, OpSpec> = {
   'Tensor#maximum': method('maximum', () => [P().X], [0]), 'Tensor#minimum': method('minimum', () => [1], [0]),
   'Tensor#neg': method('neg'), 'Tensor#abs': method('abs'), 'Tensor#square': method('square'), 'Tensor#sqrt': method('sqrt'),
   'Tensor#exp': method('exp'), 'Tensor#log': method('log'), 'Tensor#relu': method('relu'),
+  'Tensor#matmul': method('matmul', () => [sc.ones([P().X.shape[1]!, 3])], [0]),
   'Tensor#sum': method('sum', () => [0, true]), 'Tensor#mean': method('mean', () => [[0, 1]]), 'Tensor#max': method('max', () => [-1]), 'Tensor#min': method('min', () => [0]),
   'Tensor#backward': {
     args: () => [sc.variable([1, 2]).mul(3), sc.ones([2]), { retainGraph: true }],

@@ -314,6 +314,13 @@ describe.each(VARIANTS)('matmul (%s kernels)', (variant) => {
     });
   });
 
+  it('Tensor#matmul is matmul', () => {
+    sc.tidy(() => {
+      const a = sc.randn([5, 7], { seed: 11 }), b = sc.randn([7, 3], { seed: 12 });
+      expect(Array.from(a.matmul(b).data())).toEqual(Array.from(sc.matmul(a, b).data()));
+    });
+  });
+
   it('is deterministic: the same inputs give bitwise the same output in both variants', () => {
     const a = randArray(17 * 33, 9), b = randArray(33 * 31, 10);
     const run = (v: KernelVariant) => {
