@@ -88,7 +88,7 @@ export function canBlock(): boolean {
 }
 
 /** Most threads 'auto' picks (split jobs gain little beyond this, and memory per thread grows). */
-export const AUTO_MAX_THREADS = 8;
+const AUTO_MAX_THREADS = 8;
 
 /**
  * 'auto': the number of logical processors (navigator.hardwareConcurrency; in Node 20, which has

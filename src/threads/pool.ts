@@ -62,6 +62,8 @@ interface Pool {
   /** Call-record block the workers read; grown with the heap, never shrunk. */
   listAt: number;
   listBytes: number;
+  /** Float64 view of the memory for writing call records; replaced when the memory grows. */
+  f64: Float64Array;
 }
 
 let pool: Pool | null = null;
@@ -86,7 +88,7 @@ export async function startPool(o: PoolOptions, workers: number): Promise<number
     const bytes = MAX_WORKERS * CTL_WORDS * 4;
     const ctlAt = o.heap.alloc(bytes, 'init');
     o.heap.i32().fill(0, ctlAt >> 2, (ctlAt + bytes) >> 2);
-    pool = { ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0 };
+    pool = { ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0, f64: new Float64Array(o.memory.buffer) };
   }
   return resizePool(workers);
 }
@@ -95,7 +97,7 @@ export async function startPool(o: PoolOptions, workers: number): Promise<number
  * Makes `workers` workers take parts: starts more if needed (up to MAX_WORKERS), or leaves the
  * extra ones idle. Resolves to the number of active workers.
  */
-export async function resizePool(workers: number): Promise<number> {
+async function resizePool(workers: number): Promise<number> {
   const p = pool;
   if (p === null) return 0;
   const want = Math.min(Math.max(0, Math.floor(workers)), MAX_WORKERS);
@@ -230,29 +232,30 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
   }
   seq = seq >= 0x7ffffffe ? 1 : seq + 1;
   let i32 = p.heap.i32();
-  const f64 = new Float64Array(i32.buffer);
+  if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
   let at = p.listAt;
-  const posted: Member[] = [];
   for (let e = 1; e < E; e++) {
     const m = p.members[e - 1]!;
     if (m.calls === 0) continue;
     const n = m.calls * CALL_SLOTS;
-    f64.set(m.words.subarray(0, n), at >> 3);
+    p.f64.set(m.words.subarray(0, n), at >> 3);
     const c = m.ctl >> 2;
     Atomics.store(i32, c + LIST, at);
     Atomics.store(i32, c + COUNT, m.calls);
     Atomics.store(i32, c + SEQ, seq);
     Atomics.notify(i32, c + SEQ);
-    posted.push(m);
     at += n * 8;
   }
-  if (posted.length > 0) dispatched++;
+  if (slots > 0) dispatched++;
   try {
     for (let t = 0; t < T; t += E) part(K, t);
   } finally {
     i32 = p.heap.i32();
     let failed = false;
-    for (const m of posted) {
+    // Wait for every member posted above (those that recorded calls).
+    for (let e = 1; e < E; e++) {
+      const m = p.members[e - 1]!;
+      if (m.calls === 0) continue;
       const c = m.ctl >> 2;
       for (;;) {
         const d = Atomics.load(i32, c + DONE);

@@ -12,7 +12,7 @@ import { spawnWebWorker } from './spawn-web.js';
 export type ThreadsOption = number | 'auto';
 
 /** Most threads (workers + the calling thread) a pool may have. */
-export const MAX_THREADS = MAX_WORKERS + 1;
+const MAX_THREADS = MAX_WORKERS + 1;
 
 /** Checks a `threads` value; throws ArgumentError naming `op`. */
 export function checkThreads(op: string, v: unknown): ThreadsOption {
@@ -33,7 +33,7 @@ export async function wantedThreads(v: ThreadsOption | undefined): Promise<numbe
 const SHARED_MAXIMA = [SHARED_MAX_PAGES, 16384, 8192, 4096];
 
 /** A shared memory of at least `initial` pages with the largest maximum this engine grants. */
-export function sharedMemory(initial: number): { memory: WebAssembly.Memory; maxPages: number } {
+function sharedMemory(initial: number): { memory: WebAssembly.Memory; maxPages: number } {
   let last: unknown;
   for (const maximum of SHARED_MAXIMA) {
     if (maximum < initial) break;

@@ -7,7 +7,7 @@ import { Heap, MAX_PAGES } from './memory.js';
 import { checkThreads, instantiateShared, startThreads, wantedThreads, type ThreadsOption } from '../threads/setup.js';
 import { poolThreads } from '../threads/pool.js';
 import { sharedMemorySupported } from '../threads/env.js';
-import { compileBytes, fetchModule, type WasmFile, type WasmSource } from './source.js';
+import type { WasmFile, WasmSource } from './source.js';
 
 /**
  * How to find the kernel module. With no option, simdconv loads the `.wasm` that ships beside it.
@@ -68,13 +68,13 @@ export function hasWasmSimd(): boolean {
  * await sc.init();
  * sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toString();
  */
-export function init(options: InitOptions = {}, source?: WasmSource): Promise<void> {
+export function init(options: InitOptions = {}, source: WasmSource): Promise<void> {
   if (heapRef) return Promise.resolve();
-  if (source !== undefined) sourceRef = source;
+  sourceRef = source;
   if (options === null || typeof options !== 'object') {
     return Promise.reject(new ArgumentError('init', 'options', 'an object { module?, bytes?, url? }', describe(options)));
   }
-  pending ??= load(options).catch((e: unknown) => {
+  pending ??= load(options, source).catch((e: unknown) => {
     pending = null;
     throw e;
   });
@@ -86,13 +86,13 @@ export function isInitialized(): boolean {
   return heapRef !== null;
 }
 
-async function load(options: InitOptions): Promise<void> {
+async function load(options: InitOptions, source: WasmSource): Promise<void> {
   if (!hasWasmSimd()) {
     throw new UnsupportedRuntimeError('init', 'runtime', 'a WebAssembly runtime with SIMD (Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+, Deno, Bun, workerd)',
       'a runtime whose WebAssembly has no SIMD');
   }
   const threads = await wantedThreads(options.threads === undefined ? undefined : checkThreads('init', options.threads));
-  const module = await resolveModule(options, threads > 1 ? 'simdconv-mt.wasm' : 'simdconv.wasm');
+  const module = await resolveModule(options, source, threads > 1 ? 'simdconv-mt.wasm' : 'simdconv.wasm');
   // Threads: the threads build on a shared memory (null when the module given is not that build).
   let mt = threads > 1 ? await instantiateShared(module, INITIAL_PAGES) : null;
   let memory: WebAssembly.Memory | undefined;
@@ -151,7 +151,7 @@ async function changeThreads(t: ThreadsOption): Promise<number> {
   if (typeof SharedArrayBuffer === 'function' && h.memory.buffer instanceof SharedArrayBuffer) {
     return startThreads(kernelModule!, h.memory, h, n);
   }
-  const module = await defaultModule('simdconv-mt.wasm');
+  const module = await sourceRef!.module('simdconv-mt.wasm'); // set by the init that made the heap
   const pages = h.memory.buffer.byteLength / 65536;
   const mt = await instantiateShared(module, pages);
   if (mt === null) return 1;
@@ -166,7 +166,8 @@ async function changeThreads(t: ThreadsOption): Promise<number> {
   return startThreads(module, mt.memory, h, n);
 }
 
-async function resolveModule(o: InitOptions, file: WasmFile): Promise<WebAssembly.Module> {
+/** The module `init` options name, else the package's `file` (see WasmSource). */
+async function resolveModule(o: InitOptions, source: WasmSource, file: WasmFile): Promise<WebAssembly.Module> {
   if (o.module !== undefined) {
     if (!(o.module instanceof WebAssembly.Module)) {
       throw new ArgumentError('init', 'module', 'a WebAssembly.Module', describe(o.module));
@@ -177,27 +178,15 @@ async function resolveModule(o: InitOptions, file: WasmFile): Promise<WebAssembl
     if (!(o.bytes instanceof ArrayBuffer) && !ArrayBuffer.isView(o.bytes)) {
       throw new ArgumentError('init', 'bytes', 'an ArrayBuffer or a typed array', describe(o.bytes));
     }
-    return sourceRef ? sourceRef.fromBytes(o.bytes) : compileBytes(o.bytes);
+    return source.fromBytes(o.bytes);
   }
   if (o.url !== undefined) {
     if (typeof o.url !== 'string' && !(o.url instanceof URL)) {
       throw new ArgumentError('init', 'url', 'a string or a URL', describe(o.url));
     }
-    return sourceRef ? sourceRef.fromUrl(o.url) : fetchModule(o.url instanceof URL ? o.url : new URL(o.url, globalThis.location?.href));
+    return source.fromUrl(o.url);
   }
-  return defaultModule(file);
-}
-
-/**
- * Compiles a `.wasm` file shipped with the package, the platform's way (Node/Deno/Bun: node:fs;
- * browsers: fetch beside the module; Workers: the imported module). Valid during and after init.
- */
-export async function defaultModule(file: WasmFile): Promise<WebAssembly.Module> {
-  if (sourceRef === null) {
-    throw new UnsupportedRuntimeError('init', 'module', "simdconv imported through its package entry ('simdconv'), which knows where its .wasm is",
-      'no module source: pass init({ module }), init({ bytes }) or init({ url })');
-  }
-  return sourceRef.module(file);
+  return source.module(file);
 }
 
 /** The heap; throws NotInitializedError for `op` before init. */
@@ -222,21 +211,17 @@ export const Slot = { Meta: 0, Col: 1, Weight: 2, Pad: 3, Tmp: 4, Tmp2: 5 } as c
 export type Slot = (typeof Slot)[keyof typeof Slot];
 
 /**
- * Scratch block `t` for part t of a job split over threads (`parallel` in threads/pool.ts):
- * block 0 is the Col slot, so the single-thread path uses the same memory as before.
+ * Scratch blocks of `bytes` for parts 0 .. T-1 of a job split over threads (`parallel` in
+ * threads/pool.ts): part 0 uses the Col slot (shared with single-thread ops), part t > 0 its own
+ * slot above the named ones.
  */
-export function threadScratch(t: number, bytes: number, op: string): number {
-  return scratch((t === 0 ? Slot.Col : THREAD_SLOT_BASE + t) as Slot, bytes, op);
-}
-
-/** Scratch blocks of `bytes` for parts 0 .. T-1 of a split job (see threadScratch). */
 export function partScratch(op: string, T: number, bytes: number): number[] {
   const at: number[] = [];
-  for (let t = 0; t < T; t++) at.push(threadScratch(t, bytes, op));
+  for (let t = 0; t < T; t++) at.push(scratch((t === 0 ? Slot.Col : THREAD_SLOT_BASE + t) as Slot, bytes, op));
   return at;
 }
 
-/** Slots above the named ones, for threadScratch. */
+/** Slots above the named ones, for partScratch. */
 const THREAD_SLOT_BASE = 16;
 
 export function scratch(slot: Slot, bytes: number, op: string): number {
