@@ -45,16 +45,7 @@
 // with that sub-kernel (the skipped taps are whole kernel rows); the columns near the left and
 // right edges run a scalar loop over the taps inside x.
 
-@inline
-function madd(s: v128, x: v128, k: v128): v128 {
-  return f32x4.add(s, f32x4.mul(x, k));
-}
-
-/** Lanes 4-rem .. 3 set: the lanes of the overlapping tail vector not written before. */
-@inline
-function tailMask(rem: i32): v128 {
-  return i32x4.gt_s(i32x4(0, 1, 2, 3), i32x4.splat(3 - rem));
-}
+import { imax, imin, madd, tailMask } from './simd-util';
 
 /**
  * Stores one output vector: y = s, or y = y + s when accumulating; with `masked` (a literal),
@@ -70,16 +61,6 @@ function put(q: usize, s: v128, accumulate: i32, masked: bool, mask: v128): void
   } else {
     v128.store(q, s);
   }
-}
-
-@inline
-function imax(a: i32, b: i32): i32 {
-  return a > b ? a : b;
-}
-
-@inline
-function imin(a: i32, b: i32): i32 {
-  return a < b ? a : b;
 }
 
 // ---------------------------------------------------------------------------------------------

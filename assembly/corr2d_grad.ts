@@ -40,10 +40,7 @@
 //   row's last overlapping vector take a masked step: products outside are replaced by -0,
 //   which leaves a sum unchanged.
 
-@inline
-function madd(s: v128, x: v128, k: v128): v128 {
-  return f32x4.add(s, f32x4.mul(x, k));
-}
+import { imax, imin, madd, tailMask } from './simd-util';
 
 /** s + d*x, or with `MASKED` (a literal) s + (d*x where m is set, else -0). */
 @inline
@@ -57,26 +54,10 @@ function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** Lanes 4-rem .. 3 set: the lanes of the row's overlapping last vector not summed before. */
-@inline
-function tailMask(rem: i32): v128 {
-  return i32x4.gt_s(i32x4(0, 1, 2, 3), i32x4.splat(3 - rem));
-}
-
 /** All lanes set when `on`, else none. */
 @inline
 function laneMask(on: bool): v128 {
   return i32x4.splat(on ? -1 : 0);
-}
-
-@inline
-function imin(a: i32, b: i32): i32 {
-  return a < b ? a : b;
-}
-
-@inline
-function imax(a: i32, b: i32): i32 {
-  return a > b ? a : b;
 }
 
 /** dw = s, or dw + s when accumulating. */

@@ -11,8 +11,8 @@
 //   first_l = first_{l-1} - p·j_{l-1}        (top/left edge of output 0's field)
 //   start_l = first_l + (r_l - 1)/2          (its centre)
 // so output i of layer l sees input pixels [first_l + i·j_l, first_l + i·j_l + r_l).
-import { SimdconvError, ArgumentError, ShapeError, describe, shapeStr } from './errors.js';
-import { geometry, pair, paddingOf, type Padding, type Pair } from './ops/conv.js';
+import { SimdconvError, ArgumentError, describe, shapeStr } from './errors.js';
+import { checkInputShape, geometry, pair, paddingOf, type Padding, type Pair } from './ops/conv.js';
 import { Conv2d } from './nn/conv2d.js';
 
 /**
@@ -89,13 +89,6 @@ interface Axis {
 }
 
 const LAYER_KEYS = new Set(['kernelSize', 'stride', 'padding', 'dilation']);
-
-function checkInputShape(op: string, s: unknown): [number, number] {
-  if (!Array.isArray(s) || s.length !== 2 || s.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError(op, 'inputShape', 'the input [height, width] (two positive integers)', describe(s));
-  }
-  return [s[0], s[1]];
-}
 
 /** Re-throws an error of the shared geometry checks with the layer named in the argument and message. */
 function inLayer<T>(op: string, i: number, fn: () => T): T {

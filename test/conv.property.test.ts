@@ -174,43 +174,25 @@ for (const variant of ['simd', 'scalar'] as KernelVariant[]) {
       );
     });
 
-    it('conv2d is linear in its input', () => {
+    it.each(['input', 'kernel'] as const)('conv2d is linear in its %s', (arg) => {
       fc.assert(
         fc.property(problem, fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), (p, alpha, beta) => {
-          const x1 = uniform(prod(p.xShape), p.seed);
-          const x2 = uniform(prod(p.xShape), p.seed + 7);
-          const w = uniform(prod(p.wShape), p.seed + 1);
-          const x3 = new Float32Array(x1.length);
-          for (let i = 0; i < x1.length; i++) x3[i] = alpha * x1[i]! + beta * x2[i]!;
-          const y1 = conv(x1, p, w);
-          const y2 = conv(x2, p, w);
-          const y3 = conv(x3, p, w);
-          const m1 = conv2dRef(x1, p.xShape, w, p.wShape, p.opts as ConvRefOptions).mag;
-          const m2 = conv2dRef(x2, p.xShape, w, p.wShape, p.opts as ConvRefOptions).mag;
+          // a1, a2: two values of the argument under test; `other` is the fixed one.
+          const [n, seed] = arg === 'input' ? [prod(p.xShape), p.seed] : [prod(p.wShape), p.seed + 1];
+          const a1 = uniform(n, seed);
+          const a2 = uniform(n, seed + 5);
+          const other = arg === 'input' ? uniform(prod(p.wShape), p.seed + 1) : uniform(prod(p.xShape), p.seed);
+          const a3 = new Float32Array(n);
+          for (let i = 0; i < n; i++) a3[i] = alpha * a1[i]! + beta * a2[i]!;
+          const run = (a: Float32Array) => (arg === 'input' ? conv(a, p, other) : conv(other, p, a));
+          const mag = (a: Float32Array) => (arg === 'input'
+            ? conv2dRef(a, p.xShape, other, p.wShape, p.opts as ConvRefOptions)
+            : conv2dRef(other, p.xShape, a, p.wShape, p.opts as ConvRefOptions)).mag;
+          const y1 = run(a1), y2 = run(a2), y3 = run(a3);
+          const m1 = mag(a1), m2 = mag(a2);
           const want = y1.map((v, i) => alpha * v + beta * y2[i]!);
           const scale = (i: number) => Math.abs(alpha) * m1[i]! + Math.abs(beta) * m2[i]!;
-          expectWithin(`linearity ${describeProblem(p)} alpha=${alpha} beta=${beta}`, y3, want, (i) => 4 * RTOL * scale(i) + 1e-6);
-        }),
-        { numRuns: NUM_RUNS / 2 },
-      );
-    });
-
-    it('conv2d is linear in its kernel', () => {
-      fc.assert(
-        fc.property(problem, fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), (p, alpha, beta) => {
-          const x = uniform(prod(p.xShape), p.seed);
-          const w1 = uniform(prod(p.wShape), p.seed + 1);
-          const w2 = uniform(prod(p.wShape), p.seed + 5);
-          const w3 = new Float32Array(w1.length);
-          for (let i = 0; i < w1.length; i++) w3[i] = alpha * w1[i]! + beta * w2[i]!;
-          const y1 = conv(x, p, w1);
-          const y2 = conv(x, p, w2);
-          const y3 = conv(x, p, w3);
-          const m1 = conv2dRef(x, p.xShape, w1, p.wShape, p.opts as ConvRefOptions).mag;
-          const m2 = conv2dRef(x, p.xShape, w2, p.wShape, p.opts as ConvRefOptions).mag;
-          const want = y1.map((v, i) => alpha * v + beta * y2[i]!);
-          const scale = (i: number) => Math.abs(alpha) * m1[i]! + Math.abs(beta) * m2[i]!;
-          expectWithin(`kernel linearity ${describeProblem(p)} alpha=${alpha} beta=${beta}`, y3, want, (i) => 4 * RTOL * scale(i) + 1e-6);
+          expectWithin(`${arg} linearity ${describeProblem(p)} alpha=${alpha} beta=${beta}`, y3, want, (i) => 4 * RTOL * scale(i) + 1e-6);
         }),
         { numRuns: NUM_RUNS / 2 },
       );

@@ -113,6 +113,26 @@ function intArg(op: string, argument: string, v: unknown, min: number): number {
   return v;
 }
 
+/** `opts` as an options object with only the `keys` (an empty one for undefined or null); else throws ArgumentError. */
+export function optionsOf<T extends object>(op: string, opts: unknown, keys: ReadonlySet<string>): T {
+  if (opts === undefined || opts === null) return NO_OPTIONS as T;
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw new ArgumentError(op, 'options', 'an options object', describe(opts));
+  for (const k in opts) {
+    if (hasOwn.call(opts, k) && !keys.has(k)) {
+      throw new ArgumentError(op, 'options', `only the options ${[...keys].join(', ')}`, `an unknown option '${k}'`);
+    }
+  }
+  return opts as T;
+}
+
+/** Checks an input size [height, width] of two positive integers. */
+export function checkInputShape(op: string, s: unknown): [number, number] {
+  if (!Array.isArray(s) || s.length !== 2 || s.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
+    throw new ShapeError(op, 'inputShape', 'the input [height, width] (two positive integers)', describe(s));
+  }
+  return [s[0], s[1]];
+}
+
 /** Parses n or [h, w] (integers >= min; `dflt` when undefined). */
 export function pair(op: string, argument: string, v: unknown, dflt: number, min: number): [number, number] {
   if (v === undefined) return [dflt, dflt];
@@ -163,14 +183,7 @@ export function paddingOf(op: string, p: unknown, H: number, W: number, KH: numb
  * 4-D), `wShape` the weight's ([Cout, Cin/groups, kh, kw]).
  */
 export function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: unknown, xArg = 'x', wArg = 'w'): Geometry {
-  if (opts === undefined || opts === null) opts = NO_OPTIONS;
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new ArgumentError(op, 'options', 'an options object', describe(opts));
-  for (const k in opts) {
-    if (hasOwn.call(opts, k) && !OPTION_KEYS.has(k)) {
-      throw new ArgumentError(op, 'options', `only the options ${[...OPTION_KEYS].join(', ')}`, `an unknown option '${k}'`);
-    }
-  }
-  const o = opts as Conv2dOptions;
+  const o = optionsOf<Conv2dOptions>(op, opts, OPTION_KEYS);
   const layout = o.layout ?? 'NCHW';
   if (layout !== 'NCHW' && layout !== 'NHWC') throw new ArgumentError(op, 'layout', "'NCHW' or 'NHWC'", describe(layout));
   const mode = o.mode ?? 'correlation';
@@ -240,9 +253,9 @@ function isDirect(g: Geometry): boolean {
   return g.CG === 1 && g.COG === 1 && g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 && !g.nhwc;
 }
 
-/** The weight as the kernels read it: flipped (`flip`, by default mode 'convolution') into scratch, else as is. */
-function weightForKernels(op: string, g: Geometry, w: number, flip = g.flip): number {
-  if (!flip) return w;
+/** The weight as the kernels read it: flipped into scratch for mode 'convolution', else as is. */
+function weightForKernels(op: string, g: Geometry, w: number): number {
+  if (!g.flip) return w;
   const kk = g.KH * g.KW, planes = g.CO * g.CG;
   const at = scratch(Slot.Weight, planes * kk * 4, op);
   K.corr2d_flip(at, w, planes, kk);
@@ -373,7 +386,7 @@ function align16(bytes: number): number {
 
 /** dx = the input gradient of conv(x, w) for output gradient dy. */
 export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number, dx: number): void {
-  if (isDirect(g)) return gradInputDirect(op, g, dy, w0, dx);
+  if (isDirect(g)) return gradInputDirect(g, dy, w0, dx);
   const HWo = g.HO * g.WO;
   const kk = g.KH * g.KW, kg = g.CG * kk;
   // Parts take whole images, or input channels c0 .. c1-1 of every group: a part computes only
@@ -734,7 +747,7 @@ function correlate(op: string, X: Tensor, Kt: Tensor, flip: boolean, opts: unkno
       const dyp = gy.ptr(op, 'dy');
       const grads: (Tensor | null)[] = [null, null];
       try {
-        if (needs[0]) gradInputDirect(op, g, dyp, sk!.ptr(op, 'K'), (grads[0] = empty([H, W], op)).ptr(op, 'dX'));
+        if (needs[0]) gradInputDirect(g, dyp, sk!.ptr(op, 'K'), (grads[0] = empty([H, W], op)).ptr(op, 'dX'));
         if (needs[1]) gradWeightDirect(op, g, sx!.ptr(op, 'X'), dyp, (grads[1] = empty([KH, KW], op)).ptr(op, 'dK'));
       } catch (e) {
         for (const t of grads) t?.dispose();
@@ -778,7 +791,7 @@ function forwardDirect(g: Geometry, x: number, w: number, y: number): void {
  * extended by (kh-1-top, kw-1-left) (negative: cropped), with the kernel flipped both ways. For
  * mode 'convolution' the forward kernel is w flipped, so dx correlates with w itself.
  */
-function gradInputDirect(op: string, g: Geometry, dy: number, w0: number, dx: number): void {
+function gradInputDirect(g: Geometry, dy: number, w0: number, dx: number): void {
   const HW = g.H * g.W, HWo = g.HO * g.WO, kk = g.KH * g.KW, planes = g.N * g.C;
   // Parts take whole planes or bands of rows r0 .. r1-1 of dx (as in forwardDirect).
   const [T, d] = chooseSplit(threadsFor(convFlops(g)), planes, g.H);

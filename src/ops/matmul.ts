@@ -2,12 +2,12 @@
 // block Toeplitz matrix of a 2-D kernel) and matmul (batched, broadcasting, on the GEMM kernels).
 // Geometry options and their validation are conv2d's (ops/conv.ts). Each op is differentiable;
 // its backward rule sits next to its forward.
-import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
+import { ArgumentError, ShapeError, shapeStr } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Slot, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { geometry, pair, type Geometry, type Padding, type Pair } from './conv.js';
+import { checkInputShape, geometry, optionsOf, pair, type Geometry, type Padding, type Pair } from './conv.js';
 import { reshape } from './shape.js';
 import { broadcastStrides, copyStrided } from './strided.js';
 import { checkBytes, checkTensor, sizeOf } from './util.js';
@@ -46,14 +46,8 @@ export interface ToeplitzOptions {
   mode?: 'correlation' | 'convolution';
 }
 
-function options<T extends object>(op: string, opts: unknown, keys: readonly string[]): T {
-  if (opts === undefined || opts === null) return {} as T;
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new ArgumentError(op, 'options', 'an options object', describe(opts));
-  for (const k of Object.keys(opts)) {
-    if (!keys.includes(k)) throw new ArgumentError(op, 'options', `only the options ${keys.join(', ')}`, `an unknown option '${k}'`);
-  }
-  return opts as T;
-}
+const IM2COL_KEYS = new Set(['stride', 'padding', 'dilation', 'layout']);
+const TOEPLITZ_KEYS = new Set(['stride', 'padding', 'dilation', 'mode']);
 
 // ---- im2col -------------------------------------------------------------------------------------
 
@@ -74,7 +68,7 @@ function options<T extends object>(op: string, opts: unknown, keys: readonly str
 export function im2col(x: Tensor, kernelSize: Pair, opts: Im2colOptions = {}): Tensor {
   const op = 'im2col';
   const tx = checkTensor(op, 'x', x);
-  const o = options<Im2colOptions>(op, opts, ['stride', 'padding', 'dilation', 'layout']);
+  const o = optionsOf<Im2colOptions>(op, opts, IM2COL_KEYS);
   if (kernelSize === undefined) throw new ArgumentError(op, 'kernelSize', 'n or [kh, kw]', 'undefined');
   const [kh, kw] = pair(op, 'kernelSize', kernelSize, 1, 1);
   const nhwc = o.layout === 'NHWC';
@@ -124,9 +118,10 @@ function tapRange(n: number, out: number, S: number, P: number, D: number, t: nu
 }
 
 /**
- * Calls `fn` for every kernel tap (a, b) with the entries of T it occupies: a [rows, cols] grid of
- * element offsets `offset + r*strides[0] + c*strides[1]` into T [HO*WO, H*W], and the index of
- * the kernel element placed there (flipped in mode 'convolution').
+ * Calls `fn` for every kernel tap (a, b) that occupies entries of T, with those entries: a
+ * [rows, cols] grid of element offsets `offset + r*strides[0] + c*strides[1]` into T [HO*WO, H*W],
+ * and the index of the kernel element placed there (flipped in mode 'convolution'). Taps that
+ * only ever meet padding are skipped.
  */
 function forEachTap(g: Geometry, fn: (offset: number, shape: [number, number], strides: [number, number], tap: number) => void): void {
   const HW = g.H * g.W;
@@ -135,11 +130,8 @@ function forEachTap(g: Geometry, fn: (offset: number, shape: [number, number], s
     const [oh0, nh] = tapRange(g.H, g.HO, g.SH, g.PT, g.DH, a);
     for (let b = 0; b < g.KW; b++) {
       const [ow0, nw] = tapRange(g.W, g.WO, g.SW, g.PL, g.DW, b);
+      if (nh === 0 || nw === 0) continue;
       const tap = g.flip ? (g.KH - 1 - a) * g.KW + (g.KW - 1 - b) : a * g.KW + b;
-      if (nh === 0 || nw === 0) {
-        fn(-1, [0, 0], strides, tap);
-        continue;
-      }
       const ih0 = oh0 * g.SH - g.PT + a * g.DH, iw0 = ow0 * g.SW - g.PL + b * g.DW;
       fn((oh0 * g.WO + ow0) * HW + ih0 * g.W + iw0, [nh, nw], strides, tap);
     }
@@ -161,11 +153,8 @@ export function toeplitz(Kt: Tensor, inputShape: readonly [number, number], opts
   const op = 'toeplitz';
   const tk = checkTensor(op, 'K', Kt);
   if (tk.ndim !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(tk.shape)}`);
-  if (!Array.isArray(inputShape) || inputShape.length !== 2 || inputShape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError(op, 'inputShape', 'the input [height, width] (two positive integers)', describe(inputShape));
-  }
-  const o = options<ToeplitzOptions>(op, opts, ['stride', 'padding', 'dilation', 'mode']);
-  const [H, W] = inputShape;
+  const [H, W] = checkInputShape(op, inputShape);
+  const o = optionsOf<ToeplitzOptions>(op, opts, TOEPLITZ_KEYS);
   const [kh, kw] = tk.shape as [number, number];
   if (kh < 1 || kw < 1) throw new ShapeError(op, 'K', 'a non-empty kernel', `shape ${shapeStr(tk.shape)}`);
   const g = geometry(op, [1, H, W], [1, 1, kh, kw], o, 'inputShape', 'K');
@@ -175,9 +164,7 @@ export function toeplitz(Kt: Tensor, inputShape: readonly [number, number], opts
   const tp = out.ptr(op, 'out'), kp = tk.ptr(op, 'K');
   K.fill(tp, out.size, 0);
   // Each tap is one strided broadcast of a kernel element (source stride 0) into its diagonal band.
-  forEachTap(g, (offset, sh, strides, tap) => {
-    if (offset >= 0) copyStrided(op, tp + offset * 4, kp + tap * 4, sh, strides, [0, 0]);
-  });
+  forEachTap(g, (offset, sh, strides, tap) => copyStrided(op, tp + offset * 4, kp + tap * 4, sh, strides, [0, 0]));
   if (needsGrad(tk)) {
     // dK[tap] = the sum of dT over the entries that tap occupies (gathered, then summed).
     record(out, 'Toeplitz', [tk], (gy) => {
@@ -186,7 +173,6 @@ export function toeplitz(Kt: Tensor, inputShape: readonly [number, number], opts
       K.fill(dkp, dk.size, 0);
       const tmp = scratch(Slot.Tmp, g.HO * g.WO * 4, op);
       forEachTap(g, (offset, [nh, nw], strides, tap) => {
-        if (offset < 0) return;
         copyStrided(op, tmp, gp + offset * 4, [nh, nw], [nw, 1], strides);
         K.sum(dkp + tap * 4, tmp, 1, nh * nw, 1);
       });

@@ -69,23 +69,7 @@ function dot64(a: ArrayLike<number>, b: ArrayLike<number>): { val: number; mag: 
 // corr2d
 
 function corrRef(x: Float32Array, H: number, W: number, k: Float32Array, KH: number, KW: number): Ref {
-  const HO = H - KH + 1, WO = W - KW + 1;
-  const r = newRef(HO * WO);
-  for (let i = 0; i < HO; i++) {
-    for (let j = 0; j < WO; j++) {
-      let s = 0, m = 0;
-      for (let a = 0; a < KH; a++) {
-        for (let b = 0; b < KW; b++) {
-          const t = x[(i + a) * W + j + b] * k[a * KW + b];
-          s += t;
-          m += Math.abs(t);
-        }
-      }
-      r.val[i * WO + j] = s;
-      r.mag[i * WO + j] = m;
-    }
-  }
-  return r;
+  return corrPadRef(x, H, W, k, KH, KW, 0, 0, H - KH + 1, W - KW + 1, false);
 }
 
 interface CorrCase {
