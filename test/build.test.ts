@@ -5,26 +5,37 @@ import { describe, expect, it } from 'vitest';
 
 const bytes = readFileSync(new URL('../dist/simdconv.wasm', import.meta.url));
 
-/** The bytes of the code section (id 10). */
-function codeSection(b: Uint8Array): Uint8Array {
-  let p = 8;
-  const leb = (): number => {
+/** A cursor over module bytes: single bytes and unsigned LEB128 numbers. */
+class Reader {
+  constructor(readonly b: Uint8Array, public p = 0) {}
+  byte(): number {
+    return this.b[this.p++]!;
+  }
+  leb(): number {
     let result = 0, shift = 0, byte: number;
     do {
-      byte = b[p++]!;
+      byte = this.byte();
       result |= (byte & 0x7f) << shift;
       shift += 7;
     } while (byte & 0x80);
     return result >>> 0;
-  };
-  while (p < b.length) {
-    const id = b[p++]!;
-    const size = leb();
-    if (id === 10) return b.subarray(p, p + size);
-    p += size;
   }
-  throw new Error('no code section');
 }
+
+/** The bytes of the module's section `id` (2: imports, 10: code). */
+function section(b: Uint8Array, id: number): Uint8Array {
+  const r = new Reader(b, 8);
+  while (r.p < b.length) {
+    const sid = r.byte();
+    const size = r.leb();
+    if (sid === id) return b.subarray(r.p, r.p + size);
+    r.p += size;
+  }
+  throw new Error(`no section ${id}`);
+}
+
+/** The bytes of the code section. */
+const codeSection = (b: Uint8Array): Uint8Array => section(b, 10);
 
 /** Occurrences of a SIMD instruction (0xFD prefix + LEB128 opcode) in the code. */
 function count(code: Uint8Array, opcode: number[]): number {
@@ -67,33 +78,16 @@ describe('release wasm', () => {
  * import, checked separately): flags (bit 0: has a maximum, bit 1: shared), initial and maximum pages.
  */
 function memoryImportLimits(b: Uint8Array): { flags: number; initial: number; maximum?: number } {
-  let p = 8;
-  const leb = (): number => {
-    let result = 0, shift = 0, byte: number;
-    do {
-      byte = b[p++]!;
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return result >>> 0;
-  };
-  while (p < b.length) {
-    const id = b[p++]!;
-    const size = leb();
-    if (id === 2) {
-      if (leb() !== 1) throw new Error('expected exactly one import');
-      for (let name = 0; name < 2; name++) { // module and field names
-        const length = leb();
-        p += length;
-      }
-      if (b[p++] !== 0x02) throw new Error('the import is not a memory');
-      const flags = b[p++]!;
-      const initial = leb();
-      return flags & 1 ? { flags, initial, maximum: leb() } : { flags, initial };
-    }
-    p += size;
+  const r = new Reader(section(b, 2));
+  if (r.leb() !== 1) throw new Error('expected exactly one import');
+  for (let name = 0; name < 2; name++) { // module and field names
+    const length = r.leb();
+    r.p += length;
   }
-  throw new Error('no import section');
+  if (r.byte() !== 0x02) throw new Error('the import is not a memory');
+  const flags = r.byte();
+  const initial = r.leb();
+  return flags & 1 ? { flags, initial, maximum: r.leb() } : { flags, initial };
 }
 
 describe('threads wasm (simdconv-mt.wasm)', () => {
