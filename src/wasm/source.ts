@@ -43,17 +43,23 @@ function compileError(e: unknown, argument: string, what: string): UnsupportedRu
 /**
  * Fetches and compiles a module: streaming compilation when the server says `application/wasm`,
  * else (wrong content type, or streaming refused by a proxy or the engine) from the whole body.
- * A CSP must allow `'wasm-unsafe-eval'` (or `'unsafe-eval'`) for either.
+ * A CSP must allow `'wasm-unsafe-eval'` (or `'unsafe-eval'`) for either. `argument` is the init
+ * option that gave the URL, or null for the package's own module: then a failure names no
+ * argument, says what was tried and how the module is found instead (`fix`).
  */
-export async function fetchModule(url: URL): Promise<WebAssembly.Module> {
+export async function fetchModule(url: URL, argument: 'url' | null, fix = PACKAGE_FIX): Promise<WebAssembly.Module> {
+  const fail = (got: string, expected: string) => argument === null
+    ? new UnsupportedRuntimeError('init', fileOf(url), expected, got,
+      `init: the simdconv kernel module was not found: ${got}. Fix: ${fix}.`)
+    : new UnsupportedRuntimeError('init', argument, expected, got);
   let response: Response;
   try {
     response = await fetch(url);
   } catch (e) {
-    throw new UnsupportedRuntimeError('init', 'url', 'a reachable simdconv .wasm', `${url.href} (${(e as Error).message})`);
+    throw fail(`fetching ${url.href} failed (${(e as Error).message})`, 'a reachable simdconv .wasm');
   }
   if (!response.ok) {
-    throw new UnsupportedRuntimeError('init', 'url', 'a URL serving the simdconv .wasm', `${url.href} answering ${response.status}`);
+    throw fail(`${url.href} answered HTTP ${response.status}`, 'a URL serving the simdconv .wasm');
   }
   const type = response.headers.get('content-type') ?? '';
   if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
@@ -63,5 +69,23 @@ export async function fetchModule(url: URL): Promise<WebAssembly.Module> {
       // Fall through: compiling the bytes gives the engine's own message if they are bad.
     }
   }
-  return compileBytes(await response.arrayBuffer(), 'url', `the bytes of ${url.href}`);
+  const bytes = await response.arrayBuffer();
+  if (argument === null && !isWasm(bytes)) {
+    // A dev server's fallback page or a CDN error page, answered with 200.
+    throw fail(`${url.href} answered HTTP ${response.status} with ${type || 'no content type'}, not WebAssembly`, 'a URL serving the simdconv .wasm');
+  }
+  return compileBytes(bytes, argument ?? fileOf(url), `the bytes of ${url.href}`);
+}
+
+/** How to supply the module when the package's own URL fails (bundles, pages). */
+export const PACKAGE_FIX = "import 'simdconv/inline' instead of 'simdconv' (the kernels embedded in the JavaScript), " +
+  "or serve simdconv.wasm from node_modules/simdconv/dist/ and pass init({ url: '<its URL>' })";
+
+/** The last path segment of a URL, e.g. 'simdconv.wasm'. */
+const fileOf = (url: URL): string => url.pathname.slice(url.pathname.lastIndexOf('/') + 1) || url.href;
+
+/** Starts with the WebAssembly magic number `\0asm`. */
+function isWasm(bytes: ArrayBuffer): boolean {
+  const b = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+  return b.length === 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
 }

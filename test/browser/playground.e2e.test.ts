@@ -73,7 +73,7 @@ const grid = (h: number, w: number, f: (i: number, j: number) => RGBA) =>
 
 describe('playground server', () => {
   it('serves the page, the bundle and the kernels with a strict CSP; .wasm as application/wasm', async () => {
-    for (const [path, type] of [['', 'text/html'], ['main.js', 'text/javascript'], ['style.css', 'text/css'], ['dist/simdconv.wasm', 'application/wasm']]) {
+    for (const [path, type] of [['', 'text/html'], ['main.js', 'text/javascript'], ['style.css', 'text/css'], ['simdconv.wasm', 'application/wasm']]) {
       const r = await fetch(new URL(path!, pg.url));
       expect([path, r.status]).toEqual([path, 200]);
       expect(r.headers.get('content-type')).toMatch(new RegExp(`^${type}`));
