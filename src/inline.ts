@@ -13,8 +13,9 @@ export * from './core.js';
  * return at once. `module`, `bytes` or `url` supply another module instead. Runs on one thread.
  * A Content-Security-Policy must allow `'wasm-unsafe-eval'` in `script-src`.
  * @example
- * import * as sc from 'simdconv/inline';
- * await sc.init();
+ * import * as inline from 'simdconv/inline';
+ * await inline.init();
+ * inline.corr2d(inline.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), inline.tensor([[0, 1], [2, 3]])).toArray()   // => [[19, 25], [37, 43]]
  */
 export function init(options?: InitOptions): Promise<void> {
   return initWith(options, inlineSource);
