@@ -12,7 +12,7 @@ let embedded: Promise<WebAssembly.Module> | null = null;
 export const inlineSource: WasmSource = {
   platform: 'browser',
   // The single-thread build for either file: runtime.ts runs it on one thread.
-  module: () => (embedded ??= compileBytes(decodeBase64(simdconvWasmBase64), 'simdconv/inline', 'the embedded simdconv.wasm')),
+  module: () => (embedded ??= compileBytes(decodeBase64(simdconvWasmBase64), null, 'the embedded simdconv.wasm')),
   fromBytes: (bytes) => compileBytes(bytes),
   fromUrl: (url) => fetchModule(url instanceof URL ? url : new URL(url, globalThis.location?.href), 'url'),
 };

@@ -57,15 +57,13 @@ async function fromUrl(u: URL, argument: 'url' | null, devFallback?: URL): Promi
     }
     throw notFound(u, e as Error, argument);
   }
-  return compileBytes(bytes, argument ?? basename(u), `the bytes of ${u.href}`);
+  return compileBytes(bytes, argument, `the bytes of ${u.href}`, NODE_FIX);
 }
 
 function notFound(u: URL, e: Error, argument: 'url' | null): UnsupportedRuntimeError {
   const got = `${u.href} (${e.message})`;
   return argument === null
-    ? new UnsupportedRuntimeError('init', basename(u), 'a readable simdconv .wasm', got,
+    ? new UnsupportedRuntimeError('init', 'simdconv.wasm', 'a readable simdconv .wasm', got,
       `init: the simdconv kernel module was not found: reading ${got} failed. Fix: ${NODE_FIX}.`)
     : new UnsupportedRuntimeError('init', argument, 'a readable simdconv .wasm', got);
 }
-
-const basename = (u: URL): string => u.pathname.slice(u.pathname.lastIndexOf('/') + 1);

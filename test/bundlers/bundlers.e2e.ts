@@ -69,9 +69,9 @@ const page = (script: string) =>
 
 const CSP = { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'" };
 
-/** Serves a build (under a strict CSP unless `headers` says otherwise) and runs its page. */
-async function load(out: string, headers: Record<string, string> = CSP): Promise<{ result: PageResult; requests: string[] }> {
-  const server = await serveDir(out, { headers });
+/** Serves a build (under a strict CSP unless `headers` says otherwise; content `types` by extension) and runs its page. */
+async function load(out: string, headers: Record<string, string> = CSP, types: Record<string, string> = {}): Promise<{ result: PageResult; requests: string[] }> {
+  const server = await serveDir(out, { headers, types });
   try {
     const run = await openPage(browser, server.url);
     const result = (run.result ?? { ok: false, text: `no result; page errors: ${run.pageErrors.join('; ')}; console errors: ${run.consoleErrors.join('; ')}; CSP violations: ${run.violations.join('; ')}` }) as PageResult;
@@ -111,6 +111,15 @@ describe('esbuild (no loader: it does not emit new URL() assets)', () => {
     expect(result.error!.message).toMatch(/^init: the simdconv kernel module was not found: http:\/\/127\.0\.0\.1:\d+\/simdconv\.wasm answered HTTP 404\. Fix: import 'simdconv\/inline' instead of 'simdconv'.*init\(\{ url/);
     expect(result.error!.message).not.toMatch(/argument/);
     expect(result.text).toContain('simdconv/inline');
+  });
+
+  it("simdconv with a server that answers every path with its page: init says it got HTML, not WebAssembly", async () => {
+    const out = await esbuild('main.js', 'esm');
+    writeFileSync(join(out, 'simdconv.wasm'), page('')); // a dev server's fallback page
+    const { result } = await load(out, { ...CSP }, { '.wasm': 'text/html; charset=utf-8' });
+    expect(result.ok).toBe(false);
+    expect(result.error!.message).toMatch(/^init: the simdconv kernel module was not found: http:\/\/127\.0\.0\.1:\d+\/simdconv\.wasm answered HTTP 200 with text\/html; charset=utf-8, not WebAssembly\. Fix: import 'simdconv\/inline'/);
+    expect(result.error!.message).not.toMatch(/argument/);
   });
 
   it('simdconv in an IIFE bundle (no import.meta.url): init says so and gives the fix', async () => {
