@@ -7,6 +7,7 @@
 //   by a few tests to read fixtures) are served by test/browser/node-shims.ts.
 // - project "browser-apps": Node-side tests that build and load pages in Chromium through
 //   playwright-core (test/browser/*.test.ts: a Vite production build under a CSP, COOP/COEP).
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, type Plugin } from 'vitest/config';
@@ -39,13 +40,29 @@ const browserEntryPlugin: Plugin = {
   },
 };
 
+/**
+ * src/browser.ts fetches new URL('./simdconv.wasm', import.meta.url), which is dist/simdconv.wasm
+ * once built; unbundled, that is /src/simdconv.wasm: serve the built modules there.
+ */
+const builtWasmPlugin: Plugin = {
+  name: 'simdconv-built-wasm',
+  configureServer(server) {
+    server.middlewares.use((req, res, next) => {
+      const file = /^\/src\/(simdconv(?:-mt)?\.wasm)(?:\?|$)/.exec(req.url ?? '')?.[1];
+      if (file === undefined) return next();
+      res.setHeader('Content-Type', 'application/wasm');
+      res.end(readFileSync(`${root}dist/${file}`));
+    });
+  },
+};
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
       {
-        plugins: [browserEntryPlugin],
+        plugins: [browserEntryPlugin, builtWasmPlugin],
         test: {
           name: 'chromium',
           include: UNIT,

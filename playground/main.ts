@@ -23,12 +23,19 @@ const featureInfo = $<HTMLParagraphElement>('feature-info');
 const learnStatus = $<HTMLParagraphElement>('learn-status');
 const learnedText = $<HTMLPreElement>('learned-kernel');
 const trueText = $<HTMLPreElement>('true-kernel');
+const inputInfo = $<HTMLParagraphElement>('input-info');
+const lrInput = $<HTMLInputElement>('lr');
+const lrInfo = $<HTMLParagraphElement>('lr-info');
 
 /** Largest side of the drawn image, in CSS pixels; cells are at most MAX_CELL pixels. */
 const MAX_PX = 320;
 const MAX_CELL = 48;
-/** A loaded picture is scaled down to at most this many pixels on its longer side. */
-const MAX_LOADED = 64;
+/** A loaded picture is scaled down to at most this many pixels on its longer side (the page says so). */
+const MAX_LOADED = 128;
+/** Kernel pictures: cells of at most this many CSS pixels, the picture at most KERNEL_PX a side. */
+const KERNEL_CELL = 32;
+const KERNEL_PX = 160;
+const PAINT_HINT = 'Click or drag on the image to paint: black (0) on white cells, white (1) on black ones.';
 
 // ---- state ---------------------------------------------------------------------------------------
 
@@ -118,9 +125,9 @@ function clear(canvas: HTMLCanvasElement): void {
   canvas.getContext('2d')!.clearRect(0, 0, canvas.width, canvas.height);
 }
 
-const fmt = (v: number) => (Math.abs(v) < 5e-4 ? '0.000' : v.toFixed(3));
+const fmt = (v: number) => (Math.abs(v) < 5e-4 ? '0.000' : Math.abs(v) < 1e4 ? v.toFixed(3) : v.toExponential(2));
 
-/** `[[a, b], [c, d]]` with 3 decimals. */
+/** `[[a, b], [c, d]]` with 3 decimals (2-digit exponents from 10^4 on, so a row never runs long). */
 function kernelText(values: ArrayLike<number>, h: number, w: number): string {
   const rows: string[] = [];
   for (let i = 0; i < h; i++) rows.push(`[${Array.from({ length: w }, (_, j) => fmt(values[i * w + j]!)).join(', ')}]`);
@@ -153,6 +160,52 @@ function update(): void {
   trueText.textContent = kernelText(kernel.data, kernel.h, kernel.w);
 }
 
+// ---- a stable step -------------------------------------------------------------------------------
+
+/**
+ * The largest eigenvalue λ of AᵀA, where A (one row per output pixel, one column per kernel tap)
+ * maps a kernel to corr2d(X, kernel). The loss Σ (A w − y)² has Hessian 2AᵀA, so gradient descent
+ * converges for steps below 1/λ and diverges above. Power iteration with simdconv's own ops:
+ * A v = corr2d(X, v) and Aᵀ u = corr2d(X, u) (the kernel gradient). It starts from all ones, near
+ * the top eigenvector for images ≥ 0 (Perron), and stops when λ settles to 1e-4.
+ */
+function lambdaMax(): number {
+  return sc.tidy(() => {
+    const X = sc.tensor(image.data, [image.h, image.w]);
+    let v = sc.ones([kernel.h, kernel.w]);
+    let lambda = 0;
+    for (let k = 0; k < 100; k++) {
+      const g = sc.corr2d(X, sc.corr2d(X, v));
+      const norm = Math.sqrt(g.square().sum().item());
+      const next = norm / Math.sqrt(v.square().sum().item());
+      if (norm === 0 || !Number.isFinite(norm)) return next;
+      v = g.div(norm);
+      if (Math.abs(next - lambda) <= 1e-4 * next) return next;
+      lambda = next;
+    }
+    return lambda;
+  });
+}
+
+/** The step the page proposes, 1/(2λ): half the stability limit (see lambdaMax). */
+let stable = { lambda: 1, step: 0.5 };
+
+/** Rounds a step down to 2 significant digits (so it stays below the limit it was derived from). */
+const roundDown = (x: number) => {
+  const p = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Math.floor(x / p) * p;
+};
+
+function proposeStep(): void {
+  if (kernel.h > image.h || kernel.w > image.w) return;
+  const lambda = lambdaMax();
+  stable = lambda > 0 ? { lambda, step: Number(roundDown(1 / (2 * lambda)).toPrecision(2)) } : { lambda: 0, step: 0.1 };
+  lrInput.value = String(stable.step);
+  lrInfo.textContent = lambda > 0
+    ? `Proposed for this image and kernel: 1/(2λ) ≈ ${stable.step}, where λ = ${lambda.toPrecision(3)} is the largest eigenvalue of AᵀA (A: the image patches, one row per output pixel); steps above 1/λ ≈ ${(1 / lambda).toPrecision(2)} diverge.`
+    : 'The image is blank: the loss does not depend on the kernel.';
+}
+
 // ---- the kernel editor ---------------------------------------------------------------------------
 
 function buildKernelSelect(): void {
@@ -168,12 +221,14 @@ function setKernel(t: sc.Tensor): void {
 
 function buildKernelGrid(): void {
   kernelGrid.replaceChildren();
-  kernelGrid.style.gridTemplateColumns = `repeat(${kernel.w}, auto)`;
+  kernelGrid.style.gridTemplateColumns = `repeat(${kernel.w}, minmax(0, 6em))`;
   for (let k = 0; k < kernel.data.length; k++) {
     const input = document.createElement('input');
-    input.type = 'number';
-    input.step = 'any';
-    input.value = String(Number(kernel.data[k]!.toPrecision(6)));
+    // Text, not type=number: no spin buttons eating the digits of a narrow cell.
+    input.type = 'text';
+    input.inputMode = 'decimal';
+    input.spellcheck = false;
+    input.value = String(Number(kernel.data[k]!.toPrecision(3)));
     input.setAttribute('aria-label', `K[${Math.floor(k / kernel.w)}, ${k % kernel.w}]`);
     input.addEventListener('input', () => {
       const v = Number(input.value);
@@ -234,10 +289,14 @@ async function loadFile(file: File): Promise<void> {
   canvas.height = h;
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(bitmap, 0, 0, w, h);
-  bitmap.close();
+  const [W, H] = [bitmap.width, bitmap.height];
   image = fromTensor(() => fromImageData(ctx.getImageData(0, 0, w, h)));
   $<HTMLSelectElement>('image-preset').value = 'file';
+  bitmap.close();
   changed();
+  inputInfo.textContent = (s < 1
+    ? `${file.name} is ${W}×${H} pixels: scaled down to ${w}×${h} (at most ${MAX_LOADED} a side) so painting and training stay interactive. `
+    : `${file.name}: ${w}×${h} pixels. `) + PAINT_HINT;
 }
 
 // ---- learning the kernel -------------------------------------------------------------------------
@@ -249,6 +308,7 @@ interface Run {
   Y4: sc.Tensor;
   losses: number[];
   epochs: number;
+  lr: number;
   /** The true kernel, to compare with. */
   kernel: Grid;
 }
@@ -257,8 +317,7 @@ let run: Run | null = null;
 let frame = 0;
 
 function stopRun(): void {
-  cancelAnimationFrame(frame);
-  frame = 0;
+  stopAnimation();
   if (run) {
     run.conv.dispose();
     run.X4.dispose();
@@ -270,7 +329,7 @@ function stopRun(): void {
 /** A fresh layer and optimizer on the current image and kernel: exactly the lesson's setup. */
 function newRun(): Run | null {
   const epochs = Number($<HTMLInputElement>('epochs').value);
-  const lr = Number($<HTMLInputElement>('lr').value);
+  const lr = Number(lrInput.value);
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) return fail('Epochs must be an integer from 1 to 1000.');
   if (!(lr > 0 && Number.isFinite(lr))) return fail('The learning rate must be a number > 0.');
   if (kernel.h > image.h || kernel.w > image.w) return fail('The kernel is larger than the image.');
@@ -279,7 +338,7 @@ function newRun(): Run | null {
   const Y4 = sc.tidy(() => sc.conv2d(X4, sc.tensor(kernel.data, [1, 1, kernel.h, kernel.w])));
   const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [kernel.h, kernel.w], bias: false, seed: 0 });
   const opt = new sc.optim.SGD(conv, { lr });
-  return { conv, opt, X4, Y4, losses: [], epochs, kernel: { ...kernel, data: kernel.data.slice() } };
+  return { conv, opt, X4, Y4, losses: [], epochs, lr, kernel: { ...kernel, data: kernel.data.slice() } };
 }
 
 function fail(message: string): null {
@@ -288,20 +347,33 @@ function fail(message: string): null {
   return null;
 }
 
-/** One epoch: the loss (before the update), backward, w -= lr * grad. Returns whether to go on. */
+/** The loss grew this many times over its first value: the steps diverge. */
+const DIVERGED = 1e4;
+
+/**
+ * One epoch: the loss (before the update), backward, w -= lr * grad. Returns whether to go on.
+ * A run whose loss grows DIVERGED-fold (or overflows) stops there and says why, before the
+ * weights overflow, so the page never shows a non-finite number.
+ */
 function step(r: Run): boolean {
   const l = sc.tidy(() => sc.nn.squaredError(r.conv.forward(r.X4), r.Y4).sum());
+  const loss = l.item();
+  const first = r.losses[0] ?? loss;
+  if (!Number.isFinite(loss) || loss > DIVERGED * Math.max(first, 1e-12)) {
+    l.dispose();
+    stopAnimation();
+    r.epochs = r.losses.length; // the run is over
+    const limit = stable.lambda > 0 ? `1/λ ≈ ${(1 / stable.lambda).toPrecision(2)}` : 'the stable limit';
+    fail(`Stopped at epoch ${r.losses.length + 1}: the loss grew from ${fmt(first)} to ${Number.isFinite(loss) ? fmt(loss) : 'beyond float32'}. ` +
+      `The step ${Number(r.lr.toPrecision(3))} is above ${limit} for this image and kernel, so each step overshoots; use the proposed ${stable.step}.`);
+    return false;
+  }
   r.conv.zeroGrad();
   l.backward();
   r.opt.step();
-  r.losses.push(l.item());
+  r.losses.push(loss);
   l.dispose();
   showRun(r);
-  const loss = r.losses[r.losses.length - 1]!;
-  if (!Number.isFinite(loss)) {
-    fail(`Epoch ${r.losses.length}: the loss is ${loss}: the steps diverge; try a smaller learning rate.`);
-    return false;
-  }
   return r.losses.length < r.epochs;
 }
 
@@ -311,13 +383,7 @@ function showRun(r: Run): void {
   if (r.conv.weight === null) return;
   const w = r.conv.weight.data();
   learnedText.textContent = kernelText(w, r.kernel.h, r.kernel.w);
-  const m = Math.max(1e-6, ...Array.from(w, Math.abs).filter(Number.isFinite), ...Array.from(r.kernel.data, Math.abs));
-  const cell = Math.max(4, Math.min(32, Math.floor(160 / Math.max(r.kernel.h, r.kernel.w))));
-  const options: ImageOptions = { colormap: 'bwr', normalize: [-m, m] };
-  sc.tidy(() => {
-    draw(learnedCanvas, sc.tensor(w, [r.kernel.h, r.kernel.w]), options, cell);
-    draw(trueCanvas, sc.tensor(r.kernel.data, [r.kernel.h, r.kernel.w]), options, cell);
-  });
+  drawKernels(r.kernel, w);
   const n = r.losses.length;
   learnStatus.classList.remove('error');
   learnStatus.textContent = n === 0 ? '' : `epoch ${n}/${r.epochs}, loss ${r.losses[n - 1]!.toFixed(3)}` +
@@ -375,8 +441,7 @@ function learn(): void {
 }
 
 function stepOnce(): void {
-  cancelAnimationFrame(frame);
-  frame = 0;
+  stopAnimation();
   if (run === null || run.losses.length >= run.epochs) {
     run = newRun();
     if (run === null) return;
@@ -384,12 +449,34 @@ function stepOnce(): void {
   step(run);
 }
 
+/**
+ * The true kernel and the learned one (null: not trained yet, drawn as a grey grid of the same
+ * size), in one colour scale: the true kernel's ±max|K|, learned values beyond it saturate.
+ */
+function drawKernels(k: Grid, learned: Float32Array | null): void {
+  let m = 0;
+  for (const v of k.data) m = Math.max(m, Math.abs(v));
+  if (m === 0 && learned) for (const v of learned) m = Math.max(m, Math.abs(v));
+  if (!(m > 0)) m = 1;
+  const cell = Math.max(4, Math.min(KERNEL_CELL, Math.floor(KERNEL_PX / Math.max(k.h, k.w))));
+  const options: ImageOptions = { colormap: 'bwr', normalize: [-m, m] };
+  sc.tidy(() => {
+    draw(trueCanvas, sc.tensor(k.data, [k.h, k.w]), options, cell);
+    if (learned) draw(learnedCanvas, sc.tensor(learned, [k.h, k.w]), options, cell);
+    else draw(learnedCanvas, sc.full([k.h, k.w], 0.85), { colormap: 'gray', normalize: [0, 1] }, cell);
+  });
+}
+
+function stopAnimation(): void {
+  cancelAnimationFrame(frame);
+  frame = 0;
+}
+
 function resetLearning(): void {
   stopRun();
   drawLoss([], Number($<HTMLInputElement>('epochs').value) || 10);
-  learnedText.textContent = '';
-  clear(learnedCanvas);
-  clear(trueCanvas);
+  learnedText.textContent = 'not trained yet';
+  drawKernels(kernel, null);
   learnStatus.classList.remove('error');
   learnStatus.textContent = 'Press Learn to train a layer on this image and feature map.';
 }
@@ -399,6 +486,7 @@ function resetLearning(): void {
 /** The image or the kernel changed: redraw, and forget a training run made on the old ones. */
 function changed(): void {
   update();
+  proposeStep();
   resetLearning();
 }
 
@@ -422,6 +510,7 @@ async function main(): Promise<void> {
   $<HTMLSelectElement>('image-preset').addEventListener('change', guard((e: Event) => {
     image = fromTensor(IMAGES[(e.target as HTMLSelectElement).value]!);
     $<HTMLInputElement>('file').value = '';
+    inputInfo.textContent = PAINT_HINT;
     changed();
   }));
   kernelSelect.addEventListener('change', guard(() => {

@@ -36,9 +36,9 @@ const FILES: Record<string, string> = {
   '/': `${here}index.html`,
   '/index.html': `${here}index.html`,
   '/style.css': `${here}style.css`,
-  // The browser entry fetches new URL('../../dist/<file>', import.meta.url): /dist/ from /main.js.
-  '/dist/simdconv.wasm': `${root}dist/simdconv.wasm`,
-  '/dist/simdconv-mt.wasm': `${root}dist/simdconv-mt.wasm`,
+  // The browser entry fetches new URL('./<file>', import.meta.url): beside /main.js.
+  '/simdconv.wasm': `${root}dist/simdconv.wasm`,
+  '/simdconv-mt.wasm': `${root}dist/simdconv-mt.wasm`,
 };
 
 export interface Playground {

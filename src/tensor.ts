@@ -93,10 +93,14 @@ function allocBlock(h: Heap, bytes: number, op: string): number {
 /** Live tensor handles and the bytes of their storages. */
 const stats = { tensors: 0, bytes: 0 };
 
-const finalizer = new FinalizationRegistry<Storage>((storage) => {
-  stats.tensors--;
-  storage.release();
-});
+// Workers before compatibility date 2025-05-05 have no FinalizationRegistry: there a tensor
+// dropped without dispose() stays allocated until tidy/using/dispose frees it.
+const finalizer: Pick<FinalizationRegistry<Storage>, 'register' | 'unregister'> = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<Storage>((storage) => {
+    stats.tensors--;
+    storage.release();
+  })
+  : { register: () => {}, unregister: () => false };
 
 /**
  * Registering with the FinalizationRegistry costs about 0.2 µs per tensor in V8, more than a small

@@ -47,7 +47,8 @@ export interface FitOptions {
   yieldEveryMs?: number;
 }
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+// `globalThis.process`, not the free name: Parcel would bundle a `process` polyfill for that.
+const isNode = typeof globalThis.process === 'object' && typeof globalThis.process.versions?.node === 'string';
 
 function check(o: FitOptions): void {
   const op = 'fit';
@@ -149,7 +150,7 @@ function* loop(o: FitOptions, yieldMs: number): Generator<void, { losses: number
 /** A terminal progress line writer (Node, stderr), or undefined when not wanted. */
 function progressBar(o: FitOptions): ((p: Progress | null) => void) | undefined {
   if (!o.progress || !isNode) return undefined;
-  const stream = process.stderr;
+  const stream = globalThis.process.stderr;
   const tty = stream.isTTY === true;
   if (!tty && o.progress !== 'always') return undefined;
   let last = 0;

@@ -21,39 +21,47 @@ export interface WasmSource {
 
 /**
  * Compiles module bytes. A failure (not wasm, truncated, a Content-Security-Policy without
- * 'wasm-unsafe-eval') is an UnsupportedRuntimeError for `argument`, describing `what` was compiled.
+ * 'wasm-unsafe-eval') is an UnsupportedRuntimeError for `argument`, describing `what` was compiled;
+ * for the package's own module (`argument` null) the message names no argument and ends with `fix`.
  */
-export async function compileBytes(bytes: BufferSource, argument = 'bytes', what = 'bytes'): Promise<WebAssembly.Module> {
+export async function compileBytes(bytes: BufferSource, argument: string | null = 'bytes', what = 'bytes', fix = PACKAGE_FIX): Promise<WebAssembly.Module> {
   try {
     return await WebAssembly.compile(bytes);
   } catch (e) {
-    throw compileError(e, argument, what);
+    throw compileError((e as Error).message, argument, what, fix);
   }
 }
 
-function compileError(e: unknown, argument: string, what: string): UnsupportedRuntimeError {
-  const message = (e as Error).message;
-  if (/Content.Security.Policy|unsafe-eval/i.test(message)) {
-    return new UnsupportedRuntimeError('init', argument, "a page whose Content-Security-Policy allows WebAssembly: add 'wasm-unsafe-eval' to script-src",
-      `a policy that blocks compiling ${what} (${message})`);
-  }
-  return new UnsupportedRuntimeError('init', argument, 'the simdconv kernel module', `${what} that do not compile (${message})`);
+function compileError(message: string, argument: string | null, what: string, fix: string): UnsupportedRuntimeError {
+  const csp = /Content.Security.Policy|unsafe-eval/i.test(message);
+  const expected = csp ? "a page whose Content-Security-Policy allows WebAssembly: add 'wasm-unsafe-eval' to script-src" : 'the simdconv kernel module';
+  const got = csp ? `a policy that blocks compiling ${what} (${message})` : `${what} that do not compile (${message})`;
+  if (argument !== null) return new UnsupportedRuntimeError('init', argument, expected, got);
+  return new UnsupportedRuntimeError('init', 'simdconv.wasm', expected, got, csp
+    ? `init: the page's Content-Security-Policy blocks compiling ${what} (${message}): add 'wasm-unsafe-eval' to script-src.`
+    : `init: ${what} did not compile as the simdconv kernel module (${message}). Fix: ${fix}.`);
 }
 
 /**
  * Fetches and compiles a module: streaming compilation when the server says `application/wasm`,
  * else (wrong content type, or streaming refused by a proxy or the engine) from the whole body.
- * A CSP must allow `'wasm-unsafe-eval'` (or `'unsafe-eval'`) for either.
+ * A CSP must allow `'wasm-unsafe-eval'` (or `'unsafe-eval'`) for either. `argument` is the init
+ * option that gave the URL, or null for the package's own module: then a failure names no
+ * argument, says what was tried and how the module is found instead (`fix`).
  */
-export async function fetchModule(url: URL): Promise<WebAssembly.Module> {
+export async function fetchModule(url: URL, argument: 'url' | null, fix = PACKAGE_FIX): Promise<WebAssembly.Module> {
+  const fail = (got: string, expected: string) => argument === null
+    ? new UnsupportedRuntimeError('init', 'simdconv.wasm', expected, got,
+      `init: the simdconv kernel module was not found: ${got}. Fix: ${fix}.`)
+    : new UnsupportedRuntimeError('init', argument, expected, got);
   let response: Response;
   try {
     response = await fetch(url);
   } catch (e) {
-    throw new UnsupportedRuntimeError('init', 'url', 'a reachable simdconv .wasm', `${url.href} (${(e as Error).message})`);
+    throw fail(`fetching ${url.href} failed (${(e as Error).message})`, 'a reachable simdconv .wasm');
   }
   if (!response.ok) {
-    throw new UnsupportedRuntimeError('init', 'url', 'a URL serving the simdconv .wasm', `${url.href} answering ${response.status}`);
+    throw fail(`${url.href} answered HTTP ${response.status}`, 'a URL serving the simdconv .wasm');
   }
   const type = response.headers.get('content-type') ?? '';
   if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
@@ -63,5 +71,20 @@ export async function fetchModule(url: URL): Promise<WebAssembly.Module> {
       // Fall through: compiling the bytes gives the engine's own message if they are bad.
     }
   }
-  return compileBytes(await response.arrayBuffer(), 'url', `the bytes of ${url.href}`);
+  const bytes = await response.arrayBuffer();
+  if (argument === null && !isWasm(bytes)) {
+    // A dev server's fallback page or a CDN error page, answered with 200.
+    throw fail(`${url.href} answered HTTP ${response.status} with ${type || 'no content type'}, not WebAssembly`, 'a URL serving the simdconv .wasm');
+  }
+  return compileBytes(bytes, argument, `the bytes of ${url.href}`, fix);
+}
+
+/** How to supply the module when the package's own URL fails (bundles, pages). */
+export const PACKAGE_FIX = "import 'simdconv/inline' instead of 'simdconv' (the kernels embedded in the JavaScript), " +
+  "or serve simdconv.wasm from node_modules/simdconv/dist/ and pass init({ url: '<its URL>' })";
+
+/** Starts with the WebAssembly magic number `\0asm`. */
+function isWasm(bytes: ArrayBuffer): boolean {
+  const b = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+  return b.length === 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
 }

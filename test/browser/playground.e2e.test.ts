@@ -1,7 +1,8 @@
 // The playground page in real Chromium (`npm run test:browser`, project browser-apps): runs in Node,
 // starts playground/serve.ts and drives headless Chromium through playwright-core (the Debian
 // package at /usr/bin/chromium, or $CHROMIUM_PATH). Colours are read back from the page's
-// canvases at the centre of each cell. Leaves a screenshot at test-results/playground.png.
+// canvases at the centre of each cell. Leaves screenshots in test-results/: playground.png, and
+// playground-<width>-<stage>.png from the layout checks at 1280 and 390 CSS pixels wide.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
@@ -73,7 +74,7 @@ const grid = (h: number, w: number, f: (i: number, j: number) => RGBA) =>
 
 describe('playground server', () => {
   it('serves the page, the bundle and the kernels with a strict CSP; .wasm as application/wasm', async () => {
-    for (const [path, type] of [['', 'text/html'], ['main.js', 'text/javascript'], ['style.css', 'text/css'], ['dist/simdconv.wasm', 'application/wasm']]) {
+    for (const [path, type] of [['', 'text/html'], ['main.js', 'text/javascript'], ['style.css', 'text/css'], ['simdconv.wasm', 'application/wasm']]) {
       const r = await fetch(new URL(path!, pg.url));
       expect([path, r.status]).toEqual([path, 200]);
       expect(r.headers.get('content-type')).toMatch(new RegExp(`^${type}`));
@@ -219,5 +220,132 @@ describe('playground page in Chromium', () => {
 
   it('saw no console errors, page errors or CSP violations', () => {
     expect(problems).toEqual([]);
+  });
+});
+
+/** A picture larger than the page keeps (600 x 400): smooth shading and a dark square. */
+function bigPicture(): Buffer {
+  const [h, w] = [400, 600];
+  const data = Float32Array.from({ length: h * w }, (_, k) => {
+    const i = Math.floor(k / w), j = k % w;
+    const inSquare = i > 120 && i < 260 && j > 200 && j < 380;
+    return inSquare ? 0.1 : 0.5 + 0.4 * Math.sin(i / 37) * Math.cos(j / 53);
+  });
+  return Buffer.from(sc.tidy(() => toPNG(sc.tensor(data, [h, w]), { normalize: [0, 1] })));
+}
+
+describe.each([1280, 390])('playground layout at %i CSS pixels wide', (width) => {
+  let p: Page;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    p = await context.newPage();
+    p.on('console', (m) => {
+      if (m.type() === 'error') seen.push(`console: ${m.text()}`);
+    });
+    p.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+    await p.goto(pg.url);
+    await p.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  });
+
+  afterAll(() => p?.context().close());
+
+  /**
+   * What a person sees is whole: no sideways scroll, no non-finite number in the text, every
+   * kernel input inside the viewport and its panel and wide enough to read, kernel pictures of a
+   * visible size. Saves a full-page screenshot of `stage`.
+   */
+  async function expectWhole(stage: string): Promise<void> {
+    const r = await p.evaluate(() => {
+      const panel = document.getElementById('kernel-panel')!.getBoundingClientRect();
+      const inputs = Array.from(document.querySelectorAll('#kernel-grid input'), (e) => e.getBoundingClientRect());
+      const size = (id: string) => {
+        const b = document.getElementById(id)!.getBoundingClientRect();
+        return [b.width, b.height];
+      };
+      return {
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth,
+        text: document.body.innerText,
+        inputs: inputs.map((b) => ({ left: b.left, right: b.right, width: b.width, inPanel: b.left >= panel.left && b.right <= panel.right })),
+        learned: size('learned-canvas'),
+        truth: size('true-canvas'),
+      };
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await p.screenshot({ path: `${ARTIFACTS}playground-${width}-${stage}.png`, fullPage: true });
+    expect(r.scrollWidth, `${stage}: page wider than the viewport`).toBeLessThanOrEqual(r.innerWidth);
+    expect(r.text).not.toMatch(/NaN|Infinity/);
+    for (const b of r.inputs) {
+      expect(b.inPanel, `${stage}: a kernel input leaves its panel`).toBe(true);
+      expect(b.left).toBeGreaterThanOrEqual(0);
+      expect(b.right).toBeLessThanOrEqual(r.innerWidth);
+      expect(b.width).toBeGreaterThanOrEqual(40);
+    }
+    for (const [w, h] of [r.learned, r.truth]) {
+      expect(w, `${stage}: kernel picture ${w}x${h}`).toBeGreaterThanOrEqual(30);
+      expect(h).toBeGreaterThanOrEqual(30);
+    }
+  }
+
+  it('on load: whole, with both kernel pictures drawn at a visible size before training', async () => {
+    await expectWhole('start');
+    expect(await p.textContent('#learned-kernel')).toBe('not trained yet');
+  });
+
+  it('a 5x5 kernel: all five columns of inputs visible', async () => {
+    await p.selectOption('#kernel-select', { label: 'Gaussian σ = 1, 5×5 (kernels.gaussian(1, 5))' });
+    expect(await p.locator('#kernel-grid input').count()).toBe(25);
+    await expectWhole('5x5');
+  });
+
+  it('a 600x400 picture is scaled to 128x85 and the page says so', async () => {
+    await p.setInputFiles('#file', { name: 'big.png', mimeType: 'image/png', buffer: bigPicture() });
+    await p.waitForFunction(() => document.getElementById('input-info')!.textContent!.includes('scaled'));
+    expect(await p.textContent('#input-info')).toContain('big.png is 600×400 pixels: scaled down to 128×85 (at most 128 a side)');
+    await expectWhole('picture');
+  });
+
+  it('learns the 5x5 kernel on the picture with the proposed step: the loss falls below half, the kernel prints at 3 decimals', async () => {
+    const lr = Number(await p.inputValue('#lr'));
+    expect(lr).toBeGreaterThan(0);
+    expect(await p.textContent('#lr-info')).toMatch(/1\/\(2λ\) ≈ .*steps above 1\/λ ≈ /);
+    await p.fill('#epochs', '20');
+    await p.click('#learn');
+    await p.waitForFunction(() => /done|Stopped/.test(document.getElementById('learn-status')!.textContent!), null, { timeout: 60_000 });
+    const status = (await p.textContent('#learn-status'))!;
+    const m = /^epoch 20\/20, loss (\S+) \(epoch 1: (\S+)\) — done$/.exec(status);
+    expect(m, status).not.toBeNull();
+    expect(Number(m![1])).toBeLessThan(Number(m![2]) / 2);
+    const text = (await p.textContent('#learned-kernel'))!;
+    const numbers = text.match(/-?[\d.e+]+/g)!;
+    expect(numbers).toHaveLength(25);
+    for (const n of numbers) expect(n).toMatch(/^-?\d+\.\d{3}$/);
+    await expectWhole('trained');
+  });
+
+  it('a step far above the limit: stopped and explained before anything overflows; the true kernel keeps its colours', async () => {
+    const info = (await p.textContent('#lr-info'))!;
+    const limit = Number(/steps above 1\/λ ≈ (\S+) diverge/.exec(info)![1]);
+    const trueKernelPixels = () => p.evaluate(() => {
+      const c = document.getElementById('true-canvas') as HTMLCanvasElement;
+      const o = (Math.floor(c.height / 2) * c.width + Math.floor(c.width / 2)) * 4; // the centre cell first
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      return [...px.subarray(o, o + 4), ...px];
+    });
+    const before = await trueKernelPixels();
+    await p.fill('#lr', String(limit * 20));
+    await p.click('#learn');
+    // (The status still says "done" from the run before: wait for the stop itself.)
+    await p.waitForFunction(() => /Stopped/.test(document.getElementById('learn-status')!.textContent!), null, { timeout: 60_000 });
+    expect(await p.textContent('#learn-status')).toMatch(/^Stopped at epoch \d+: the loss grew from .* use the proposed /);
+    // The true kernel's picture is the one drawn before training (the colour scale is its own,
+    // not the diverged weights'): its centre stays saturated red.
+    expect(await trueKernelPixels()).toEqual(before);
+    const [r, g, b] = before.slice(0, 3);
+    expect([r, g! < 64, b! < 64]).toEqual([255, true, true]);
+    await expectWhole('diverged');
+    expect(seen).toEqual([]);
   });
 });

@@ -55,7 +55,12 @@ export interface RunOptions {
   wasmContentType?: string;
   /** chromium: reuse a launched browser (see withChromium) instead of launching one. */
   browser?: Browser;
+  /** workerd: the Worker's compatibility date (default WORKERD_DATE). */
+  compatibilityDate?: string;
 }
+
+/** The compatibility date Workers run with unless a test asks for another. */
+export const WORKERD_DATE = '2026-04-01';
 
 export interface Outcome {
   runtime: Runtime;
@@ -194,7 +199,7 @@ export async function runIn(runtime: Runtime, script: Script, options: RunOption
   if (runtime === 'workerd') {
     const b = await bundle(`import main from ${imp};
       export default { async fetch() { const out = {}; ${CAPTURE} return Response.json(out); } };`, casePath, 'workerd');
-    outcome = await withWorker(b.file, async (mf) => {
+    outcome = await withWorker(b.file, options.compatibilityDate, async (mf) => {
       const res = await mf.dispatchFetch('http://localhost/');
       return { ...(await res.json() as Pick<Outcome, 'ok' | 'value' | 'error'>), entry: entryOf(b.inputs), bundled: b.inputs, output: '' };
     });
@@ -243,9 +248,9 @@ function exec(runtime: string, file: string, timeoutMs: number): Promise<{ code:
 /**
  * Runs a bundled Worker (one ES module whose .wasm imports, e.g. "./simdconv.wasm", are left
  * external) in miniflare/workerd, with the package's .wasm files as CompiledWasm modules beside
- * it, as wrangler uploads them.
+ * it, as wrangler uploads them, on `compatibilityDate` (default WORKERD_DATE).
  */
-export async function withWorker<T>(mainFile: string, fn: (mf: import('miniflare').Miniflare) => Promise<T>): Promise<T> {
+export async function withWorker<T>(mainFile: string, compatibilityDate: string | undefined, fn: (mf: import('miniflare').Miniflare) => Promise<T>): Promise<T> {
   const { Miniflare } = await import('miniflare');
   const dist = join(consumer(), 'node_modules/simdconv/dist');
   const modules: { type: 'ESModule' | 'CompiledWasm'; path: string; contents: string | Uint8Array }[] = [
@@ -254,7 +259,7 @@ export async function withWorker<T>(mainFile: string, fn: (mf: import('miniflare
   for (const f of ['simdconv.wasm', 'simdconv-mt.wasm']) {
     if (existsSync(join(dist, f))) modules.push({ type: 'CompiledWasm', path: f, contents: readFileSync(join(dist, f)) });
   }
-  const mf = new Miniflare({ modules, compatibilityDate: '2026-04-01' });
+  const mf = new Miniflare({ modules, compatibilityDate: compatibilityDate ?? WORKERD_DATE });
   try {
     await mf.ready;
     return await fn(mf);

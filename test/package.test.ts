@@ -1,0 +1,71 @@
+// The published package, as npm packs it (`npm pack`, of the built dist/): what it ships, that
+// installing the tarball into a fresh project prints no warning (no install script: the build is
+// `prepack`, not `prepare`), and that every source map it ships carries its sources.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './runtimes/harness.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown> & { scripts: Record<string, string> };
+let dir = '';
+let tarball = '';
+let files: string[] = [];
+
+function npm(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'warn', NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'simdconv-pack-'));
+  // --ignore-scripts: pack the dist/ the suite was built with instead of rebuilding it (prepack).
+  const r = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
+  expect(r.status, r.stderr).toBe(0);
+  const [info] = JSON.parse(r.stdout) as [{ filename: string; files: { path: string }[] }];
+  tarball = join(dir, info.filename);
+  files = info.files.map((f) => f.path);
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the packed package', () => {
+  it('ships LICENSE (MIT, as package.json says), the README, dist/ and nothing else', () => {
+    expect(pkg.license).toBe('MIT');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the simdconv authors\n/);
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/browser.js', 'dist/inline.js',
+      'dist/wasm/simdconv-base64.js', 'dist/workerd.js', 'dist/simdconv.wasm', 'dist/simdconv-mt.wasm']));
+    expect(files.filter((f) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f))).toEqual([]);
+  });
+
+  it('says where it lives: repository, homepage, bugs, keywords', () => {
+    expect(pkg.repository).toEqual({ type: 'git', url: 'git+https://github.com/simdconv/simdconv.git' });
+    expect(pkg.homepage).toBe('https://github.com/simdconv/simdconv#readme');
+    expect(pkg.bugs).toEqual({ url: 'https://github.com/simdconv/simdconv/issues' });
+    expect((pkg.keywords as string[]).length).toBeGreaterThan(5);
+  });
+
+  it('has no install script (preinstall, install, postinstall, prepare)', () => {
+    expect(Object.keys(pkg.scripts).filter((s) => /^(pre|post)?install$|^prepare$/.test(s))).toEqual([]);
+  });
+
+  it('installs into a fresh project with scripts enabled and prints no warning', () => {
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    const r = npm(['install', tarball, '--ignore-scripts=false', '--no-audit', '--no-fund', '--prefer-offline'], project);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+  }, 120_000);
+
+  it('ships source maps that carry every source they name (no dangling ../src paths)', () => {
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(10);
+    for (const m of maps) {
+      const map = JSON.parse(readFileSync(join(ROOT, m), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      expect(map.sourcesContent?.length, m).toBe(map.sources.length);
+      expect(map.sourcesContent!.every((s) => typeof s === 'string' && s.length > 0), m).toBe(true);
+    }
+  });
+});
