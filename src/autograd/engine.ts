@@ -1,7 +1,7 @@
 // Reverse-mode traversal: orders the recorded nodes reachable from the output, runs each rule
 // once with the summed gradient of its output, and adds leaf gradients into `.grad`.
 import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, outsideScopes } from '../tensor.js';
+import { Tensor, checkGrad, outsideScopes, setGrad } from '../tensor.js';
 import { GradNode, noGrad } from './node.js';
 import { K } from '../wasm/kernels.js';
 import { checkTensor, sameShape } from '../ops/util.js';
@@ -141,10 +141,15 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
  * they are the only allocations, so running out of memory here changes no leaf.
  */
 function commit(leafGrads: [Tensor, Tensor][]): void {
+  // Re-check every existing .grad before the first kernel writes one (all or nothing).
+  for (const [leaf] of leafGrads) {
+    const cur = leaf._grad;
+    if (!leaf._disposed && cur !== null && !cur._disposed) checkGrad('backward', leaf, cur, false);
+  }
   const fresh = new Set<Tensor>();
   for (let i = 0; i < leafGrads.length; i++) {
     const [leaf, g] = leafGrads[i]!;
-    if (leaf._disposed || fresh.has(leaf) || (leaf.grad !== null && !leaf.grad._disposed)) continue;
+    if (leaf._disposed || fresh.has(leaf) || (leaf._grad !== null && !leaf._grad._disposed)) continue;
     fresh.add(leaf);
     if (g._storage.refs !== 1) {
       leafGrads[i] = [leaf, clone(g)];
@@ -168,13 +173,14 @@ function addToLeaf(leaf: Tensor, g: Tensor): void {
     g.dispose();
     return;
   }
-  if (leaf.grad === null || leaf.grad._disposed) {
+  const cur = leaf._grad;
+  if (cur === null || cur._disposed) {
     // The gradient is the leaf's own: copy a rule's result that shares memory with other tensors.
     const own = g._storage.refs === 1 ? g : clone(g);
-    leaf.grad = own.reshape(leaf.shape);
+    setGrad(leaf, own.reshape(leaf.shape));
     if (own !== g) own.dispose();
   } else {
-    leaf.grad = accumulate(leaf.grad, g);
+    setGrad(leaf, accumulate(cur, g));
   }
   g.dispose();
 }

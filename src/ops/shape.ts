@@ -4,7 +4,7 @@ import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '..
 import { Tensor, empty, view } from '../tensor.js';
 import { X } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
-import { broadcastShapes, checkShape, checkTensor, normAxes, normAxis, sizeOf, stridesOf } from './util.js';
+import { broadcastShapes, checkShape, checkTensor, normAxes, normAxis, readArray, readNumbers, sizeOf, stridesOf } from './util.js';
 import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 
 /**
@@ -14,8 +14,7 @@ import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   const op = 'reshape';
   const t = checkTensor(op, 'this', a);
-  if (!Array.isArray(shape)) throw new ShapeError(op, 'shape', 'an array of integers', describe(shape));
-  const s = shape.slice();
+  const s = readNumbers(op, 'shape', shape, 'a shape (an array of at most 8 integers, one may be -1)', 8, ShapeError);
   const infer = s.indexOf(-1);
   if (infer >= 0) {
     if (s.indexOf(-1, infer + 1) >= 0) throw new ShapeError(op, 'shape', 'at most one -1', shapeStr(s));
@@ -25,11 +24,11 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
     }
     s[infer] = t.size / rest;
   }
-  checkShape(op, 'shape', s);
-  if (sizeOf(s) !== t.size) {
+  const checked = checkShape(op, 'shape', s);
+  if (sizeOf(checked) !== t.size) {
     throw new ShapeError(op, 'shape', `a shape with ${t.size} elements (like ${shapeStr(t.shape)})`, `${shapeStr(s)} with ${sizeOf(s)}`);
   }
-  const out = view(t, s);
+  const out = view(t, checked);
   if (needsGrad(t)) {
     const inShape = t.shape;
     record(out, 'Reshape', [t], (gy) => [view(gy, inShape)]);
@@ -40,10 +39,12 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
 /** Parses transpose's arguments into a permutation. */
 function permutation(op: string, ndim: number, axes: number[] | [readonly number[]]): number[] {
   if (axes.length === 0) return Array.from({ length: ndim }, (_, i) => ndim - 1 - i);
-  if (axes.length === 1 && Array.isArray(axes[0])) {
-    const p = (axes[0] as readonly number[]).map((x) => normAxis(op, x, ndim, 'axes'));
+  const first: unknown = axes[0];
+  if (axes.length === 1 && Array.isArray(first)) {
+    const list = readArray(op, 'axes', first, `a permutation of the ${ndim} axes`, 64);
+    const p = list.map((x) => normAxis(op, x, ndim, 'axes'));
     if (p.length !== ndim || new Set(p).size !== ndim) {
-      throw new ArgumentError(op, 'axes', `a permutation of the ${ndim} axes`, describe(axes[0]));
+      throw new ArgumentError(op, 'axes', `a permutation of the ${ndim} axes`, describe(list));
     }
     return p;
   }
@@ -137,8 +138,8 @@ interface Region {
 }
 
 /** Resolves an index spec against `shape` with Python's slice rules. */
-function region(op: string, shape: readonly number[], index: unknown): Region {
-  if (!Array.isArray(index)) throw new ArgumentError(op, 'index', 'an array with one entry per axis (null, an index or [start, stop, step])', describe(index));
+function region(op: string, shape: readonly number[], spec: unknown): Region {
+  const index = readArray(op, 'index', spec, 'an array with one entry per axis (null, an index or [start, stop, step])', 64);
   if (index.length > shape.length) {
     throw new ArgumentError(op, 'index', `at most ${shape.length} entries (one per axis of ${shapeStr(shape)})`, `${index.length} entries`);
   }
@@ -160,7 +161,7 @@ function region(op: string, shape: readonly number[], index: unknown): Region {
       r.strides.push(st[i]!);
       r.dropped.push(true);
     } else if (Array.isArray(e) && e.length >= 1 && e.length <= 3) {
-      const [s0, s1, s2] = e as (number | null | undefined)[];
+      const [s0, s1, s2] = readArray(op, `index[${i}]`, e, '[start, stop] or [start, stop, step]', 3) as (number | null | undefined)[];
       for (const [v, what] of [[s0, 'start'], [s1, 'stop'], [s2, 'step']] as const) {
         if (v !== null && v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) {
           throw new ArgumentError(op, `index[${i}]`, `an integer or null ${what}`, describe(v));
