@@ -540,8 +540,9 @@ describe('random bad arguments (fast-check)', () => {
 /**
  * How to call one public op: `args()` gives valid arguments (tensors from the shared, witnessed
  * pool; anything the op may modify is made fresh), `call` runs the op. The fuzzer replaces one
- * argument (or one key of the options object at `options`) with junk, or drops trailing
- * arguments down to `minArgs`.
+ * argument (or one key of the options object at `options`) with junk, drops trailing arguments
+ * down to `minArgs`, or makes a valid call and then writes junk into every argument and every
+ * public field of the tensors it returned (the result must not change).
  */
 interface OpSpec {
   args: () => unknown[];
@@ -850,7 +851,7 @@ describe('random bad arguments for every public op (fast-check)', () => {
     const allWitnesses = (): [sc.Tensor, Float32Array][] => [...witnesses, ...Object.values(T).map((t) => [t, t.data()] as [sc.Tensor, Float32Array]),
       ...(['x4', 'w4', 'X', 'K', 'v', 'dy'] as const).map((k) => [P()[k], P()[k].data()] as [sc.Tensor, Float32Array])];
     const snapshot = allWitnesses();
-    fc.assert(fc.property(fc.constantFrom('arg', 'option', 'drop'), fc.nat(), fc.nat(), junk(), (how, i, k, j) => {
+    fc.assert(fc.property(fc.constantFrom('arg', 'option', 'drop', 'mutate'), fc.nat(), fc.nat(), junk(), (how, i, k, j) => {
       const value = resolveJunk(j);
       const before = sc.memory();
       let err: unknown = null;
@@ -858,6 +859,16 @@ describe('random bad arguments for every public op (fast-check)', () => {
       sc.tidy(() => {
         const args = spec.args();
         const n = args.length;
+        if (how === 'mutate') {
+          // A valid call, then every argument and every public field of the result is mutated
+          // with junk: the result must not change (nothing kept a caller's array or object).
+          const result = spec.call(args);
+          const seen = snapshotOf(result);
+          mutateAll(args, value, i);
+          mutateAll(result, value, i, 0, true); // the result's own arrays are the caller's: only its tensors
+          expect(snapshotOf(result), `${name}: mutating the arguments or the result's fields changed the result`).toEqual(seen);
+          return;
+        }
         if (how === 'option' && spec.options) {
           const [at, keys] = spec.options;
           args[at] = { ...(args[at] as object), [keys[k % keys.length]!]: value };
@@ -881,6 +892,59 @@ describe('random bad arguments for every public op (fast-check)', () => {
     }), { numRuns: FUZZ_RUNS });
     for (const [t, data] of snapshot) expect(t.data(), `${name} wrote into a tensor it was given`).toEqual(data);
   });
+
+  /** What a caller sees of a result: a tensor's shape, size and data, a typed array's values, arrays and objects of those. */
+  function snapshotOf(v: unknown, depth = 0): unknown {
+    if (v instanceof sc.Tensor) return v.isDisposed ? 'disposed' : { shape: [...v.shape], size: v.size, data: v.data() };
+    if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+    if (depth > 3 || v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => snapshotOf(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, snapshotOf(x, depth + 1)]));
+  }
+
+  /**
+   * Writes `junk` everywhere a caller can: array entries and lengths, own keys of plain objects,
+   * and a tensor's public fields (shape, its entries, size, grad, requiresGrad, name), recursively.
+   * Each write may be refused (TypeError: frozen or read-only; SimdconvError: checked) and nothing
+   * else. A gradient or requiresGrad the tensor accepted is put back (the junk tensor must not be
+   * disposed with it, and the pool's tensors are shared by every op's runs).
+   */
+  function mutateAll(v: unknown, junk: unknown, i: number, depth = 0, tensorsOnly = false): void {
+    const attempt = (write: () => void): void => {
+      try {
+        write();
+      } catch (e) {
+        if (!(e instanceof TypeError) && !(e instanceof sc.SimdconvError)) throw e;
+      }
+    };
+    if (v instanceof sc.Tensor) {
+      if (v === dead || Object.values(T).includes(v)) return;
+      const t = v as unknown as Record<string, unknown>;
+      attempt(() => { (v.shape as unknown[])[i % Math.max(1, v.shape.length)] = junk; });
+      attempt(() => { (v.shape as unknown[]).length = 0; });
+      for (const key of ['shape', 'size', 'name']) attempt(() => { t[key] = junk; });
+      // requiresGrad and grad may legitimately take the junk: put them back (the tensors are shared).
+      const tracked = v.requiresGrad, had = v.grad;
+      attempt(() => { t.requiresGrad = junk; });
+      if (v.requiresGrad !== tracked) v.requiresGrad = tracked;
+      attempt(() => { t.grad = junk; });
+      if (v.grad !== had) v.grad = null;
+      return;
+    }
+    if (depth > 3 || v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || Object.isFrozen(v)) return;
+    if (Array.isArray(v)) {
+      for (const x of v) mutateAll(x, junk, i, depth + 1, tensorsOnly);
+      if (tensorsOnly) return;
+      if (v.length > 0) attempt(() => { v[i % v.length] = junk; });
+      attempt(() => v.push(junk));
+      return;
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return; // modules, optimizers: their own tests
+    for (const key of Object.keys(v)) {
+      mutateAll((v as Record<string, unknown>)[key], junk, i, depth + 1, tensorsOnly);
+      if (!tensorsOnly) attempt(() => { (v as Record<string, unknown>)[key] = junk; });
+    }
+  }
 
   function describeJunk(v: unknown): string {
     if (v instanceof sc.Tensor) return v.isDisposed ? 'a disposed tensor' : `a tensor [${v.shape}]`;

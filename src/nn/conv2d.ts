@@ -72,9 +72,19 @@ export class Conv2d extends Module {
     return this.#weight;
   }
 
+  set weight(_: Tensor | null) {
+    throw new ArgumentError('Conv2d', 'weight', 'no assignment (the layer owns its parameters)', 'an assignment',
+      "Conv2d: 'weight' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.weight.set([], values))");
+  }
+
   /** The bias [Cout], or null. Read-only, like `weight`. */
   get bias(): Tensor | null {
     return this.#bias;
+  }
+
+  set bias(_: Tensor | null) {
+    throw new ArgumentError('Conv2d', 'bias', 'no assignment (the layer owns its parameters)', 'an assignment',
+      "Conv2d: 'bias' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.bias.set([], values))");
   }
 
   constructor(optsArg: Conv2dLayerOptions) {
