@@ -6,7 +6,7 @@
 // (the layout of a canvas ImageData). A tensor's element [i, j] is the pixel in row i, column j.
 import { decode, encode, hasPngSignature, convertIndexedToRgb, type DecodedPng } from 'fast-png';
 import { ArgumentError, ShapeError, describe, shapeStr } from './errors.js';
-import { Tensor, empty } from './tensor.js';
+import { DIMS, Tensor, empty } from './tensor.js';
 import { checkInt, checkTensor, readArray, readOptions } from './ops/util.js';
 import { heap } from './wasm/runtime.js';
 
@@ -136,7 +136,7 @@ interface Picture {
 
 /** The picture geometry of a tensor: [H, W], [C, H, W] or [1, C, H, W] with C = 1 or 3. */
 function pictureOf(op: string, t: Tensor): Picture {
-  const s = t.shape;
+  const s = t[DIMS];
   let c = 1;
   let h: number;
   let w: number;

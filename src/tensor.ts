@@ -90,6 +90,12 @@ function allocBlock(h: Heap, bytes: number, op: string): number {
   }
 }
 
+/**
+ * @internal The key of a tensor's own shape array, for ops (a symbol the package does not export,
+ * so callers cannot reach the array; `shape` gives them a frozen copy).
+ */
+export const DIMS: unique symbol = Symbol('simdconv.dims');
+
 /** Live tensor handles and the bytes of their storages. */
 const stats = { tensors: 0, bytes: 0 };
 
@@ -172,9 +178,12 @@ export type Shape = readonly number[];
  */
 export class Tensor {
   // The shape and size live in true private fields behind getters: a caller can neither assign
-  // them nor edit the (frozen) shape array, so a tensor's recorded size always matches its storage.
-  readonly #shape: Shape;
+  // them nor edit the shape it is given (a frozen copy), so a tensor's recorded size always
+  // matches its storage. Ops read `dims`, the private array itself: V8 reads frozen arrays
+  // several times slower, which small ops would pay on every call.
+  readonly #dims: Shape;
   readonly #size: number;
+  #frozenShape: Shape | null = null;
   /** @internal */
   _storage: Storage;
   /** @internal */
@@ -195,17 +204,23 @@ export class Tensor {
   /** @internal Use tensor(), zeros(), ... to make tensors. */
   constructor(storage: Storage, shape: Shape, size: number) {
     this._storage = storage;
-    // Internal callers pass validated shapes; a frozen one (another tensor's) is shared as is.
-    this.#shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    // Internal callers pass a validated shape array that is never written again (public shapes
+    // are copied by checkShape / readNumbers first); tensors may share one.
+    this.#dims = shape;
     this.#size = size;
     stats.tensors++;
     registerLater(this);
     if (scopes.length > 0 && suspended === 0) scopes[scopes.length - 1]!.push(this);
   }
 
-  /** The extent of each axis (a frozen array). */
+  /** The extent of each axis (a frozen copy: editing it throws in strict code, and changes nothing). */
   get shape(): Shape {
-    return this.#shape;
+    return (this.#frozenShape ??= Object.freeze(this.#dims.slice()));
+  }
+
+  /** @internal The shape for ops (`t[DIMS]`): the tensor's own array, never handed to callers, never written. */
+  get [DIMS](): Shape {
+    return this.#dims;
   }
 
   /** The number of elements. */
@@ -236,7 +251,7 @@ export class Tensor {
 
   /** The number of axes. */
   get ndim(): number {
-    return this.shape.length;
+    return this[DIMS].length;
   }
 
   /** Whether this tensor has been disposed. */
@@ -284,12 +299,12 @@ export class Tensor {
   /** The elements as nested arrays (a number for a 0-d tensor). */
   toArray(): NestedArray {
     const flat = this.data();
-    if (this.shape.length === 0) return flat[0]!;
+    if (this[DIMS].length === 0) return flat[0]!;
     let pos = 0;
     const build = (axis: number): NestedArray[] => {
-      const n = this.shape[axis]!;
+      const n = this[DIMS][axis]!;
       const out: NestedArray[] = new Array(n);
-      if (axis === this.shape.length - 1) {
+      if (axis === this[DIMS].length - 1) {
         for (let i = 0; i < n; i++) out[i] = flat[pos++]!;
       } else {
         for (let i = 0; i < n; i++) out[i] = build(axis + 1);
@@ -307,7 +322,7 @@ export class Tensor {
   /** PyTorch-style text: `tensor([[19., 25.],\n        [37., 43.]])`. */
   toString(): string {
     if (this._disposed) return 'tensor(<disposed>)';
-    return formatTensor(this.data(), this.shape, this._requiresGrad && this._node === null ? ', requires_grad=True'
+    return formatTensor(this.data(), this[DIMS], this._requiresGrad && this._node === null ? ', requires_grad=True'
       : this._node ? `, grad_fn=<${this._node.name}Backward>` : '');
   }
 
@@ -507,8 +522,8 @@ export function checkGrad(op: string, t: Tensor, g: unknown, assigning = true): 
   if (g === null) return;
   if (!(g instanceof Tensor)) throw new ArgumentError(op, 'grad', 'a Tensor or null', describe(g));
   if (g._disposed) throw new DisposedTensorError(op, 'grad');
-  if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
-    throw new ShapeError(op, 'grad', `a gradient of the tensor's shape ${shapeStr(t.shape)}`, `shape ${shapeStr(g.shape)}`);
+  if (g[DIMS].length !== t[DIMS].length || g[DIMS].some((d, i) => d !== t[DIMS][i])) {
+    throw new ShapeError(op, 'grad', `a gradient of the tensor's shape ${shapeStr(t[DIMS])}`, `shape ${shapeStr(g[DIMS])}`);
   }
   if (g === t || g._storage === t._storage) {
     throw new ArgumentError(op, 'grad', "a tensor with memory of its own", "a tensor sharing this tensor's memory",
@@ -658,5 +673,5 @@ function isThenable(v: unknown): boolean {
 
 /** @internal for error messages */
 export function describeShape(t: Tensor): string {
-  return shapeStr(t.shape);
+  return shapeStr(t[DIMS]);
 }

@@ -1,7 +1,7 @@
 // nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
 // [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, outsideScopes } from '../tensor.js';
 import { Module } from './module.js';
 import { conv2d, type Conv2dOptions, type Padding, type Pair } from '../ops/conv.js';
 import { reshape } from '../ops/shape.js';
@@ -149,29 +149,29 @@ export class Conv2d extends Module {
     const named = new Map(this.namedParameters());
     this.#weight = named.get('weight') ?? null;
     this.#bias = named.get('bias') ?? null;
-    if (this.weight) this.inferred = this.weight.shape[1]! * (this.options.groups ?? 1);
+    if (this.weight) this.inferred = this.weight[DIMS][1]! * (this.options.groups ?? 1);
   }
 
   forward(x: Tensor): Tensor {
     const t = checkTensor('Conv2d.forward', 'x', x);
     const nhwc = this.options.layout === 'NHWC';
     if (t.ndim < 2 || t.ndim > 4) {
-      throw new ShapeError('Conv2d.forward', 'x', `a 2-D image, a 3-D unbatched or a 4-D batched input (${nhwc ? 'NHWC' : 'NCHW'})`, `shape ${shapeStr(t.shape)}`);
+      throw new ShapeError('Conv2d.forward', 'x', `a 2-D image, a 3-D unbatched or a 4-D batched input (${nhwc ? 'NHWC' : 'NCHW'})`, `shape ${shapeStr(t[DIMS])}`);
     }
     const image2d = t.ndim === 2;
-    const input = image2d ? reshape(t, nhwc ? [...t.shape, 1] : [1, ...t.shape]) : t;
-    const cin = nhwc ? input.shape[input.ndim - 1]! : input.shape[input.ndim - 3]!;
+    const input = image2d ? reshape(t, nhwc ? [...t[DIMS], 1] : [1, ...t[DIMS]]) : t;
+    const cin = nhwc ? input[DIMS][input.ndim - 1]! : input[DIMS][input.ndim - 3]!;
     if (this.weight === null) this.materialize(cin);
     if (this.weight!.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
     if (this.bias?.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'bias');
     const want = this.channelsIn!;
     if (cin !== want) {
-      throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t.shape)})`);
+      throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
     }
     const y = conv2d(input, this.weight!, { ...this.options, bias: this.bias });
     if (input !== t) input.dispose();
     if (image2d && this.outChannels === 1) {
-      const r = reshape(y, nhwc ? y.shape.slice(0, 2) : y.shape.slice(1));
+      const r = reshape(y, nhwc ? y[DIMS].slice(0, 2) : y[DIMS].slice(1));
       y.dispose();
       return r;
     }

@@ -1,6 +1,6 @@
 // nn.Module: a container of parameters and sub-modules, PyTorch-style.
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, outsideScopes } from '../tensor.js';
 import { tensor } from '../ops/create.js';
 import { noGrad } from '../autograd/node.js';
 import { heap } from '../wasm/runtime.js';
@@ -124,7 +124,7 @@ export abstract class Module {
     for (const [n, p] of this.namedParameters()) {
       if (p.isDisposed) throw new DisposedTensorError('stateDict', n);
       const data = p.data();
-      out[n] = { shape: p.shape.slice(), data: options.json ? Array.from(data) : data };
+      out[n] = { shape: p[DIMS].slice(), data: options.json ? Array.from(data) : data };
     }
     return out;
   }
@@ -161,7 +161,7 @@ export abstract class Module {
       const bad = values.findIndex((v) => typeof v !== 'number');
       if (bad >= 0) throw new ArgumentError(op, n, `numbers (data[${bad}])`, describe(values[bad]));
       if (cur?.isDisposed) throw new DisposedTensorError(op, n);
-      if (cur !== null && !sameShape(cur.shape, shape)) throw new ShapeError(op, n, `shape ${shapeStr(cur.shape)}`, `shape ${shapeStr(shape)}`);
+      if (cur !== null && !sameShape(cur[DIMS], shape)) throw new ShapeError(op, n, `shape ${shapeStr(cur[DIMS])}`, `shape ${shapeStr(shape)}`);
       plan.push([owner, local, cur, { shape, data: Float32Array.from(values as number[]) }]);
     }
     // Make the lazy parameters' tensors first: the only allocations, so running out of memory

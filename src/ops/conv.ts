@@ -5,7 +5,7 @@
 // else is im2col + GEMM per image and group. Every op can write its result into an `out` tensor.
 // Weights are OIHW ([Cout, Cin/groups, kh, kw]) in both activation layouts.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, empty } from '../tensor.js';
+import { DIMS, Tensor, empty } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Slot, partScratch, scratch } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
@@ -494,7 +494,7 @@ export function gradBiasKernels(g: Geometry, dy: number, db: number): void {
 function checkBias(op: string, bias: unknown, CO: number): Tensor | null {
   if (bias === undefined || bias === null) return null;
   const b = checkTensor(op, 'bias', bias);
-  if (b.ndim !== 1 || b.shape[0] !== CO) throw new ShapeError(op, 'bias', `shape [${CO}] (one per output channel)`, `shape ${shapeStr(b.shape)}`);
+  if (b.ndim !== 1 || b[DIMS][0] !== CO) throw new ShapeError(op, 'bias', `shape [${CO}] (one per output channel)`, `shape ${shapeStr(b[DIMS])}`);
   return b;
 }
 
@@ -523,7 +523,7 @@ function is2d(s: readonly number[], h: number, w: number): boolean {
 function checkOut(op: string, out: unknown, fits: (s: readonly number[]) => boolean, want: () => readonly number[],
   recording: boolean, inputs: readonly (Tensor | null)[], names: readonly string[]): Tensor {
   const t = checkTensor(op, 'out', out);
-  if (!fits(t.shape)) throw new ShapeError(op, 'out', `shape ${shapeStr(want())} (the result's)`, `shape ${shapeStr(t.shape)}`);
+  if (!fits(t[DIMS])) throw new ShapeError(op, 'out', `shape ${shapeStr(want())} (the result's)`, `shape ${shapeStr(t[DIMS])}`);
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i] !== null && inputs[i]!._storage === t._storage) {
       throw new ArgumentError(op, 'out', 'a tensor sharing no memory with the inputs', `a tensor sharing memory with '${names[i]}'`,
@@ -567,7 +567,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = NO_OPTIONS): 
   const tx = checkTensor(op, 'x', x);
   const tw = checkTensor(op, 'w', w);
   const o = optionsOf<Conv2dOptions>(op, opts, OPTION_KEYS);
-  const g = geometry(op, tx.shape, tw.shape, o);
+  const g = geometry(op, tx[DIMS], tw[DIMS], o);
   const tb = checkBias(op, o.bias, g.CO);
   const recording = needsGrad(tx, tw) || (tb !== null && needsGrad(tb));
   const given = o.out;
@@ -623,9 +623,9 @@ export function conv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[]
   const tdy = checkTensor(op, 'dy', dy);
   const tw = checkTensor(op, 'w', w);
   const o = optionsOf<Conv2dOptions>(op, opts, OPTION_KEYS);
-  const g = geometry(op, checkShapeArg(op, 'xShape', xShape), tw.shape, o, 'xShape', 'w');
+  const g = geometry(op, checkShapeArg(op, 'xShape', xShape), tw[DIMS], o, 'xShape', 'w');
   noBias(op, o);
-  expectOutput(op, tdy.shape, g);
+  expectOutput(op, tdy[DIMS], g);
   const given = o.out;
   const dx = given === undefined || given === null ? empty(inShape(g), op)
     : checkOut(op, given, (s) => isActivation(s, g, g.C, g.H, g.W), () => inShape(g), needsGrad(tdy, tw), [tdy, tw], ['dy', 'w']);
@@ -651,9 +651,9 @@ export function conv2dGradWeight(x: Tensor, dy: Tensor, wShape: readonly number[
   const tx = checkTensor(op, 'x', x);
   const tdy = checkTensor(op, 'dy', dy);
   const o = optionsOf<Conv2dOptions>(op, opts, OPTION_KEYS);
-  const g = geometry(op, tx.shape, checkShapeArg(op, 'wShape', wShape), o, 'x', 'wShape');
+  const g = geometry(op, tx[DIMS], checkShapeArg(op, 'wShape', wShape), o, 'x', 'wShape');
   noBias(op, o);
-  expectOutput(op, tdy.shape, g);
+  expectOutput(op, tdy[DIMS], g);
   const given = o.out;
   const dw = given === undefined || given === null ? empty([g.CO, g.CG, g.KH, g.KW], op)
     : checkOut(op, given, (s) => isWeight(s, g), () => [g.CO, g.CG, g.KH, g.KW], needsGrad(tx, tdy), [tx, tdy], ['x', 'dy']);
@@ -711,7 +711,7 @@ function correlate(op: string, X: Tensor, Kt: Tensor, flip: boolean, opts: unkno
   const given = outOption(op, opts);
   const tx = checkTensor(op, 'X', X);
   const tk = checkTensor(op, 'K', Kt);
-  const xs = tx.shape, ks = tk.shape;
+  const xs = tx[DIMS], ks = tk[DIMS];
   if (xs.length !== 2) throw new ShapeError(op, 'X', 'a 2-D tensor [height, width]', `shape ${shapeStr(xs)}`);
   if (ks.length !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(ks)}`);
   const H = xs[0]!, W = xs[1]!, KH = ks[0]!, KW = ks[1]!;

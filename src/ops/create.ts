@@ -1,15 +1,15 @@
 // Making tensors: from JS data, constants, ranges and seeded random numbers.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, empty, type NestedArray } from '../tensor.js';
+import { DIMS, Tensor, empty, type NestedArray } from '../tensor.js';
 import { K, X } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { fillStrided } from './strided.js';
-import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, checkTensor, readArray, readOptions, sizeOf } from './util.js';
+import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, checkTensor, readOptions, sizeOf } from './util.js';
 
 type Data = NestedArray | readonly NestedArray[] | ArrayLike<number>;
 
 /**
- * Reads nested arrays exactly once each (see readArray) into plain numbers and their shape,
+ * Reads nested arrays (each length and element exactly once) into plain numbers and their shape,
  * checking they are rectangular and numeric; typed arrays may be the innermost rows.
  */
 function readNested(op: string, data: readonly unknown[]): { shape: number[]; flat: number[] } {
@@ -23,22 +23,23 @@ function readNested(op: string, data: readonly unknown[]): { shape: number[]; fl
       throw new ShapeError(op, 'data', `an array of length ${shape[depth - 1] ?? 0} at data${path}`, describe(v));
     }
     if (typed && isBigIntArray(v)) throw new ArgumentError(op, 'data', `numbers (data${path})`, `a ${(v as object).constructor.name}`);
-    const a = readArray(op, 'data', v, 'nested arrays of numbers');
-    if (depth === shape.length) shape.push(a.length);
-    else if (a.length !== shape[depth]) throw ragged(op, path, shape[depth]!, a.length);
-    if (leafDepth < 0 && (typed || a.length === 0 || (!Array.isArray(a[0]) && !isTypedArray(a[0])))) leafDepth = depth;
+    const a = v as ArrayLike<unknown>;
+    const n: unknown = a.length; // read once; each element below is read once too
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ArgumentError(op, 'data', 'nested arrays of numbers', `an array of length ${describe(n)} at data${path}`);
+    if (depth === shape.length) shape.push(n);
+    else if (n !== shape[depth]) throw ragged(op, path, shape[depth]!, n);
+    const first = n > 0 ? a[0] : undefined;
+    if (leafDepth < 0 && (typed || n === 0 || (!Array.isArray(first) && !isTypedArray(first)))) leafDepth = depth;
     if (typed && depth !== leafDepth) throw new ShapeError(op, 'data', `an array of arrays at data${path}`, describe(v));
     if (depth === leafDepth) {
-      for (let i = 0; i < a.length; i++) {
-        const x = a[i];
-        if (typeof x !== 'number') {
-          throw new ArgumentError(op, 'data', `numbers (data${path}[${i}])`, describe(x));
-        }
+      for (let i = 0; i < n; i++) {
+        const x = i === 0 ? first : a[i];
+        if (typeof x !== 'number') throw new ArgumentError(op, 'data', `numbers (data${path}[${i}])`, describe(x));
         flat.push(x);
       }
       return;
     }
-    for (let i = 0; i < a.length; i++) walk(a[i], depth + 1, `${path}[${i}]`);
+    for (let i = 0; i < n; i++) walk(i === 0 ? first : a[i], depth + 1, `${path}[${i}]`);
   };
   walk(data, 0, '');
   if (leafDepth >= 0 && shape.length > leafDepth + 1) shape.length = leafDepth + 1;
@@ -108,7 +109,7 @@ export function tensor(data: Data | number, shape?: readonly number[]): Tensor {
   if (Array.isArray(data)) {
     const nested = readNested(op, data);
     checkBytes(op, 'data', nested.flat.length, nested.shape);
-    flat = Float32Array.from(nested.flat);
+    flat = new Float32Array(nested.flat);
     s = nested.shape;
   } else {
     flat = readFlat(op, data);
@@ -159,7 +160,7 @@ export function ones(shape: readonly number[]): Tensor {
  * @example sc.zerosLike(sc.ones([2, 2]))   // => [[0, 0], [0, 0]]
  */
 export function zerosLike(t: Tensor): Tensor {
-  return full(checkTensor('zerosLike', 't', t).shape, 0, 'zerosLike');
+  return full(checkTensor('zerosLike', 't', t)[DIMS], 0, 'zerosLike');
 }
 
 /**
@@ -167,7 +168,7 @@ export function zerosLike(t: Tensor): Tensor {
  * @example sc.onesLike(sc.zeros([1, 3]))   // => [[1, 1, 1]]
  */
 export function onesLike(t: Tensor): Tensor {
-  return full(checkTensor('onesLike', 't', t).shape, 1, 'onesLike');
+  return full(checkTensor('onesLike', 't', t)[DIMS], 1, 'onesLike');
 }
 
 /**
@@ -319,7 +320,7 @@ export function variable(data: Data | number | Tensor, shape?: readonly number[]
 function cloneLeaf(t: Tensor): Tensor {
   const op = 'variable';
   const src = checkTensor(op, 'data', t).ptr(op, 'data');
-  const out = empty(t.shape, op);
+  const out = empty(t[DIMS], op);
   X.copy_f32(out.ptr(op, 'out'), src, t.size);
   return out;
 }

@@ -53,8 +53,8 @@ export function readArray(op: string, argument: string, v: unknown, expected: st
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > maxLength) {
     throw new Err(op, argument, expected, `an array of length ${describe(n)}`);
   }
-  const out = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) out[i] = (v as ArrayLike<unknown>)[i];
+  const out: unknown[] = []; // packed, grown by push (a new Array(n) would be holey)
+  for (let i = 0; i < n; i++) out.push((v as ArrayLike<unknown>)[i]);
   return out;
 }
 
@@ -103,14 +103,18 @@ export function readOptions<T extends object>(op: string, opts: unknown, keys: R
  * bytes fit the memory. Returns a fresh plain array: the caller's is never kept.
  */
 export function checkShape(op: string, argument: string, shape: unknown): number[] {
-  const s = readArray(op, argument, shape, 'a shape (an array of at most 8 non-negative integers)', 8, ShapeError);
+  return checkDims(op, argument, readArray(op, argument, shape, 'a shape (an array of at most 8 non-negative integers)', 8, ShapeError));
+}
+
+/** checkShape for an array already read (a snapshot the op owns): checks it in place (-0 becomes 0). */
+export function checkDims(op: string, argument: string, s: unknown[]): number[] {
   let size = 1;
   for (let i = 0; i < s.length; i++) {
     const d = s[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ShapeError(op, argument, 'a shape of non-negative integers', `${describe(s)} (entry ${i} is ${describe(d)})`);
     }
-    s[i] = d + 0; // a -0 becomes 0
+    s[i] = d + 0;
     size *= d;
   }
   checkBytes(op, argument, size, s as number[]);

@@ -1,7 +1,7 @@
 // Optimizers update parameters in place with one SIMD kernel call per parameter; their state
 // (momentum buffers, Adam moments) is allocated once per parameter and reused.
 import { ArgumentError, DisposedTensorError, describe } from '../errors.js';
-import { Tensor, checkGrad, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, checkGrad, outsideScopes } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../ops/create.js';
 import { readArray } from '../ops/util.js';
@@ -77,7 +77,7 @@ export abstract class Optimizer {
       todo.push(p);
     });
     for (const p of todo) {
-      if (!this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p.shape, this.stateCount)));
+      if (!this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p[DIMS], this.stateCount)));
     }
     this.steps++;
     for (const p of todo) {
