@@ -6,8 +6,8 @@
 // (the layout of a canvas ImageData). A tensor's element [i, j] is the pixel in row i, column j.
 import { decode, encode, hasPngSignature, convertIndexedToRgb, type DecodedPng } from 'fast-png';
 import { ArgumentError, ShapeError, describe, shapeStr } from './errors.js';
-import { Tensor, empty } from './tensor.js';
-import { checkTensor } from './ops/util.js';
+import { DIMS, Tensor, empty } from './tensor.js';
+import { checkInt, checkTensor, readArray, readOptions } from './ops/util.js';
 import { heap } from './wasm/runtime.js';
 
 /**
@@ -136,7 +136,7 @@ interface Picture {
 
 /** The picture geometry of a tensor: [H, W], [C, H, W] or [1, C, H, W] with C = 1 or 3. */
 function pictureOf(op: string, t: Tensor): Picture {
-  const s = t.shape;
+  const s = t[DIMS];
   let c = 1;
   let h: number;
   let w: number;
@@ -159,13 +159,10 @@ interface Resolved {
   nan: number;
 }
 
+/** The options read once (see readOptions); null is refused. */
 function checkOptions(op: string, o: unknown, allowed: ReadonlySet<string>): Record<string, unknown> {
-  if (o === undefined) return {};
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ArgumentError(op, 'options', 'an options object', describe(o));
-  for (const key of Object.keys(o)) {
-    if (!allowed.has(key)) throw new ArgumentError(op, 'options', `an object with only ${[...allowed].map(describe).join(', ')}`, `the key ${describe(key)}`);
-  }
-  return o as Record<string, unknown>;
+  if (o === null) throw new ArgumentError(op, 'options', 'an options object', 'null');
+  return readOptions<Record<string, unknown>>(op, o, allowed);
 }
 
 /** Largest finite |x| (symmetric) or the finite min and max; [0, 0] when nothing is finite. */
@@ -185,6 +182,10 @@ function finiteRange(x: Float32Array, symmetric: boolean): [number, number] {
   return [lo, hi];
 }
 
+function isRange(r: unknown[]): boolean {
+  return r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number' && Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1];
+}
+
 function resolve(op: string, options: unknown, pic: Picture, x: Float32Array): Resolved {
   const o = checkOptions(op, options, IMAGE_KEYS);
   let colormap: Colormap | null = null;
@@ -201,10 +202,11 @@ function resolve(op: string, options: unknown, pic: Picture, x: Float32Array): R
   const normalize = o.normalize ?? (colormap === null ? [0, 1] : DIVERGING.has(colormap) ? 'symmetric' : 'minmax');
   let lo: number;
   let hi: number;
+  let range: unknown[] = [];
   if (normalize === 'minmax' || normalize === 'symmetric') {
     [lo, hi] = finiteRange(x, normalize === 'symmetric');
-  } else if (Array.isArray(normalize) && normalize.length === 2 && normalize.every((v) => typeof v === 'number' && Number.isFinite(v)) && normalize[0] < normalize[1]) {
-    [lo, hi] = normalize as [number, number];
+  } else if (Array.isArray(normalize) && isRange(range = readArray(op, 'normalize', normalize, 'a range [lo, hi]', 2))) {
+    [lo, hi] = range as [number, number];
   } else {
     throw new ArgumentError(op, 'normalize', "'minmax', 'symmetric' or a range [lo, hi] of finite numbers with lo < hi", describe(normalize));
   }
@@ -214,16 +216,14 @@ function resolve(op: string, options: unknown, pic: Picture, x: Float32Array): R
     lo -= d;
     hi += d;
   }
-  const scale = o.scale ?? 1;
-  if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 1) {
-    throw new ArgumentError(op, 'scale', 'an integer >= 1', describe(scale));
-  }
+  const scale = checkInt(op, 'scale', o.scale ?? 1, 1);
   if (pic.width * pic.height * scale * scale > MAX_PIXELS) {
     throw new ArgumentError(op, 'scale', `a factor giving at most ${MAX_PIXELS} pixels`,
       `${scale}, giving ${pic.width * scale}x${pic.height * scale} pixels`);
   }
-  const nanColor = o.nanColor ?? DEFAULT_NAN;
-  if (!Array.isArray(nanColor) || (nanColor.length !== 3 && nanColor.length !== 4) ||
+  const nanArg = o.nanColor ?? DEFAULT_NAN;
+  const nanColor = Array.isArray(nanArg) ? readArray(op, 'nanColor', nanArg, '[r, g, b] or [r, g, b, a] with integers 0..255', 4) as number[] : null;
+  if (nanColor === null || (nanColor.length !== 3 && nanColor.length !== 4) ||
       !nanColor.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255)) {
     throw new ArgumentError(op, 'nanColor', '[r, g, b] or [r, g, b, a] with integers 0..255', describe(nanColor));
   }
@@ -427,7 +427,18 @@ export function fromPNG(bytes: Uint8Array | ArrayBuffer, options?: FromImageOpti
   } catch (e) {
     throw new ArgumentError(op, 'bytes', 'a valid PNG file', `a PNG that fails to decode (${(e as Error).message})`);
   }
+  if (png.width < 1 || png.height < 1) {
+    throw new ArgumentError(op, 'bytes', 'a PNG of at least 1x1 pixels', `a ${png.width}x${png.height} image`);
+  }
   if (png.palette) {
+    // Every index must name a palette entry (a decoder would read past the palette).
+    const indices = png.depth < 8 ? unpack(png) : (png.data as Uint8Array);
+    const entries = png.palette.length;
+    for (let i = 0; i < png.width * png.height; i++) {
+      if (indices[i]! >= entries) {
+        throw new ArgumentError(op, 'bytes', `a palette image whose indices are below its palette's ${entries} entries`, `index ${indices[i]} at pixel ${i}`);
+      }
+    }
     const rgb = convertIndexedToRgb(png);
     return toTensor(op, { width: png.width, height: png.height, data: rgb, channels: png.palette[0]!.length, max: 255 }, o);
   }

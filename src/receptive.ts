@@ -13,6 +13,7 @@
 // so output i of layer l sees input pixels [first_l + i·j_l, first_l + i·j_l + r_l).
 import { SimdconvError, ArgumentError, describe, shapeStr } from './errors.js';
 import { checkInputShape, geometry, pair, paddingOf, type Padding, type Pair } from './ops/conv.js';
+import { readArray, readOptions } from './ops/util.js';
 import { Conv2d } from './nn/conv2d.js';
 
 /**
@@ -103,9 +104,11 @@ function inLayer<T>(op: string, i: number, fn: () => T): T {
 }
 
 /** Validates the stack and resolves every layer to [rows axis, cols axis]. */
-function resolve(op: string, layers: unknown, inputShape: unknown): [Axis, Axis][] {
-  if (!Array.isArray(layers)) throw new ArgumentError(op, 'layers', 'an array of layers { kernelSize, stride?, padding?, dilation? }', describe(layers));
-  let hw: [number, number] | null = inputShape === undefined ? null : checkInputShape(op, inputShape);
+function resolve(op: string, layersArg: unknown, hwIn: [number, number] | null): [Axis, Axis][] {
+  const what = 'an array of layers { kernelSize, stride?, padding?, dilation? }';
+  if (!Array.isArray(layersArg)) throw new ArgumentError(op, 'layers', what, describe(layersArg));
+  const layers = readArray(op, 'layers', layersArg, what);
+  let hw = hwIn;
   const out: [Axis, Axis][] = [];
   layers.forEach((layer: unknown, i) => {
     let spec: ReceptiveLayer;
@@ -118,7 +121,7 @@ function resolve(op: string, layers: unknown, inputShape: unknown): [Axis, Axis]
       for (const k of Object.keys(layer)) {
         if (!LAYER_KEYS.has(k)) throw new ArgumentError(op, `layers[${i}]`, `only the keys ${[...LAYER_KEYS].join(', ')}`, `an unknown key '${k}'`);
       }
-      spec = layer as ReceptiveLayer;
+      spec = readOptions<ReceptiveLayer>(op, layer, LAYER_KEYS);
       if (spec.kernelSize === undefined) throw new ArgumentError(op, `layers[${i}].kernelSize`, 'n or [kh, kw]', 'undefined');
     }
     const [kh, kw] = inLayer(op, i, () => pair(op, 'kernelSize', spec.kernelSize, 1, 1));
@@ -161,7 +164,7 @@ function resolve(op: string, layers: unknown, inputShape: unknown): [Axis, Axis]
  */
 export function receptiveField(layers: readonly (ReceptiveLayer | Conv2d)[], inputShape?: readonly [number, number]): ReceptiveFieldInfo[] {
   const op = 'receptiveField';
-  const axes = resolve(op, layers, inputShape);
+  const axes = resolve(op, layers, inputShape === undefined ? null : checkInputShape(op, inputShape));
   const r = [1, 1], j = [1, 1], first = [0, 0];
   return axes.map((layer) => {
     for (let a = 0; a < 2; a++) {
@@ -231,20 +234,20 @@ const MAX_SPAN = 1 << 26;
 export function receptiveFieldOf(layers: readonly (ReceptiveLayer | Conv2d)[], outputIndex: readonly [number, number],
   inputShape?: readonly [number, number]): ReceptiveRegion {
   const op = 'receptiveFieldOf';
-  const axes = resolve(op, layers, inputShape);
-  if (!Array.isArray(outputIndex) || outputIndex.length !== 2) {
-    throw new ArgumentError(op, 'outputIndex', 'an output position [row, col]', describe(outputIndex));
-  }
+  const hw = inputShape === undefined ? null : checkInputShape(op, inputShape);
+  const axes = resolve(op, layers, hw);
+  const index = Array.isArray(outputIndex) ? readArray(op, 'outputIndex', outputIndex, 'an output position [row, col]', 2) : [];
+  if (index.length !== 2) throw new ArgumentError(op, 'outputIndex', 'an output position [row, col]', describe(outputIndex));
   const last = axes[axes.length - 1];
   for (let a = 0; a < 2; a++) {
-    const v = outputIndex[a];
-    const n = last ? last[a]!.out : inputShape ? inputShape[a]! : NaN;
+    const v = index[a];
+    const n = last ? last[a]!.out : hw ? hw[a]! : NaN;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) {
-      throw new ArgumentError(op, `outputIndex[${a}]`, Number.isNaN(n) ? 'an integer >= 0' : `an integer in [0, ${n - 1}] (the output is ${last ? `${last[0]!.out}x${last[1]!.out}` : shapeStr(inputShape!)})`, describe(v));
+      throw new ArgumentError(op, `outputIndex[${a}]`, Number.isNaN(n) ? 'an integer >= 0' : `an integer in [0, ${n - 1}] (the output is ${last ? `${last[0]!.out}x${last[1]!.out}` : shapeStr(hw!)})`, describe(v));
     }
   }
-  let rowIndices = touched(axes.map((l) => l[0]), outputIndex[0]);
-  let colIndices = touched(axes.map((l) => l[1]), outputIndex[1]);
+  let rowIndices = touched(axes.map((l) => l[0]), index[0] as number);
+  let colIndices = touched(axes.map((l) => l[1]), index[1] as number);
   // An output whose window lies in the padding along one axis sees nothing at all.
   if (rowIndices.length === 0 || colIndices.length === 0) rowIndices = colIndices = [];
   const box = (v: number[]): [number, number] => (v.length === 0 ? [0, 0] : [v[0]!, v[v.length - 1]! + 1]);
@@ -253,8 +256,8 @@ export function receptiveFieldOf(layers: readonly (ReceptiveLayer | Conv2d)[], o
     rows, cols, rowIndices, colIndices,
     dense: rowIndices.length === rows[1] - rows[0] && colIndices.length === cols[1] - cols[0],
   };
-  if (inputShape !== undefined) {
-    const W = inputShape[1];
+  if (hw !== null) {
+    const W = hw[1];
     region.indices = rowIndices.flatMap((r) => colIndices.map((c) => r * W + c));
   }
   return region;

@@ -1,7 +1,7 @@
 // Tensor: a float32, row-major, contiguous array in WebAssembly linear memory. Several tensors may
 // share one Storage (reshape, detach); every other op writes a new one. Memory is freed by
 // dispose(), `using`, tidy() or, as a safety net, the garbage collector.
-import { ArgumentError, DisposedTensorError, SimdconvOutOfMemoryError, describe, shapeStr } from './errors.js';
+import { ArgumentError, DisposedTensorError, ShapeError, SimdconvOutOfMemoryError, describe, shapeStr } from './errors.js';
 import { heap, heapIfReady } from './wasm/runtime.js';
 import { Heap } from './wasm/memory.js';
 import type { GradNode } from './autograd/node.js';
@@ -90,6 +90,12 @@ function allocBlock(h: Heap, bytes: number, op: string): number {
   }
 }
 
+/**
+ * @internal The key of a tensor's own shape array, for ops (a symbol the package does not export,
+ * so callers cannot reach the array; `shape` gives them a frozen copy).
+ */
+export const DIMS: unique symbol = Symbol('simdconv.dims');
+
 /** Live tensor handles and the bytes of their storages. */
 const stats = { tensors: 0, bytes: 0 };
 
@@ -175,10 +181,13 @@ export type Shape = readonly number[];
  * X.dispose();
  */
 export class Tensor {
-  /** The extent of each axis. */
-  readonly shape: Shape;
-  /** The number of elements. */
-  readonly size: number;
+  // The shape and size live in true private fields behind getters: a caller can neither assign
+  // them nor edit the shape it is given (a frozen copy), so a tensor's recorded size always
+  // matches its storage. Ops read `dims`, the private array itself: V8 reads frozen arrays
+  // several times slower, which small ops would pay on every call.
+  readonly #dims: Shape;
+  readonly #size: number;
+  #frozenShape: Shape | null = null;
   /** @internal */
   _storage: Storage;
   /** @internal */
@@ -189,19 +198,54 @@ export class Tensor {
   _node: GradNode | null = null;
   /** @internal Whether autograd tracks this tensor (a leaf the user marked, or an op's output). */
   _requiresGrad = false;
-  /** The gradient accumulated by `backward()` into this leaf, or null. */
-  grad: Tensor | null = null;
+  /** @internal The gradient (see the `grad` accessor); set only through setGrad. */
+  _grad: Tensor | null = null;
+  /** @internal The tensor whose `.grad` this tensor is, if any. */
+  _gradOf: Tensor | null = null;
   /** An optional name, shown by nn modules' parameter listings. */
   name?: string;
 
   /** @internal Use tensor(), zeros(), ... to make tensors. */
   constructor(storage: Storage, shape: Shape, size: number) {
     this._storage = storage;
-    this.shape = shape;
-    this.size = size;
+    // Internal callers pass a validated shape array that is never written again (public shapes
+    // are copied by checkShape / readNumbers first); tensors may share one.
+    this.#dims = shape;
+    this.#size = size;
     stats.tensors++;
     registerLater(this);
     if (scopes.length > 0 && suspended === 0) scopes[scopes.length - 1]!.push(this);
+  }
+
+  /** The extent of each axis (a frozen copy: editing it throws in strict code, and changes nothing). */
+  get shape(): Shape {
+    return (this.#frozenShape ??= Object.freeze(this.#dims.slice()));
+  }
+
+  /** @internal The shape for ops (`t[DIMS]`): the tensor's own array, never handed to callers, never written. */
+  get [DIMS](): Shape {
+    return this.#dims;
+  }
+
+  /** The number of elements. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * The gradient accumulated by `backward()` into this leaf, or null. Assigning checks the value
+   * (like PyTorch): null, or a live tensor of this tensor's shape with memory of its own — not
+   * this tensor's memory, not shared with another tensor handle (a view: pass `clone()`), not a
+   * tensor autograd tracks and not another tensor's `.grad`. Anything else throws and changes
+   * nothing. Assigning does not dispose the gradient it replaces.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    checkGrad('grad', this, g);
+    setGrad(this, g);
   }
 
   /** Always `'float32'`. */
@@ -211,7 +255,7 @@ export class Tensor {
 
   /** The number of axes. */
   get ndim(): number {
-    return this.shape.length;
+    return this[DIMS].length;
   }
 
   /** Whether this tensor has been disposed. */
@@ -242,21 +286,29 @@ export class Tensor {
     return this._node === null;
   }
 
-  /** A copy of the elements, row-major. */
-  data(): Float32Array {
-    const p = this.ptr('data', 'this') >> 2;
-    return heap('data').f32().slice(p, p + this.size);
+  /**
+   * A copy of the elements, row-major. With `out` (a Float32Array of exactly `size` elements) the
+   * elements are copied into it, nothing is allocated, and `out` itself is returned.
+   */
+  data(out?: Float32Array): Float32Array {
+    const at = this.ptr('data', 'this');
+    const n = this.#size;
+    if (out === undefined) return new Float32Array(heap('data').memory.buffer, at, n).slice();
+    if (!(out instanceof Float32Array)) throw new ArgumentError('data', 'out', `a Float32Array of ${n} elements`, describe(out));
+    if (out.length !== n) throw new ShapeError('data', 'out', `a Float32Array of ${n} elements (the tensor's size)`, `one of ${out.length}`);
+    out.set(new Float32Array(heap('data').memory.buffer, at, n));
+    return out;
   }
 
   /** The elements as nested arrays (a number for a 0-d tensor). */
   toArray(): NestedArray {
     const flat = this.data();
-    if (this.shape.length === 0) return flat[0]!;
+    if (this[DIMS].length === 0) return flat[0]!;
     let pos = 0;
     const build = (axis: number): NestedArray[] => {
-      const n = this.shape[axis]!;
+      const n = this[DIMS][axis]!;
       const out: NestedArray[] = new Array(n);
-      if (axis === this.shape.length - 1) {
+      if (axis === this[DIMS].length - 1) {
         for (let i = 0; i < n; i++) out[i] = flat[pos++]!;
       } else {
         for (let i = 0; i < n; i++) out[i] = build(axis + 1);
@@ -274,7 +326,7 @@ export class Tensor {
   /** PyTorch-style text: `tensor([[19., 25.],\n        [37., 43.]])`. */
   toString(): string {
     if (this._disposed) return 'tensor(<disposed>)';
-    return formatTensor(this.data(), this.shape, this._requiresGrad && this._node === null ? ', requires_grad=True'
+    return formatTensor(this.data(), this[DIMS], this._requiresGrad && this._node === null ? ', requires_grad=True'
       : this._node ? `, grad_fn=<${this._node.name}Backward>` : '');
   }
 
@@ -294,10 +346,7 @@ export class Tensor {
       this._node.unref();
       this._node = null;
     }
-    if (this.grad) {
-      this.grad.dispose();
-      this.grad = null;
-    }
+    this.zeroGrad();
   }
 
   /** `using t = sc.zeros([3])` disposes `t` at the end of the block. */
@@ -450,9 +499,10 @@ export class Tensor {
 
   /** Clears `.grad` (disposes it). */
   zeroGrad(): void {
-    if (this.grad) {
-      this.grad.dispose();
-      this.grad = null;
+    const g = this._grad;
+    if (g !== null) {
+      setGrad(this, null);
+      g.dispose();
     }
   }
 }
@@ -464,6 +514,49 @@ export class Tensor {
  * sc.tensor(rows).toArray()   // => rows
  */
 export type NestedArray = number | NestedArray[];
+
+/**
+ * @internal Checks a value for `t.grad`: null, or a live tensor of t's shape that does not share t's
+ * memory; when `assigning`, also one that owns its memory alone (no view of a parameter or of
+ * anything else), is not tracked by autograd and is not another tensor's gradient. Throws a
+ * SimdconvError naming `op`.
+ */
+export function checkGrad(op: string, t: Tensor, g: unknown, assigning = true): void {
+  if (t._disposed) throw new DisposedTensorError(op, 'this');
+  if (g === null) return;
+  if (!(g instanceof Tensor)) throw new ArgumentError(op, 'grad', 'a Tensor or null', describe(g));
+  if (g._disposed) throw new DisposedTensorError(op, 'grad');
+  if (g[DIMS].length !== t[DIMS].length || g[DIMS].some((d, i) => d !== t[DIMS][i])) {
+    throw new ShapeError(op, 'grad', `a gradient of the tensor's shape ${shapeStr(t[DIMS])}`, `shape ${shapeStr(g[DIMS])}`);
+  }
+  if (g === t || g._storage === t._storage) {
+    throw new ArgumentError(op, 'grad', "a tensor with memory of its own", "a tensor sharing this tensor's memory",
+      `${op}: a gradient cannot share memory with its tensor (the update would read what it writes): assign a clone()`);
+  }
+  // backward and the optimizers re-check only what a kernel needs (a view of a gradient is fine
+  // then: backward adds out of place into a shared gradient).
+  if (!assigning) return;
+  if (g._storage.refs !== 1) {
+    throw new ArgumentError(op, 'grad', 'a tensor with memory of its own', 'a tensor sharing memory with another tensor (a view)',
+      `${op}: the gradient shares memory with another tensor (backward adds into it in place): assign a clone()`);
+  }
+  if (g._requiresGrad) {
+    throw new ArgumentError(op, 'grad', 'a tensor autograd does not track', 'a tensor that requires grad',
+      `${op}: the gradient is a tensor that requires grad (a parameter or a computed tensor): assign detach().clone() of it`);
+  }
+  if (g._gradOf !== null && g._gradOf !== t) {
+    throw new ArgumentError(op, 'grad', "a tensor that is no other tensor's gradient", "another tensor's .grad",
+      `${op}: the gradient is already another tensor's .grad (backward would add both into it): assign a clone()`);
+  }
+}
+
+/** @internal Installs `g` (checked, or made by backward) as `t.grad`. */
+export function setGrad(t: Tensor, g: Tensor | null): void {
+  const old = t._grad;
+  if (old !== null && old._gradOf === t) old._gradOf = null;
+  t._grad = g;
+  if (g !== null) g._gradOf = t;
+}
 
 /** @internal Allocates an uninitialised tensor of `shape` (already validated). */
 export function empty(shape: Shape, op: string): Tensor {
@@ -490,12 +583,26 @@ export function memory(): { tensors: number; bytes: number; wasmBytes: number } 
   return { tensors: stats.tensors, bytes: stats.bytes, wasmBytes: heapIfReady()?.memory.buffer.byteLength ?? 0 };
 }
 
-type Tensorish = Tensor | readonly Tensorish[] | { readonly [k: string]: Tensorish } | unknown;
-
-function collect(v: Tensorish, into: Set<Tensor>, depth = 0): void {
-  if (v instanceof Tensor) into.add(v);
-  else if (depth < 8 && v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
-    for (const x of Array.isArray(v) ? v : Object.values(v)) collect(x, into, depth + 1);
+/**
+ * The tensors inside a tidy() result: the result itself, or inside arrays, Maps (keys and values),
+ * Sets and plain objects' own enumerable values, at any depth (each object visited once).
+ */
+function collect(v: unknown, into: Set<Tensor>, seen: Set<object>): void {
+  if (v instanceof Tensor) {
+    into.add(v);
+    return;
+  }
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || seen.has(v)) return;
+  seen.add(v);
+  if (Array.isArray(v) || v instanceof Set) {
+    for (const x of v) collect(x, into, seen);
+  } else if (v instanceof Map) {
+    for (const [k, x] of v) {
+      collect(k, into, seen);
+      collect(x, into, seen);
+    }
+  } else {
+    for (const x of Object.values(v)) collect(x, into, seen);
   }
 }
 
@@ -522,12 +629,15 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   scopes.pop();
-  if (result instanceof Promise) {
+  if (isThenable(result)) {
+    // An async fn has already run up to its first await; what it made so far is freed, and what
+    // it makes after the await belongs to no scope.
     for (const t of scope) t.dispose();
-    throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
+    throw new ArgumentError('tidy', 'fn', 'a synchronous function', 'a function that returned a Promise (an async function)',
+      'tidy: fn must be synchronous, but it returned a Promise (an async function?): tidy cannot wait for it; free tensors with dispose() or `using` in async code');
   }
   const kept = new Set<Tensor>();
-  collect(result, kept);
+  collect(result, kept, new Set());
   const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
   for (const t of scope) {
     if (kept.has(t)) parent?.push(t);
@@ -547,6 +657,7 @@ export function tidy<T>(fn: () => T): T {
  * kept.isDisposed   // => false
  */
 export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor)) throw new ArgumentError('keep', 't', 'a Tensor', describe(t));
   for (const scope of scopes) {
     const i = scope.indexOf(t);
     if (i >= 0) scope.splice(i, 1);
@@ -554,7 +665,17 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+function isThenable(v: unknown): boolean {
+  if (v instanceof Promise) return true;
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return false;
+  try {
+    return typeof (v as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
 /** @internal for error messages */
 export function describeShape(t: Tensor): string {
-  return shapeStr(t.shape);
+  return shapeStr(t[DIMS]);
 }

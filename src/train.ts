@@ -4,7 +4,7 @@
 import { ArgumentError, describe } from './errors.js';
 import { Tensor, tidy } from './tensor.js';
 import type { Optimizer } from './optim/optimizer.js';
-import { checkTensor } from './ops/util.js';
+import { checkInt, checkTensor, readOptions } from './ops/util.js';
 
 /**
  * What `fit` reports after every epoch (to `onEpoch`).
@@ -50,12 +50,16 @@ export interface FitOptions {
 // `globalThis.process`, not the free name: Parcel would bundle a `process` polyfill for that.
 const isNode = typeof globalThis.process === 'object' && typeof globalThis.process.versions?.node === 'string';
 
-function check(o: FitOptions): void {
+const FIT_KEYS = new Set(['optimizer', 'loss', 'epochs', 'onEpoch', 'progress', 'yieldEveryMs']);
+
+/** The options read once (each key once, see readOptions) and checked. */
+function check(arg: FitOptions): FitOptions {
   const op = 'fit';
-  if (o === null || typeof o !== 'object') throw new ArgumentError(op, 'options', 'an options object', describe(o));
+  if (arg === null || typeof arg !== 'object') throw new ArgumentError(op, 'options', 'an options object', describe(arg));
+  const o = readOptions<FitOptions>(op, arg, FIT_KEYS);
   if (typeof o.optimizer?.step !== 'function') throw new ArgumentError(op, 'optimizer', 'an optimizer', describe(o.optimizer));
   if (typeof o.loss !== 'function') throw new ArgumentError(op, 'loss', 'a function returning the loss tensor', describe(o.loss));
-  if (typeof o.epochs !== 'number' || !Number.isInteger(o.epochs) || o.epochs < 0) throw new ArgumentError(op, 'epochs', 'an integer >= 0', describe(o.epochs));
+  checkInt(op, 'epochs', o.epochs, 0, Number.MAX_SAFE_INTEGER);
   if (o.yieldEveryMs !== undefined && !(typeof o.yieldEveryMs === 'number' && o.yieldEveryMs >= 0)) {
     throw new ArgumentError(op, 'yieldEveryMs', 'a number of milliseconds >= 0', describe(o.yieldEveryMs));
   }
@@ -65,6 +69,7 @@ function check(o: FitOptions): void {
   if (o.progress !== undefined && typeof o.progress !== 'boolean' && o.progress !== 'always') {
     throw new ArgumentError(op, 'progress', "true, false or 'always'", describe(o.progress));
   }
+  return o;
 }
 
 /** One epoch: returns the loss value. */
@@ -101,8 +106,8 @@ const now = () => (typeof performance === 'object' ? performance.now() : Date.no
  * losses.length                  // => 10
  * losses[9] < losses[0] / 10     // => true
  */
-export async function fit(o: FitOptions): Promise<{ losses: number[] }> {
-  check(o);
+export async function fit(options: FitOptions): Promise<{ losses: number[] }> {
+  const o = check(options);
   const yieldMs = o.yieldEveryMs ?? (isNode ? Infinity : 16);
   const epochs = loop(o, yieldMs);
   for (let r = epochs.next(); ; r = epochs.next()) {
@@ -117,8 +122,8 @@ export async function fit(o: FitOptions): Promise<{ losses: number[] }> {
  * const w = sc.variable([2]);
  * sc.fitSync({ optimizer: new sc.optim.SGD([w], { lr: 0.25 }), epochs: 3, loss: () => w.square().sum() }).losses   // => [4, 1, 0.25]
  */
-export function fitSync(o: FitOptions): { losses: number[] } {
-  check(o);
+export function fitSync(options: FitOptions): { losses: number[] } {
+  const o = check(options);
   const epochs = loop(o, Infinity);
   for (let r = epochs.next(); ; r = epochs.next()) if (r.done) return r.value;
 }

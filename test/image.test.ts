@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { decode, encode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
+import { expectError } from './helpers/expect-error.js';
 import { COLORMAPS, fromImageData, fromPNG, toImageData, toPNG, type ImageOptions } from '../src/image.js';
 import { expectNoLeakedTensors } from './helpers/leaks.js';
 
@@ -305,7 +306,7 @@ describe('bad input', () => {
     ['empty range', withX((X) => toPNG(X, { normalize: [1, 1] })), sc.ArgumentError, 'toPNG', 'normalize', /lo < hi/],
     ['reversed range', withX((X) => toPNG(X, { normalize: [1, 0] })), sc.ArgumentError, 'toPNG', 'normalize', /got \[1, 0\]/],
     ['NaN range', withX((X) => toPNG(X, { normalize: [0, NaN] })), sc.ArgumentError, 'toPNG', 'normalize', /finite/],
-    ['fractional scale', withX((X) => toPNG(X, { scale: 1.5 })), sc.ArgumentError, 'toPNG', 'scale', /integer >= 1, got 1.5/],
+    ['fractional scale', withX((X) => toPNG(X, { scale: 1.5 })), sc.ArgumentError, 'toPNG', 'scale', /positive integer.*got 1\.5/],
     ['zero scale', withX((X) => toPNG(X, { scale: 0 })), sc.ArgumentError, 'toPNG', 'scale', /got 0/],
     ['huge scale', withX((X) => toPNG(X, { scale: 100_000 })), sc.ArgumentError, 'toPNG', 'scale', /300000x200000/],
     ['bad nanColor', withX((X) => toPNG(X, { nanColor: [256, 0, 0] })), sc.ArgumentError, 'toPNG', 'nanColor', /0\.\.255/],
@@ -324,18 +325,7 @@ describe('bad input', () => {
   ];
 
   it.each(cases)('%s', (_name, fn, cls, op, argument, message) => {
-    let err: unknown;
-    try {
-      fn();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(cls);
-    const e = err as sc.SimdconvError;
-    expect([e.op, e.argument]).toEqual([op, argument]);
-    expect(e.message).toMatch(message);
-    expect(e.expected.length).toBeGreaterThan(0);
-    expect(e.got.length).toBeGreaterThan(0);
+    expectError(fn, cls, { op, argument, message });
   });
 
   it("a PNG signature followed by garbage is an ArgumentError, not fast-png's own Error", () => {

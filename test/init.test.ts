@@ -20,10 +20,22 @@ describe('init', () => {
     await expect(sc.init({ bytes: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]) })).rejects.toThrow(/exporting/);
   });
 
-  it('loads from a precompiled module, then is idempotent for any later options', async () => {
+  it('rejects unknown option keys (a typo is not ignored)', async () => {
+    await expect(sc.init({ thread: 2 } as never)).rejects.toThrow(sc.ArgumentError);
+    await expect(sc.init({ thread: 2 } as never)).rejects.toThrow(/unknown option 'thread'/);
+  });
+
+  it('loads from a precompiled module; later calls with the same source or none share it, another source is refused', async () => {
     const module = new WebAssembly.Module(readFileSync(wasmUrl));
-    await Promise.all([sc.init({ module }), sc.init({ module })]);
-    await sc.init({ bytes: new Uint8Array([1]) }); // already initialised: ignored
+    await Promise.all([sc.init({ module }), sc.init({ module }), sc.init()]);
+    await sc.init();
+    await sc.init({ module });
+    await expect(sc.init({ bytes: new Uint8Array([1]) })).rejects.toThrow(sc.ArgumentError);
+    await expect(sc.init({ module: new WebAssembly.Module(readFileSync(wasmUrl)) })).rejects.toThrow(/already initialised from another module source/);
+    await expect(sc.init({ threads: 0 })).rejects.toThrow(sc.ArgumentError); // a later threads value is checked
+    await sc.init({ threads: 2 }); // ... and applied, as setThreads does
+    expect(sc.capabilities().threads).toBe(2);
+    expect(await sc.setThreads(1)).toBe(1);
     expect(sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toArray()).toEqual([[19, 25], [37, 43]]);
   });
 });

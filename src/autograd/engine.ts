@@ -1,7 +1,7 @@
 // Reverse-mode traversal: orders the recorded nodes reachable from the output, runs each rule
 // once with the summed gradient of its output, and adds leaf gradients into `.grad`.
 import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, checkGrad, outsideScopes, setGrad } from '../tensor.js';
 import { GradNode, noGrad } from './node.js';
 import { K } from '../wasm/kernels.js';
 import { checkTensor, sameShape } from '../ops/util.js';
@@ -42,13 +42,13 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
       'backward: this tensor does not require grad and has no grad_fn: mark the leaves with requiresGrad = true (or variable(...)) before computing it');
   }
   if (gradient === undefined && root.size !== 1) {
-    throw new AutogradError('backward', 'gradient', `a gradient of shape ${shapeStr(root.shape)} for a non-scalar output`,
-      'no gradient', `backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${shapeStr(root.shape)}: pass backward(gradient) or reduce it first (e.g. .sum())`);
+    throw new AutogradError('backward', 'gradient', `a gradient of shape ${shapeStr(root[DIMS])} for a non-scalar output`,
+      'no gradient', `backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${shapeStr(root[DIMS])}: pass backward(gradient) or reduce it first (e.g. .sum())`);
   }
   if (gradient !== undefined) {
     checkTensor('backward', 'gradient', gradient);
-    if (!sameShape(gradient.shape, root.shape) && !(gradient.size === 1 && root.size === 1)) {
-      throw new ShapeError('backward', 'gradient', `shape ${shapeStr(root.shape)}`, shapeStr(gradient.shape));
+    if (!sameShape(gradient[DIMS], root[DIMS]) && !(gradient.size === 1 && root.size === 1)) {
+      throw new ShapeError('backward', 'gradient', `shape ${shapeStr(root[DIMS])}`, shapeStr(gradient[DIMS]));
     }
   }
   if (options === null || typeof options !== 'object') throw new ArgumentError('backward', 'options', 'an options object { retainGraph? }', describe(options));
@@ -60,7 +60,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
 }
 
 function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void {
-  const seed = gradient !== undefined ? gradient.reshape(root.shape) : full(root.shape, 1);
+  const seed = gradient !== undefined ? gradient.reshape(root[DIMS]) : full(root[DIMS], 1);
   if (root._node === null) {
     addToLeaf(root, seed);
     return;
@@ -109,10 +109,10 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
           g?.dispose();
           continue;
         }
-        const want = e instanceof GradNode ? null : e.shape;
-        if (want && !sameShape(want, g.shape)) {
-          throw new AutogradError('backward', node.name, `a gradient of shape ${shapeStr(want)}`, shapeStr(g.shape),
-            `backward: the rule of ${node.name} returned a gradient of shape ${shapeStr(g.shape)} for an input of shape ${shapeStr(want)}`);
+        const want = e instanceof GradNode ? null : e[DIMS];
+        if (want && !sameShape(want, g[DIMS])) {
+          throw new AutogradError('backward', node.name, `a gradient of shape ${shapeStr(want)}`, shapeStr(g[DIMS]),
+            `backward: the rule of ${node.name} returned a gradient of shape ${shapeStr(g[DIMS])} for an input of shape ${shapeStr(want)}`);
         }
         if (e instanceof GradNode) {
           const acc = grads.get(e);
@@ -141,10 +141,15 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
  * they are the only allocations, so running out of memory here changes no leaf.
  */
 function commit(leafGrads: [Tensor, Tensor][]): void {
+  // Re-check every existing .grad before the first kernel writes one (all or nothing).
+  for (const [leaf] of leafGrads) {
+    const cur = leaf._grad;
+    if (!leaf._disposed && cur !== null && !cur._disposed) checkGrad('backward', leaf, cur, false);
+  }
   const fresh = new Set<Tensor>();
   for (let i = 0; i < leafGrads.length; i++) {
     const [leaf, g] = leafGrads[i]!;
-    if (leaf._disposed || fresh.has(leaf) || (leaf.grad !== null && !leaf.grad._disposed)) continue;
+    if (leaf._disposed || fresh.has(leaf) || (leaf._grad !== null && !leaf._grad._disposed)) continue;
     fresh.add(leaf);
     if (g._storage.refs !== 1) {
       leafGrads[i] = [leaf, clone(g)];
@@ -168,13 +173,14 @@ function addToLeaf(leaf: Tensor, g: Tensor): void {
     g.dispose();
     return;
   }
-  if (leaf.grad === null || leaf.grad._disposed) {
+  const cur = leaf._grad;
+  if (cur === null || cur._disposed) {
     // The gradient is the leaf's own: copy a rule's result that shares memory with other tensors.
     const own = g._storage.refs === 1 ? g : clone(g);
-    leaf.grad = own.reshape(leaf.shape);
+    setGrad(leaf, own.reshape(leaf[DIMS]));
     if (own !== g) own.dispose();
   } else {
-    leaf.grad = accumulate(leaf.grad, g);
+    setGrad(leaf, accumulate(cur, g));
   }
   g.dispose();
 }

@@ -2,7 +2,7 @@
 // tensors, checked against in-place writes) and an edge per input: the input's own node, the
 // leaf tensor whose .grad receives the gradient, or null when the input needs no gradient.
 import { ArgumentError, AutogradError, describe } from '../errors.js';
-import { Tensor, outsideScopes, view } from '../tensor.js';
+import { DIMS, Tensor, outsideScopes, view } from '../tensor.js';
 
 export type Edge = GradNode | Tensor | null;
 
@@ -67,7 +67,7 @@ export class GradNode {
     this.rule = rule;
     // Saved tensors are private handles on the same storage: disposing the user's handle (or a
     // tidy scope ending) does not free what backward needs.
-    this.saved = outsideScopes(() => saved.map((t) => view(t, t.shape)));
+    this.saved = outsideScopes(() => saved.map((t) => view(t, t[DIMS])));
     this.versions = saved.map((t) => t._storage.version);
   }
 

@@ -1,12 +1,12 @@
 // nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
 // [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, outsideScopes } from '../tensor.js';
 import { Module } from './module.js';
 import { conv2d, type Conv2dOptions, type Padding, type Pair } from '../ops/conv.js';
 import { reshape } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
-import { checkTensor } from '../ops/util.js';
+import { checkInt, checkTensor, readArray, readOptions } from '../ops/util.js';
 
 /**
  * The options of {@link Conv2d}: its shape (out channels, kernel size, lazy or given in channels),
@@ -37,8 +37,13 @@ export interface Conv2dLayerOptions {
 const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']);
 
 function posInt(argument: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgumentError('Conv2d', argument, 'a positive integer', describe(v));
-  return v;
+  return checkInt('Conv2d', argument, v, 1);
+}
+
+/** A frozen copy of an option value (arrays read once, nested pairs too): the layer keeps no caller array. */
+function frozen(argument: string, v: unknown, depth = 0): unknown {
+  if (!Array.isArray(v) || depth > 1) return v;
+  return Object.freeze(readArray('Conv2d', argument, v, 'n or a pair', 2).map((x) => frozen(argument, x, depth + 1)));
 }
 
 /**
@@ -54,45 +59,63 @@ function posInt(argument: string, v: unknown): number {
 export class Conv2d extends Module {
   readonly inChannels: number | undefined;
   readonly outChannels: number;
-  readonly kernelSize: [number, number];
+  readonly kernelSize: readonly [number, number];
   readonly options: Readonly<Omit<Conv2dOptions, 'bias'>>;
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
   private inferred: number | undefined;
-  weight: Tensor | null = null;
-  bias: Tensor | null = null;
+  #weight: Tensor | null = null;
+  #bias: Tensor | null = null;
 
-  constructor(opts: Conv2dLayerOptions) {
+  /** The weight [Cout, Cin/groups, kh, kw] (null until a lazy layer's first input). Read-only: load values with loadStateDict. */
+  get weight(): Tensor | null {
+    return this.#weight;
+  }
+
+  set weight(_: Tensor | null) {
+    throw new ArgumentError('Conv2d', 'weight', 'no assignment (the layer owns its parameters)', 'an assignment',
+      "Conv2d: 'weight' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.weight.set([], values))");
+  }
+
+  /** The bias [Cout], or null. Read-only, like `weight`. */
+  get bias(): Tensor | null {
+    return this.#bias;
+  }
+
+  set bias(_: Tensor | null) {
+    throw new ArgumentError('Conv2d', 'bias', 'no assignment (the layer owns its parameters)', 'an assignment',
+      "Conv2d: 'bias' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.bias.set([], values))");
+  }
+
+  constructor(optsArg: Conv2dLayerOptions) {
     super();
-    if (opts === null || typeof opts !== 'object') throw new ArgumentError('Conv2d', 'options', 'an options object', describe(opts));
-    for (const k of Object.keys(opts)) if (!KEYS.has(k)) throw new ArgumentError('Conv2d', 'options', `only ${[...KEYS].join(', ')}`, `an unknown option '${k}'`);
+    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError('Conv2d', 'options', 'an options object', describe(optsArg));
+    const opts = readOptions<Record<keyof Conv2dLayerOptions, unknown>>('Conv2d', optsArg, KEYS);
     this.outChannels = posInt('outChannels', opts.outChannels);
-    const ks = opts.kernelSize;
-    this.kernelSize = typeof ks === 'number' ? [posInt('kernelSize', ks), ks]
-      : Array.isArray(ks) && ks.length === 2 ? [posInt('kernelSize[0]', ks[0]), posInt('kernelSize[1]', ks[1])]
-      : (() => { throw new ArgumentError('Conv2d', 'kernelSize', 'n or [kh, kw]', describe(ks)); })();
+    const ks = frozen('kernelSize', opts.kernelSize);
+    this.kernelSize = Object.freeze(typeof ks === 'number' ? [posInt('kernelSize', ks), ks] as const
+      : Array.isArray(ks) && ks.length === 2 ? [posInt('kernelSize[0]', ks[0]), posInt('kernelSize[1]', ks[1])] as const
+      : (() => { throw new ArgumentError('Conv2d', 'kernelSize', 'n or [kh, kw]', describe(ks)); })());
     const groups = opts.groups === undefined ? 1 : posInt('groups', opts.groups);
     if (this.outChannels % groups !== 0) throw new ArgumentError('Conv2d', 'groups', `a divisor of outChannels (${this.outChannels})`, String(groups));
     if (opts.inChannels !== undefined) {
-      posInt('inChannels', opts.inChannels);
-      if (opts.inChannels % groups !== 0) throw new ArgumentError('Conv2d', 'groups', `a divisor of inChannels (${opts.inChannels})`, String(groups));
+      const cin = posInt('inChannels', opts.inChannels);
+      if (cin % groups !== 0) throw new ArgumentError('Conv2d', 'groups', `a divisor of inChannels (${cin})`, String(groups));
     }
     if (opts.bias !== undefined && typeof opts.bias !== 'boolean') throw new ArgumentError('Conv2d', 'bias', 'true or false', describe(opts.bias));
-    if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isInteger(opts.seed) || opts.seed < 0)) {
-      throw new ArgumentError('Conv2d', 'seed', 'an integer >= 0', describe(opts.seed));
-    }
-    this.inChannels = opts.inChannels;
-    this.hasBias = opts.bias ?? true;
-    this.seed = opts.seed;
-    this.options = {
-      stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups,
+    if (opts.seed !== undefined) checkInt('Conv2d', 'seed', opts.seed, 0, 2 ** 32 - 1);
+    this.inChannels = opts.inChannels as number | undefined;
+    this.hasBias = (opts.bias as boolean | undefined) ?? true;
+    this.seed = opts.seed as number | undefined;
+    this.options = Object.freeze({
+      stride: frozen('stride', opts.stride), padding: frozen('padding', opts.padding), dilation: frozen('dilation', opts.dilation), groups,
       layout: opts.layout, mode: opts.mode,
-    };
+    }) as Readonly<Omit<Conv2dOptions, 'bias'>>;
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
     this.registerParameter('weight', null);
     if (this.hasBias) this.registerParameter('bias', null);
-    if (opts.inChannels !== undefined) this.materialize(opts.inChannels);
+    if (this.inChannels !== undefined) this.materialize(this.inChannels);
   }
 
   /** The number of input channels (known after the first forward when lazy). */
@@ -113,42 +136,42 @@ export class Conv2d extends Module {
     this.inferred = cin;
     // Parameters outlive any tidy() scope the first forward may run in.
     outsideScopes(() => {
-      this.weight = uniformAt('Conv2d', wShape, -bound, bound, seed, counter);
-      this.registerParameter('weight', this.weight);
+      this.#weight = uniformAt('Conv2d', wShape, -bound, bound, seed, counter);
+      this.registerParameter('weight', this.#weight);
       if (this.hasBias) {
-        this.bias = uniformAt('Conv2d', [this.outChannels], -bound, bound, seed, counter + wSize);
-        this.registerParameter('bias', this.bias);
+        this.#bias = uniformAt('Conv2d', [this.outChannels], -bound, bound, seed, counter + wSize);
+        this.registerParameter('bias', this.#bias);
       }
     });
   }
 
   protected override onMaterialized(): void {
     const named = new Map(this.namedParameters());
-    this.weight = named.get('weight') ?? null;
-    this.bias = named.get('bias') ?? null;
-    if (this.weight) this.inferred = this.weight.shape[1]! * (this.options.groups ?? 1);
+    this.#weight = named.get('weight') ?? null;
+    this.#bias = named.get('bias') ?? null;
+    if (this.weight) this.inferred = this.weight[DIMS][1]! * (this.options.groups ?? 1);
   }
 
   forward(x: Tensor): Tensor {
     const t = checkTensor('Conv2d.forward', 'x', x);
     const nhwc = this.options.layout === 'NHWC';
     if (t.ndim < 2 || t.ndim > 4) {
-      throw new ShapeError('Conv2d.forward', 'x', `a 2-D image, a 3-D unbatched or a 4-D batched input (${nhwc ? 'NHWC' : 'NCHW'})`, `shape ${shapeStr(t.shape)}`);
+      throw new ShapeError('Conv2d.forward', 'x', `a 2-D image, a 3-D unbatched or a 4-D batched input (${nhwc ? 'NHWC' : 'NCHW'})`, `shape ${shapeStr(t[DIMS])}`);
     }
     const image2d = t.ndim === 2;
-    const input = image2d ? reshape(t, nhwc ? [...t.shape, 1] : [1, ...t.shape]) : t;
-    const cin = nhwc ? input.shape[input.ndim - 1]! : input.shape[input.ndim - 3]!;
+    const input = image2d ? reshape(t, nhwc ? [...t[DIMS], 1] : [1, ...t[DIMS]]) : t;
+    const cin = nhwc ? input[DIMS][input.ndim - 1]! : input[DIMS][input.ndim - 3]!;
     if (this.weight === null) this.materialize(cin);
     if (this.weight!.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
     if (this.bias?.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'bias');
     const want = this.channelsIn!;
     if (cin !== want) {
-      throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t.shape)})`);
+      throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
     }
     const y = conv2d(input, this.weight!, { ...this.options, bias: this.bias });
     if (input !== t) input.dispose();
     if (image2d && this.outChannels === 1) {
-      const r = reshape(y, nhwc ? y.shape.slice(0, 2) : y.shape.slice(1));
+      const r = reshape(y, nhwc ? y[DIMS].slice(0, 2) : y[DIMS].slice(1));
       y.dispose();
       return r;
     }

@@ -1,6 +1,6 @@
 // Losses, built from differentiable ops.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { DIMS, Tensor } from '../tensor.js';
 import { sub, square } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { checkTensor, sameShape } from '../ops/util.js';
@@ -25,7 +25,7 @@ export type Reduction = 'mean' | 'sum' | 'none';
 export function squaredError(yHat: Tensor, y: Tensor): Tensor {
   const op = 'squaredError';
   const a = checkTensor(op, 'yHat', yHat), b = checkTensor(op, 'y', y);
-  if (!sameShape(a.shape, b.shape)) throw new ShapeError(op, 'y', `shape ${shapeStr(a.shape)} (like yHat)`, `shape ${shapeStr(b.shape)}`);
+  if (!sameShape(a[DIMS], b[DIMS])) throw new ShapeError(op, 'y', `shape ${shapeStr(a[DIMS])} (like yHat)`, `shape ${shapeStr(b[DIMS])}`);
   const d = sub(a, b);
   const out = square(d);
   d.dispose();

@@ -1,10 +1,10 @@
 // nn.Module: a container of parameters and sub-modules, PyTorch-style.
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, outsideScopes } from '../tensor.js';
 import { tensor } from '../ops/create.js';
 import { noGrad } from '../autograd/node.js';
 import { heap } from '../wasm/runtime.js';
-import { checkShape, sameShape, sizeOf } from '../ops/util.js';
+import { checkShape, readArray, sameShape, sizeOf } from '../ops/util.js';
 
 /**
  * One entry of a state dict: a shape and its data (a Float32Array, or a number array once JSON-parsed).
@@ -124,7 +124,7 @@ export abstract class Module {
     for (const [n, p] of this.namedParameters()) {
       if (p.isDisposed) throw new DisposedTensorError('stateDict', n);
       const data = p.data();
-      out[n] = { shape: p.shape.slice(), data: options.json ? Array.from(data) : data };
+      out[n] = { shape: p[DIMS].slice(), data: options.json ? Array.from(data) : data };
     }
     return out;
   }
@@ -145,23 +145,24 @@ export abstract class Module {
       for (const n of names) if (!(n in state)) throw new ArgumentError(op, 'state', `an entry for '${n}'`, 'none');
     }
     // Validate everything before writing anything.
-    const plan: [Module, string, Tensor | null, StateEntry][] = [];
+    // Each entry's shape and data are read once, into plain numbers, before anything is allocated.
+    const plan: [Module, string, Tensor | null, { shape: number[]; data: Float32Array }][] = [];
+    const expected = '{ shape: number[], data: Float32Array | number[] }';
     for (const [n, owner, local, cur] of this.parameterSlots()) {
-      const e = state[n];
+      const e: unknown = state[n];
       if (e === undefined) continue;
-      if (e === null || typeof e !== 'object' || !Array.isArray(e.shape) || !(e.data instanceof Float32Array || Array.isArray(e.data))) {
-        throw new ArgumentError(op, n, '{ shape: number[], data: Float32Array | number[] }', describe(e));
-      }
-      const shape = checkShape(op, n, e.shape);
+      if (e === null || typeof e !== 'object') throw new ArgumentError(op, n, expected, describe(e));
+      const shapeArg: unknown = (e as StateEntry).shape, dataArg: unknown = (e as StateEntry).data;
+      if (!Array.isArray(shapeArg) || !(dataArg instanceof Float32Array || Array.isArray(dataArg))) throw new ArgumentError(op, n, expected, describe(e));
+      const shape = checkShape(op, n, shapeArg);
       const size = sizeOf(shape);
-      if (e.data.length !== size) throw new ShapeError(op, n, `${size} values for shape ${shapeStr(e.shape)}`, `${e.data.length}`);
-      if (Array.isArray(e.data)) {
-        const bad = e.data.findIndex((v) => typeof v !== 'number');
-        if (bad >= 0) throw new ArgumentError(op, n, `numbers (data[${bad}])`, describe(e.data[bad]));
-      }
+      const values = readArray(op, n, dataArg, expected);
+      if (values.length !== size) throw new ShapeError(op, n, `${size} values for shape ${shapeStr(shape)}`, `${values.length}`);
+      const bad = values.findIndex((v) => typeof v !== 'number');
+      if (bad >= 0) throw new ArgumentError(op, n, `numbers (data[${bad}])`, describe(values[bad]));
       if (cur?.isDisposed) throw new DisposedTensorError(op, n);
-      if (cur !== null && !sameShape(cur.shape, e.shape)) throw new ShapeError(op, n, `shape ${shapeStr(cur.shape)}`, `shape ${shapeStr(e.shape)}`);
-      plan.push([owner, local, cur, e]);
+      if (cur !== null && !sameShape(cur[DIMS], shape)) throw new ShapeError(op, n, `shape ${shapeStr(cur[DIMS])}`, `shape ${shapeStr(shape)}`);
+      plan.push([owner, local, cur, { shape, data: Float32Array.from(values as number[]) }]);
     }
     // Make the lazy parameters' tensors first: the only allocations, so running out of memory
     // here leaves the module as it was.

@@ -5,12 +5,12 @@
 // else is im2col + GEMM per image and group. Every op can write its result into an `out` tensor.
 // Weights are OIHW ([Cout, Cin/groups, kh, kw]) in both activation layouts.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, empty } from '../tensor.js';
+import { DIMS, Tensor, empty } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Slot, partScratch, scratch } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
-import { checkTensor, stridesOf } from './util.js';
+import { MAX_INT32, checkInt, checkTensor, readArray, readNumbers, readOptions, stridesOf } from './util.js';
 import { copyStrided } from './strided.js';
 
 /**
@@ -90,59 +90,40 @@ export interface Geometry {
  */
 export function convOutputSize(n: number, k: number, opts: { stride?: number; padBefore?: number; padAfter?: number; dilation?: number } = {}): number {
   const op = 'convOutputSize';
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new ArgumentError(op, 'options', 'an options object { stride?, padBefore?, padAfter?, dilation? }', describe(opts));
+  const o = readOptions<{ stride?: unknown; padBefore?: unknown; padAfter?: unknown; dilation?: unknown }>(op, opts ?? 0, SIZE_KEYS);
+  const N = checkInt(op, 'n', n, 1), Kk = checkInt(op, 'k', k, 1);
+  const stride = checkInt(op, 'stride', o.stride ?? 1, 1), dilation = checkInt(op, 'dilation', o.dilation ?? 1, 1);
+  const padBefore = checkInt(op, 'padBefore', o.padBefore ?? 0, 0), padAfter = checkInt(op, 'padAfter', o.padAfter ?? 0, 0);
+  const span = dilation * (Kk - 1) + 1;
+  if (span > N + padBefore + padAfter) {
+    throw new ShapeError(op, 'k', `a kernel no larger than the padded input (${N + padBefore + padAfter})`,
+      `a kernel spanning ${span}`, `${op}: kernel spanning ${span} is larger than the padded input ${N + padBefore + padAfter}: the output would be empty`);
   }
-  const { stride = 1, padBefore = 0, padAfter = 0, dilation = 1 } = opts;
-  intArg(op, 'n', n, 1);
-  intArg(op, 'k', k, 1);
-  intArg(op, 'stride', stride, 1);
-  intArg(op, 'dilation', dilation, 1);
-  intArg(op, 'padBefore', padBefore, 0);
-  intArg(op, 'padAfter', padAfter, 0);
-  return Math.floor((n + padBefore + padAfter - dilation * (k - 1) - 1) / stride) + 1;
+  return Math.floor((N + padBefore + padAfter - span) / stride) + 1;
 }
 
-/** The largest stride, dilation, padding or group count: the kernels take them as 32-bit integers. */
-const MAX_INT = 2 ** 31 - 1;
+const SIZE_KEYS = new Set(['stride', 'padBefore', 'padAfter', 'dilation']);
 
-function intArg(op: string, argument: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_INT) {
-    throw new ArgumentError(op, argument, min === 1 ? `a positive integer (at most ${MAX_INT})` : `an integer in [${min}, ${MAX_INT}]`, describe(v));
-  }
-  return v;
-}
-
-/** `opts` as an options object with only the `keys` (an empty one for undefined or null); else throws ArgumentError. */
-export function optionsOf<T extends object>(op: string, opts: unknown, keys: ReadonlySet<string>): T {
-  if (opts === undefined || opts === null) return NO_OPTIONS as T;
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new ArgumentError(op, 'options', 'an options object', describe(opts));
-  for (const k in opts) {
-    if (hasOwn.call(opts, k) && !keys.has(k)) {
-      throw new ArgumentError(op, 'options', `only the options ${[...keys].join(', ')}`, `an unknown option '${k}'`);
-    }
-  }
-  return opts as T;
-}
+/** `opts` read once (see readOptions in util.ts), with only the `keys`; else throws ArgumentError. */
+export const optionsOf = readOptions;
 
 /** Checks an input size [height, width] of two positive integers. */
 export function checkInputShape(op: string, s: unknown): [number, number] {
-  if (!Array.isArray(s) || s.length !== 2 || s.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
-    throw new ShapeError(op, 'inputShape', 'the input [height, width] (two positive integers)', describe(s));
-  }
-  return [s[0], s[1]];
+  const expected = 'the input [height, width] (two positive integers)';
+  const hw = readNumbers(op, 'inputShape', s, expected, 2, ShapeError);
+  if (hw.length !== 2 || hw.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_INT32)) throw new ShapeError(op, 'inputShape', expected, describe(hw));
+  return [hw[0]!, hw[1]!];
 }
 
 /** Parses n or [h, w] (integers >= min; `dflt` when undefined). */
 export function pair(op: string, argument: string, v: unknown, dflt: number, min: number): [number, number] {
   if (v === undefined) return [dflt, dflt];
   if (typeof v === 'number') {
-    intArg(op, argument, v, min);
-    return [v, v];
+    const n = checkInt(op, argument, v, min);
+    return [n, n];
   }
-  if (Array.isArray(v) && v.length === 2) {
-    return [intArg(op, `${argument}[0]`, v[0], min), intArg(op, `${argument}[1]`, v[1], min)];
-  }
+  const hw = Array.isArray(v) ? readArray(op, argument, v, `an integer >= ${min} or a pair [h, w]`, 2) : [];
+  if (hw.length === 2) return [checkInt(op, `${argument}[0]`, hw[0], min), checkInt(op, `${argument}[1]`, hw[1], min)];
   throw new ArgumentError(op, argument, `an integer >= ${min} or a pair [h, w]`, describe(v));
 }
 
@@ -162,17 +143,21 @@ export function paddingOf(op: string, p: unknown, H: number, W: number, KH: numb
     return [t, b, l, r];
   }
   if (typeof p === 'number') {
-    intArg(op, 'padding', p, 0);
-    return [p, p, p, p];
+    const n = checkInt(op, 'padding', p, 0);
+    return [n, n, n, n];
   }
-  if (Array.isArray(p) && p.length === 2) {
-    if (typeof p[0] === 'number' && typeof p[1] === 'number') {
-      const ph = intArg(op, 'padding[0]', p[0], 0), pw = intArg(op, 'padding[1]', p[1], 0);
+  const pp = Array.isArray(p) ? readArray(op, 'padding', p, 'padding', 2) : [];
+  if (pp.length === 2) {
+    const [p0, p1] = pp;
+    if (typeof p0 === 'number' && typeof p1 === 'number') {
+      const ph = checkInt(op, 'padding[0]', p0, 0), pw = checkInt(op, 'padding[1]', p1, 0);
       return [ph, ph, pw, pw];
     }
-    if (Array.isArray(p[0]) && Array.isArray(p[1]) && p[0].length === 2 && p[1].length === 2) {
-      return [intArg(op, 'padding[0][0]', p[0][0], 0), intArg(op, 'padding[0][1]', p[0][1], 0),
-        intArg(op, 'padding[1][0]', p[1][0], 0), intArg(op, 'padding[1][1]', p[1][1], 0)];
+    const a = Array.isArray(p0) ? readArray(op, 'padding[0]', p0, 'a pair', 2) : [];
+    const b = Array.isArray(p1) ? readArray(op, 'padding[1]', p1, 'a pair', 2) : [];
+    if (a.length === 2 && b.length === 2) {
+      return [checkInt(op, 'padding[0][0]', a[0], 0), checkInt(op, 'padding[0][1]', a[1], 0),
+        checkInt(op, 'padding[1][0]', b[0], 0), checkInt(op, 'padding[1][1]', b[1], 0)];
     }
   }
   throw new ArgumentError(op, 'padding', "'valid', 'same', an integer >= 0, [ph, pw] or [[top, bottom], [left, right]]", describe(p));
@@ -207,7 +192,7 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   positive(op, CIG, 'input channels', wArg, wShape);
   positive(op, KH, 'kernel height', wArg, wShape);
   positive(op, KW, 'kernel width', wArg, wShape);
-  const G = o.groups === undefined ? 1 : intArg(op, 'groups', o.groups, 1);
+  const G = o.groups === undefined ? 1 : checkInt(op, 'groups', o.groups, 1);
   if (C % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the input channels (${C})`, String(G));
   if (CO % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the output channels (${CO})`, String(G));
   if (CIG * G !== C) {
@@ -509,7 +494,7 @@ export function gradBiasKernels(g: Geometry, dy: number, db: number): void {
 function checkBias(op: string, bias: unknown, CO: number): Tensor | null {
   if (bias === undefined || bias === null) return null;
   const b = checkTensor(op, 'bias', bias);
-  if (b.ndim !== 1 || b.shape[0] !== CO) throw new ShapeError(op, 'bias', `shape [${CO}] (one per output channel)`, `shape ${shapeStr(b.shape)}`);
+  if (b.ndim !== 1 || b[DIMS][0] !== CO) throw new ShapeError(op, 'bias', `shape [${CO}] (one per output channel)`, `shape ${shapeStr(b[DIMS])}`);
   return b;
 }
 
@@ -538,7 +523,7 @@ function is2d(s: readonly number[], h: number, w: number): boolean {
 function checkOut(op: string, out: unknown, fits: (s: readonly number[]) => boolean, want: () => readonly number[],
   recording: boolean, inputs: readonly (Tensor | null)[], names: readonly string[]): Tensor {
   const t = checkTensor(op, 'out', out);
-  if (!fits(t.shape)) throw new ShapeError(op, 'out', `shape ${shapeStr(want())} (the result's)`, `shape ${shapeStr(t.shape)}`);
+  if (!fits(t[DIMS])) throw new ShapeError(op, 'out', `shape ${shapeStr(want())} (the result's)`, `shape ${shapeStr(t[DIMS])}`);
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i] !== null && inputs[i]!._storage === t._storage) {
       throw new ArgumentError(op, 'out', 'a tensor sharing no memory with the inputs', `a tensor sharing memory with '${names[i]}'`,
@@ -581,10 +566,11 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = NO_OPTIONS): 
   const op = 'conv2d';
   const tx = checkTensor(op, 'x', x);
   const tw = checkTensor(op, 'w', w);
-  const g = geometry(op, tx.shape, tw.shape, opts);
-  const tb = checkBias(op, opts?.bias, g.CO);
+  const o = optionsOf<Conv2dOptions>(op, opts, OPTION_KEYS);
+  const g = geometry(op, tx[DIMS], tw[DIMS], o);
+  const tb = checkBias(op, o.bias, g.CO);
   const recording = needsGrad(tx, tw) || (tb !== null && needsGrad(tb));
-  const given = opts?.out;
+  const given = o.out;
   const out = given === undefined || given === null ? empty(outShape(g), op)
     : checkOut(op, given, (s) => isActivation(s, g, g.CO, g.HO, g.WO), () => outShape(g), recording, [tx, tw, tb], ['x', 'w', 'bias']);
   try {
@@ -613,12 +599,10 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = NO_OPTIONS): 
 }
 
 function checkShapeArg(op: string, argument: string, s: unknown): readonly number[] {
-  if (!Array.isArray(s)) throw new ShapeError(op, argument, 'a shape of positive integers', describe(s));
-  for (let i = 0; i < s.length; i++) {
-    const d: unknown = s[i];
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw new ShapeError(op, argument, 'a shape of positive integers', describe(s));
-  }
-  return s;
+  const expected = 'a shape of positive integers';
+  const shape = readNumbers(op, argument, s, expected, 8, ShapeError);
+  if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new ShapeError(op, argument, expected, describe(shape));
+  return shape;
 }
 
 function noBias(op: string, opts: unknown): void {
@@ -638,10 +622,11 @@ export function conv2dGradInput(dy: Tensor, w: Tensor, xShape: readonly number[]
   const op = 'conv2dGradInput';
   const tdy = checkTensor(op, 'dy', dy);
   const tw = checkTensor(op, 'w', w);
-  const g = geometry(op, checkShapeArg(op, 'xShape', xShape), tw.shape, opts, 'xShape', 'w');
-  noBias(op, opts);
-  expectOutput(op, tdy.shape, g);
-  const given = opts?.out;
+  const o = optionsOf<Conv2dOptions>(op, opts, OPTION_KEYS);
+  const g = geometry(op, checkShapeArg(op, 'xShape', xShape), tw[DIMS], o, 'xShape', 'w');
+  noBias(op, o);
+  expectOutput(op, tdy[DIMS], g);
+  const given = o.out;
   const dx = given === undefined || given === null ? empty(inShape(g), op)
     : checkOut(op, given, (s) => isActivation(s, g, g.C, g.H, g.W), () => inShape(g), needsGrad(tdy, tw), [tdy, tw], ['dy', 'w']);
   try {
@@ -665,10 +650,11 @@ export function conv2dGradWeight(x: Tensor, dy: Tensor, wShape: readonly number[
   const op = 'conv2dGradWeight';
   const tx = checkTensor(op, 'x', x);
   const tdy = checkTensor(op, 'dy', dy);
-  const g = geometry(op, tx.shape, checkShapeArg(op, 'wShape', wShape), opts, 'x', 'wShape');
-  noBias(op, opts);
-  expectOutput(op, tdy.shape, g);
-  const given = opts?.out;
+  const o = optionsOf<Conv2dOptions>(op, opts, OPTION_KEYS);
+  const g = geometry(op, tx[DIMS], checkShapeArg(op, 'wShape', wShape), o, 'x', 'wShape');
+  noBias(op, o);
+  expectOutput(op, tdy[DIMS], g);
+  const given = o.out;
   const dw = given === undefined || given === null ? empty([g.CO, g.CG, g.KH, g.KW], op)
     : checkOut(op, given, (s) => isWeight(s, g), () => [g.CO, g.CG, g.KH, g.KW], needsGrad(tx, tdy), [tx, tdy], ['x', 'dy']);
   try {
@@ -725,7 +711,7 @@ function correlate(op: string, X: Tensor, Kt: Tensor, flip: boolean, opts: unkno
   const given = outOption(op, opts);
   const tx = checkTensor(op, 'X', X);
   const tk = checkTensor(op, 'K', Kt);
-  const xs = tx.shape, ks = tk.shape;
+  const xs = tx[DIMS], ks = tk[DIMS];
   if (xs.length !== 2) throw new ShapeError(op, 'X', 'a 2-D tensor [height, width]', `shape ${shapeStr(xs)}`);
   if (ks.length !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(ks)}`);
   const H = xs[0]!, W = xs[1]!, KH = ks[0]!, KW = ks[1]!;

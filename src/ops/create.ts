@@ -1,55 +1,83 @@
 // Making tensors: from JS data, constants, ranges and seeded random numbers.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, empty, type NestedArray } from '../tensor.js';
+import { DIMS, Tensor, empty, type NestedArray } from '../tensor.js';
 import { K, X } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { fillStrided } from './strided.js';
-import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, checkTensor, sizeOf } from './util.js';
+import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, checkTensor, readOptions, sizeOf } from './util.js';
 
 type Data = NestedArray | readonly NestedArray[] | ArrayLike<number>;
 
-/** Infers the shape of nested arrays, checking they are rectangular and numeric. */
-function inferShape(op: string, data: unknown): number[] {
+/**
+ * Reads nested arrays (each length and element exactly once) into plain numbers and their shape,
+ * checking they are rectangular and numeric; typed arrays may be the innermost rows.
+ */
+function readNested(op: string, data: readonly unknown[]): { shape: number[]; flat: number[] } {
   const shape: number[] = [];
-  let v: unknown = data;
-  while (Array.isArray(v) || ArrayBuffer.isView(v)) {
-    const n = (v as ArrayLike<unknown>).length;
-    shape.push(n);
-    if (n === 0 || ArrayBuffer.isView(v)) break;
-    v = (v as unknown[])[0];
-  }
-  if (shape.length > 8) throw new ShapeError(op, 'data', 'at most 8 levels of nesting', `${shape.length}`);
-  return shape;
-}
-
-/** Flattens rectangular nested arrays into `out`, throwing on ragged or non-numeric entries. */
-function flatten(op: string, data: unknown, shape: readonly number[], out: Float32Array): void {
-  let pos = 0;
-  const walk = (v: unknown, axis: number, path: string): void => {
-    const n = shape[axis]!;
-    if (axis === shape.length - 1) {
-      if (ArrayBuffer.isView(v)) {
-        const a = v as unknown as ArrayLike<number>;
-        if (a.length !== n) throw ragged(op, path, n, a.length);
-        for (let i = 0; i < n; i++) out[pos++] = a[i]!;
-        return;
-      }
-      if (!Array.isArray(v)) throw new ShapeError(op, 'data', `an array of ${n} numbers at data${path}`, describe(v));
-      if (v.length !== n) throw ragged(op, path, n, v.length);
+  const flat: number[] = [];
+  let leafDepth = -1; // the depth of the arrays that hold numbers, once known
+  const walk = (v: unknown, depth: number, path: string): void => {
+    if (depth > 7) throw new ShapeError(op, 'data', 'at most 8 levels of nesting', `more (at data${path})`);
+    const typed = isTypedArray(v);
+    if (!typed && !Array.isArray(v)) {
+      throw new ShapeError(op, 'data', `an array of length ${shape[depth - 1] ?? 0} at data${path}`, describe(v));
+    }
+    if (typed && isBigIntArray(v)) throw new ArgumentError(op, 'data', `numbers (data${path})`, `a ${(v as object).constructor.name}`);
+    const a = v as ArrayLike<unknown>;
+    const n: unknown = a.length; // read once; each element below is read once too
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ArgumentError(op, 'data', 'nested arrays of numbers', `an array of length ${describe(n)} at data${path}`);
+    if (depth === shape.length) shape.push(n);
+    else if (n !== shape[depth]) throw ragged(op, path, shape[depth]!, n);
+    const first = n > 0 ? a[0] : undefined;
+    if (leafDepth < 0 && (typed || n === 0 || (!Array.isArray(first) && !isTypedArray(first)))) leafDepth = depth;
+    if (typed && depth !== leafDepth) throw new ShapeError(op, 'data', `an array of arrays at data${path}`, describe(v));
+    if (depth === leafDepth) {
       for (let i = 0; i < n; i++) {
-        const x = v[i];
-        if (typeof x !== 'number') {
-          throw new ArgumentError(op, 'data', `numbers (data${path}[${i}])`, describe(x));
-        }
-        out[pos++] = x;
+        const x = i === 0 ? first : a[i];
+        if (typeof x !== 'number') throw new ArgumentError(op, 'data', `numbers (data${path}[${i}])`, describe(x));
+        flat.push(x);
       }
       return;
     }
-    if (!Array.isArray(v)) throw new ShapeError(op, 'data', `an array of length ${n} at data${path}`, describe(v));
-    if (v.length !== n) throw ragged(op, path, n, v.length);
-    for (let i = 0; i < n; i++) walk(v[i], axis + 1, `${path}[${i}]`);
+    for (let i = 0; i < n; i++) walk(i === 0 ? first : a[i], depth + 1, `${path}[${i}]`);
   };
   walk(data, 0, '');
+  if (leafDepth >= 0 && shape.length > leafDepth + 1) shape.length = leafDepth + 1;
+  return { shape, flat };
+}
+
+function isTypedArray(v: unknown): boolean {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+function isBigIntArray(v: unknown): boolean {
+  return v instanceof BigInt64Array || v instanceof BigUint64Array;
+}
+
+/**
+ * Flat data read once into a Float32Array copy: a typed array (not of bigints) copied natively, or
+ * an array-like object whose `length` (a safe integer) and elements (numbers) are read once each.
+ */
+function readFlat(op: string, data: object): Float32Array {
+  if (isTypedArray(data)) {
+    if (isBigIntArray(data)) {
+      throw new ArgumentError(op, 'data', 'numbers (a typed array of numbers)', `a ${data.constructor.name} (bigints)`);
+    }
+    return new Float32Array(data as unknown as ArrayLike<number>);
+  }
+  if (ArrayBuffer.isView(data)) throw new ArgumentError(op, 'data', 'a number, nested arrays of numbers or a typed array', describe(data));
+  const n: unknown = (data as ArrayLike<unknown>).length;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new ArgumentError(op, 'data', 'an array-like with a length of 0 or more', `length ${describe(n)}`);
+  }
+  checkBytes(op, 'data', n, [n]);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x: unknown = (data as ArrayLike<unknown>)[i];
+    if (typeof x !== 'number') throw new ArgumentError(op, 'data', `numbers (data[${i}])`, describe(x));
+    out[i] = x;
+  }
+  return out;
 }
 
 function ragged(op: string, path: string, want: number, got: number): ShapeError {
@@ -74,35 +102,28 @@ export function tensor(data: Data | number, shape?: readonly number[]): Tensor {
   if (data === null || typeof data !== 'object') {
     throw new ArgumentError(op, 'data', 'a number, nested arrays of numbers or a typed array', describe(data));
   }
-  const flat = ArrayBuffer.isView(data) || (!Array.isArray(data) && typeof (data as ArrayLike<number>).length === 'number');
-  if (flat) {
-    const a = data as ArrayLike<number>;
-    const s = shape === undefined ? [a.length] : checkShape(op, 'shape', shape);
-    const size = sizeOf(s);
-    if (size !== a.length) {
-      throw new ShapeError(op, 'shape', `a shape with ${a.length} elements (the data's length)`, `${shapeStr(s)} with ${size}`);
-    }
-    if (!ArrayBuffer.isView(data)) {
-      for (let i = 0; i < size; i++) {
-        if (typeof a[i] !== 'number') throw new ArgumentError(op, 'data', `numbers (data[${i}])`, describe(a[i]));
-      }
-    }
-    const t = empty(s, op);
-    heap(op).f32().set(a, t.ptr(op, 'data') >> 2);
-    return t;
+  // Everything is read, checked and copied into JS memory before the tensor is allocated: no
+  // caller code (a getter, a Proxy) runs between the allocation and the copy into wasm memory.
+  let flat: Float32Array;
+  let s: number[];
+  if (Array.isArray(data)) {
+    const nested = readNested(op, data);
+    checkBytes(op, 'data', nested.flat.length, nested.shape);
+    flat = new Float32Array(nested.flat);
+    s = nested.shape;
+  } else {
+    flat = readFlat(op, data);
+    s = [flat.length];
   }
-  const inferred = inferShape(op, data);
-  const size = sizeOf(inferred);
-  checkBytes(op, 'data', size, inferred);
-  const buf = new Float32Array(size);
-  if (size > 0) flatten(op, data, inferred, buf);
-  let s = inferred;
   if (shape !== undefined) {
-    s = checkShape(op, 'shape', shape);
-    if (sizeOf(s) !== size) throw new ShapeError(op, 'shape', `a shape with ${size} elements (the data's)`, `${shapeStr(s)} with ${sizeOf(s)}`);
+    const given = checkShape(op, 'shape', shape);
+    if (sizeOf(given) !== flat.length) {
+      throw new ShapeError(op, 'shape', `a shape with ${flat.length} elements (the data's)`, `${shapeStr(given)} with ${sizeOf(given)}`);
+    }
+    s = given;
   }
   const t = empty(s, op);
-  heap(op).f32().set(buf, t.ptr(op, 'data') >> 2);
+  heap(op).f32().set(flat, t.ptr(op, 'data') >> 2);
   return t;
 }
 
@@ -139,7 +160,7 @@ export function ones(shape: readonly number[]): Tensor {
  * @example sc.zerosLike(sc.ones([2, 2]))   // => [[0, 0], [0, 0]]
  */
 export function zerosLike(t: Tensor): Tensor {
-  return full(checkTensor('zerosLike', 't', t).shape, 0, 'zerosLike');
+  return full(checkTensor('zerosLike', 't', t)[DIMS], 0, 'zerosLike');
 }
 
 /**
@@ -147,7 +168,7 @@ export function zerosLike(t: Tensor): Tensor {
  * @example sc.onesLike(sc.zeros([1, 3]))   // => [[1, 1, 1]]
  */
 export function onesLike(t: Tensor): Tensor {
-  return full(checkTensor('onesLike', 't', t).shape, 1, 'onesLike');
+  return full(checkTensor('onesLike', 't', t)[DIMS], 1, 'onesLike');
 }
 
 /**
@@ -194,6 +215,8 @@ export function eye(n: number): Tensor {
 // a counter.
 
 let globalSeed = 0x5eed;
+/** The generator takes a 32-bit seed: larger seeds are refused, not wrapped. */
+const MAX_SEED = 2 ** 32 - 1;
 let globalCounter = 0;
 
 /**
@@ -205,7 +228,7 @@ let globalCounter = 0;
  * sc.randn([3])   // => a.toArray()
  */
 export function manualSeed(seed: number): void {
-  checkInt('manualSeed', 'seed', seed, 0);
+  checkInt('manualSeed', 'seed', seed, 0, MAX_SEED);
   globalSeed = seed >>> 0;
   globalCounter = 0;
 }
@@ -226,14 +249,15 @@ export function takeStream(op: string, n: number, opts: RandomOptions | undefine
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
     throw new ArgumentError(op, 'options', 'an object { seed? }', describe(opts));
   }
-  if (opts?.seed !== undefined) {
-    checkInt(op, 'seed', opts.seed, 0);
-    return [opts.seed >>> 0, 0];
-  }
+  const seed = opts?.seed;
+  if (seed !== undefined) return [checkInt(op, 'seed', seed, 0, MAX_SEED), 0];
   const counter = globalCounter;
   globalCounter = (globalCounter + n) >>> 0;
   return [globalSeed, counter];
 }
+
+const RAND_KEYS = new Set(['seed', 'low', 'high']);
+const RANDN_KEYS = new Set(['seed', 'mean', 'std']);
 
 /**
  * Uniform numbers in [low, high) (default [0, 1)).
@@ -244,10 +268,11 @@ export function takeStream(op: string, n: number, opts: RandomOptions | undefine
 export function rand(shape: readonly number[], opts?: RandomOptions & { low?: number; high?: number }): Tensor {
   const op = 'rand';
   const s = checkShape(op, 'shape', shape);
-  const low = checkFinite(op, 'low', opts?.low ?? 0);
-  const high = checkFinite(op, 'high', opts?.high ?? 1);
+  const o = readOptions<RandomOptions & { low?: number; high?: number }>(op, opts ?? {}, RAND_KEYS);
+  const low = checkFinite(op, 'low', o.low ?? 0);
+  const high = checkFinite(op, 'high', o.high ?? 1);
   if (!(high > low)) throw new ArgumentError(op, 'high', `a number greater than low (${low})`, String(high));
-  const [seed, counter] = takeStream(op, sizeOf(s), opts);
+  const [seed, counter] = takeStream(op, sizeOf(s), o);
   const t = empty(s, op);
   K.rand_uniform(t.ptr(op, 'out'), t.size, seed, counter, low, high);
   return t;
@@ -269,10 +294,11 @@ export function uniformAt(op: string, shape: readonly number[], low: number, hig
 export function randn(shape: readonly number[], opts?: RandomOptions & { mean?: number; std?: number }): Tensor {
   const op = 'randn';
   const s = checkShape(op, 'shape', shape);
-  const mean = checkFinite(op, 'mean', opts?.mean ?? 0);
-  const std = checkFinite(op, 'std', opts?.std ?? 1);
+  const o = readOptions<RandomOptions & { mean?: number; std?: number }>(op, opts ?? {}, RANDN_KEYS);
+  const mean = checkFinite(op, 'mean', o.mean ?? 0);
+  const std = checkFinite(op, 'std', o.std ?? 1);
   if (std < 0) throw new ArgumentError(op, 'std', 'a number >= 0', String(std));
-  const [seed, counter] = takeStream(op, sizeOf(s), opts);
+  const [seed, counter] = takeStream(op, sizeOf(s), o);
   const t = empty(s, op);
   K.rand_normal(t.ptr(op, 'out'), t.size, seed, counter, mean, std);
   return t;
@@ -294,7 +320,7 @@ export function variable(data: Data | number | Tensor, shape?: readonly number[]
 function cloneLeaf(t: Tensor): Tensor {
   const op = 'variable';
   const src = checkTensor(op, 'data', t).ptr(op, 'data');
-  const out = empty(t.shape, op);
+  const out = empty(t[DIMS], op);
   X.copy_f32(out.ptr(op, 'out'), src, t.size);
   return out;
 }

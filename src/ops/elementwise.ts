@@ -1,6 +1,6 @@
 // Elementwise arithmetic with NumPy broadcasting, each op next to its derivative rule.
 import { ArgumentError, describe } from '../errors.js';
-import { Tensor, empty, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { writeMeta } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
@@ -15,10 +15,10 @@ type UnaryKernel = 'neg' | 'abs' | 'square' | 'sqrt' | 'exp' | 'log' | 'relu' | 
 
 /** Runs a broadcasting binary kernel: out[i] = a[i'] ∘ b[i''] over the broadcast shape. */
 function broadcastKernel(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor): Tensor {
-  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
+  const shape = sameShape(a[DIMS], b[DIMS]) ? a[DIMS] : broadcastShapes(op, a[DIMS], b[DIMS]);
   const out = empty(shape, op);
   if (out.size === 0) return out;
-  const [dims, [sa, sb]] = collapse(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+  const [dims, [sa, sb]] = collapse(shape, broadcastStrides(a[DIMS], shape), broadcastStrides(b[DIMS], shape));
   const meta = writeMeta(op, dims, sa!, sb!);
   K[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), b.ptr(op, 'b'), meta, dims.length);
   return out;
@@ -26,22 +26,22 @@ function broadcastKernel(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor)
 
 /** Runs a unary kernel with scalar parameter `p`. */
 function unaryKernel(op: string, kernel: UnaryKernel, a: Tensor, p = 0): Tensor {
-  const out = empty(a.shape, op);
+  const out = empty(a[DIMS], op);
   K[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), a.size, p);
   return out;
 }
 
 /** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return view(g, g.shape);
-  const lead = g.shape.length - shape.length;
+  if (sameShape(g[DIMS], shape)) return view(g, g[DIMS]);
+  const lead = g[DIMS].length - shape.length;
   const axes: number[] = [];
-  for (let i = 0; i < g.shape.length; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  for (let i = 0; i < g[DIMS].length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g[DIMS][i] !== 1)) axes.push(i);
   }
   if (axes.length === 0) return view(g, shape);
   const s = sum(g, axes, true);
-  if (sizeOf(s.shape) === sizeOf(shape) && !sameShape(s.shape, shape)) {
+  if (sizeOf(s[DIMS]) === sizeOf(shape) && !sameShape(s[DIMS], shape)) {
     const r = view(s, shape);
     s.dispose();
     return r;
@@ -76,12 +76,12 @@ export function add(a: Operand, b: Operand): Tensor {
   if (typeof a === 'number') return scalarTensor(op, a + (b as number));
   if (typeof b === 'number') {
     const out = unaryKernel(op, 'adds', a, b);
-    if (needsGrad(a)) record(out, 'Add', [a], (gy) => [view(gy, gy.shape)]);
+    if (needsGrad(a)) record(out, 'Add', [a], (gy) => [view(gy, gy[DIMS])]);
     return out;
   }
   const out = broadcastKernel(op, 'add', a, b);
   if (needsGrad(a, b)) {
-    const [sa, sb] = [a.shape, b.shape];
+    const [sa, sb] = [a[DIMS], b[DIMS]];
     record(out, 'Add', [a, b], (gy, needs) => [needs[0] ? sumTo(gy, sa) : null, needs[1] ? sumTo(gy, sb) : null]);
   }
   return out;
@@ -103,12 +103,12 @@ export function sub(a: Operand, b: Operand): Tensor {
   }
   if (typeof b === 'number') {
     const out = unaryKernel(op, 'adds', a, -b);
-    if (needsGrad(a)) record(out, 'Sub', [a], (gy) => [view(gy, gy.shape)]);
+    if (needsGrad(a)) record(out, 'Sub', [a], (gy) => [view(gy, gy[DIMS])]);
     return out;
   }
   const out = broadcastKernel(op, 'sub', a, b);
   if (needsGrad(a, b)) {
-    const [sa, sb] = [a.shape, b.shape];
+    const [sa, sb] = [a[DIMS], b[DIMS]];
     record(out, 'Sub', [a, b], (gy, needs) => {
       let gb: Tensor | null = null;
       if (needs[1]) {
@@ -140,7 +140,7 @@ export function mul(a: Operand, b: Operand): Tensor {
   }
   const out = broadcastKernel(op, 'mul', a, b);
   if (needsGrad(a, b)) {
-    const [sa, sb] = [a.shape, b.shape];
+    const [sa, sb] = [a[DIMS], b[DIMS]];
     record(out, 'Mul', [a, b], (gy, needs, [sa_, sb_]) => [
       needs[0] ? reduced(broadcastKernel(op, 'mul', gy, sb_!), sa) : null,
       needs[1] ? reduced(broadcastKernel(op, 'mul', gy, sa_!), sb) : null,
@@ -182,7 +182,7 @@ export function div(a: Operand, b: Operand): Tensor {
   }
   const out = broadcastKernel(op, 'div', a, b);
   if (needsGrad(a, b)) {
-    const [sa, sb] = [a.shape, b.shape];
+    const [sa, sb] = [a[DIMS], b[DIMS]];
     record(out, 'Div', [a, b], (gy, needs, [, bb, o]) => {
       const ga = needs[0] ? reduced(broadcastKernel(op, 'div', gy, bb!), sa) : null;
       let gb: Tensor | null = null;
@@ -234,7 +234,7 @@ export function pow(a: Operand, b: Operand): Tensor {
   }
   const out = broadcastKernel(op, 'pow', a, b);
   if (needsGrad(a, b)) {
-    const [sa, sb] = [a.shape, b.shape];
+    const [sa, sb] = [a[DIMS], b[DIMS]];
     record(out, 'Pow', [a, b], (gy, needs, [aa, bb, o]) => {
       let ga: Tensor | null = null, gb: Tensor | null = null;
       if (needs[0]) {
@@ -286,7 +286,7 @@ function extremum(op: 'maximum' | 'minimum', a0: Operand, b0: Operand): Tensor {
   try {
     const out = broadcastKernel(op, op, ta, tb);
     if (needsGrad(ta, tb)) {
-      const [sa, sb] = [ta.shape, tb.shape];
+      const [sa, sb] = [ta[DIMS], tb[DIMS]];
       // weight of a: (sign(a - b) + 1) / 2 for maximum (1, 0, or ½ at a tie); b gets 1 - that.
       record(out, op === 'maximum' ? 'Maximum' : 'Minimum', [ta, tb], (gy, needs, [aa, bb]) => {
         const d = broadcastKernel(op, 'sub', aa!, bb!);
@@ -404,7 +404,7 @@ export function log(a: Tensor): Tensor {
  */
 export function relu(a: Tensor): Tensor {
   return unary('relu', 'relu', 'Relu', a, (gy, x) => {
-    const g = empty(gy.shape, 'relu');
+    const g = empty(gy[DIMS], 'relu');
     K.relu_backward(g.ptr('relu', 'out'), gy.ptr('relu', 'dy'), x.ptr('relu', 'x'), g.size);
     return g;
   });

@@ -3,7 +3,7 @@
 // Geometry options and their validation are conv2d's (ops/conv.ts). Each op is differentiable;
 // its backward rule sits next to its forward.
 import { ArgumentError, ShapeError, shapeStr } from '../errors.js';
-import { Tensor, empty } from '../tensor.js';
+import { DIMS, Tensor, empty } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Slot, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
@@ -73,9 +73,9 @@ export function im2col(x: Tensor, kernelSize: Pair, opts: Im2colOptions = {}): T
   const [kh, kw] = pair(op, 'kernelSize', kernelSize, 1, 1);
   const nhwc = o.layout === 'NHWC';
   if (tx.ndim < 2 || tx.ndim > 4) {
-    throw new ShapeError(op, 'x', `a 2-D image [H, W], or ${nhwc ? '[H, W, C] or [N, H, W, C]' : '[C, H, W] or [N, C, H, W]'}`, `shape ${shapeStr(tx.shape)}`);
+    throw new ShapeError(op, 'x', `a 2-D image [H, W], or ${nhwc ? '[H, W, C] or [N, H, W, C]' : '[C, H, W] or [N, C, H, W]'}`, `shape ${shapeStr(tx[DIMS])}`);
   }
-  const xs = tx.ndim === 2 ? (nhwc ? [...tx.shape, 1] : [1, ...tx.shape]) : tx.shape;
+  const xs = tx.ndim === 2 ? (nhwc ? [...tx[DIMS], 1] : [1, ...tx[DIMS]]) : tx[DIMS];
   const C = nhwc ? xs[xs.length - 1]! : xs[xs.length - 3]!;
   const g = geometry(op, xs, [1, C, kh, kw], o, 'x', 'kernelSize');
   const L = g.HO * g.WO, R = g.C * kh * kw;
@@ -92,7 +92,7 @@ export function im2col(x: Tensor, kernelSize: Pair, opts: Im2colOptions = {}): T
   if (needsGrad(tx)) {
     // The adjoint of gathering patches is scattering them back: dx = col2im(dcol).
     record(out, 'Im2col', [tx], (gy) => {
-      const dx = empty(tx.shape, op);
+      const dx = empty(tx[DIMS], op);
       const dxp = dx.ptr(op, 'dx'), gp = gy.ptr(op, 'dy');
       K.fill(dxp, dx.size, 0);
       for (let n = 0; n < g.N; n++) {
@@ -152,11 +152,11 @@ function forEachTap(g: Geometry, fn: (offset: number, shape: [number, number], s
 export function toeplitz(Kt: Tensor, inputShape: readonly [number, number], opts: ToeplitzOptions = {}): Tensor {
   const op = 'toeplitz';
   const tk = checkTensor(op, 'K', Kt);
-  if (tk.ndim !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(tk.shape)}`);
+  if (tk.ndim !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(tk[DIMS])}`);
   const [H, W] = checkInputShape(op, inputShape);
   const o = optionsOf<ToeplitzOptions>(op, opts, TOEPLITZ_KEYS);
-  const [kh, kw] = tk.shape as [number, number];
-  if (kh < 1 || kw < 1) throw new ShapeError(op, 'K', 'a non-empty kernel', `shape ${shapeStr(tk.shape)}`);
+  const [kh, kw] = tk[DIMS] as [number, number];
+  if (kh < 1 || kw < 1) throw new ShapeError(op, 'K', 'a non-empty kernel', `shape ${shapeStr(tk[DIMS])}`);
   const g = geometry(op, [1, H, W], [1, 1, kh, kw], o, 'inputShape', 'K');
   const shape = [g.HO * g.WO, H * W];
   checkBytes(op, 'inputShape', shape[0]! * shape[1]!, shape);
@@ -215,19 +215,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const tb = checkTensor(op, 'b', b);
   if (ta.ndim < 1) throw new ShapeError(op, 'a', 'a tensor with at least 1 dimension', `a 0-d tensor`);
   if (tb.ndim < 1) throw new ShapeError(op, 'b', 'a tensor with at least 1 dimension', `a 0-d tensor`);
-  const Ka = ta.shape[ta.ndim - 1]!;
-  const Kb = tb.ndim === 1 ? tb.shape[0]! : tb.shape[tb.ndim - 2]!;
+  const Ka = ta[DIMS][ta.ndim - 1]!;
+  const Kb = tb.ndim === 1 ? tb[DIMS][0]! : tb[DIMS][tb.ndim - 2]!;
   if (Ka !== Kb) {
-    throw new ShapeError(op, 'b', `${Ka} ${tb.ndim === 1 ? 'elements' : 'rows'} (a ${shapeStr(ta.shape)} has ${Ka} columns)`,
-      `shape ${shapeStr(tb.shape)}`, `${op}: shapes ${shapeStr(ta.shape)} and ${shapeStr(tb.shape)} do not match: a has ${Ka} columns, b has ${Kb} ${tb.ndim === 1 ? 'elements' : 'rows'}`);
+    throw new ShapeError(op, 'b', `${Ka} ${tb.ndim === 1 ? 'elements' : 'rows'} (a ${shapeStr(ta[DIMS])} has ${Ka} columns)`,
+      `shape ${shapeStr(tb[DIMS])}`, `${op}: shapes ${shapeStr(ta[DIMS])} and ${shapeStr(tb[DIMS])} do not match: a has ${Ka} columns, b has ${Kb} ${tb.ndim === 1 ? 'elements' : 'rows'}`);
   }
-  const aB = ta.shape.slice(0, -2), bB = tb.shape.slice(0, -2);
+  const aB = ta[DIMS].slice(0, -2), bB = tb[DIMS].slice(0, -2);
   const nb = Math.max(aB.length, bB.length);
   const batch: number[] = [];
   for (let i = 0; i < nb; i++) {
     const da = aB[aB.length - nb + i] ?? 1, db = bB[bB.length - nb + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(op, 'b', `batch axes that broadcast with a's ${shapeStr(aB)}`, `shape ${shapeStr(tb.shape)} (batch ${shapeStr(bB)})`);
+      throw new ShapeError(op, 'b', `batch axes that broadcast with a's ${shapeStr(aB)}`, `shape ${shapeStr(tb[DIMS])} (batch ${shapeStr(bB)})`);
     }
     batch.push(da === 1 ? db : da);
   }
@@ -236,7 +236,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const a2 = ta.ndim === 1 ? reshape(ta, [1, Ka]) : ta;
   const b2 = tb.ndim === 1 ? reshape(tb, [Kb, 1]) : tb;
   const y = matmulNd(op, a2, b2, batch);
-  const shape = y.shape.slice();
+  const shape = y[DIMS].slice();
   if (tb.ndim === 1) shape.splice(-1, 1);
   if (ta.ndim === 1) shape.splice(-2, 1);
   const out = reshape(y, shape);
@@ -246,8 +246,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** [...aB, M, K] @ [...bB, K, N] → [...batch, M, N]. */
 function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): Tensor {
-  const M = a.shape[a.ndim - 2]!, Kd = a.shape[a.ndim - 1]!, N = b.shape[b.ndim - 1]!;
-  const aB = a.shape.slice(0, -2), bB = b.shape.slice(0, -2);
+  const M = a[DIMS][a.ndim - 2]!, Kd = a[DIMS][a.ndim - 1]!, N = b[DIMS][b.ndim - 1]!;
+  const aB = a[DIMS].slice(0, -2), bB = b[DIMS].slice(0, -2);
   const shape = [...batch, M, N];
   checkBytes(op, 'out', sizeOf(shape), shape);
   const out = empty(shape, op);
@@ -265,7 +265,7 @@ function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): T
       const gp = gy.ptr(op, 'dy');
       let da: Tensor | null = null, db: Tensor | null = null;
       if (needs[0]) {
-        da = empty(a.shape, op);
+        da = empty(a[DIMS], op);
         const p = da.ptr(op, 'da'), bp = savedB!.ptr(op, 'b');
         const acc = sizeOf(aB) !== nb ? 1 : 0; // a broadcast: its entries collect several terms
         if (acc) K.fill(p, da.size, 0);
@@ -274,7 +274,7 @@ function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): T
         }
       }
       if (needs[1]) {
-        db = empty(b.shape, op);
+        db = empty(b[DIMS], op);
         const p = db.ptr(op, 'db'), ap = savedA!.ptr(op, 'a');
         const acc = sizeOf(bB) !== nb ? 1 : 0;
         if (acc) K.fill(p, db.size, 0);

@@ -1,7 +1,7 @@
 // Reductions over all elements or along axes. Summation order is fixed by the kernel, so results
 // are bitwise identical on every runtime.
 import { ShapeError, shapeStr } from '../errors.js';
-import { Tensor, empty, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
@@ -14,7 +14,7 @@ type ReduceKernel = 'sum' | 'max' | 'min';
 function reduceAxes(op: string, kernel: ReduceKernel, t: Tensor, axes: readonly number[]): Tensor {
   // Group adjacent axes into runs: each run is one kernel call over [outer, n, inner].
   let cur = t;
-  let shape = t.shape.slice();
+  let shape = t[DIMS].slice();
   let removed = 0;
   let i = 0;
   while (i < axes.length) {
@@ -26,7 +26,7 @@ function reduceAxes(op: string, kernel: ReduceKernel, t: Tensor, axes: readonly 
     const inner = sizeOf(shape.slice(last + 1));
     const next = shape.slice(0, first).concat(shape.slice(last + 1));
     if (n === 0 && kernel !== 'sum') {
-      throw new ShapeError(op, 'this', 'a non-empty tensor along the reduced axes', shapeStr(t.shape));
+      throw new ShapeError(op, 'this', 'a non-empty tensor along the reduced axes', shapeStr(t[DIMS]));
     }
     const out = empty(next, op);
     if (n === 0) K.fill(out.ptr(op, 'out'), out.size, 0);
@@ -46,7 +46,7 @@ function keepShape(shape: readonly number[], axes: readonly number[]): number[] 
 
 /** Normalises the `axis` argument: all axes when undefined. */
 function axesOf(op: string, t: Tensor, axis: number | readonly number[] | undefined): number[] {
-  if (axis === undefined) return t.shape.map((_, i) => i);
+  if (axis === undefined) return t[DIMS].map((_, i) => i);
   return normAxes(op, axis, t.ndim);
 }
 
@@ -72,21 +72,21 @@ function sumOrMean(op: 'sum' | 'mean', a: Tensor, axis: number | readonly number
   const t = checkTensor(op, 'this', a);
   const axes = axesOf(op, t, axis);
   let count = 1;
-  for (const ax of axes) count *= t.shape[ax]!;
+  for (const ax of axes) count *= t[DIMS][ax]!;
   // Divide (not multiply by 1/n) so means of integers stay exact where they can.
   const scale = (x: Tensor) => {
     if (op === 'mean') K.divs(x.ptr(op, 'out'), x.ptr(op, 'out'), x.size, count);
     return x;
   };
   let out = scale(reduceAxes(op, 'sum', t, axes));
-  const kept = keepShape(t.shape, axes);
+  const kept = keepShape(t[DIMS], axes);
   if (keepDims) {
     const r = view(out, kept);
     out.dispose();
     out = r;
   }
   if (needsGrad(t)) {
-    const inShape = t.shape;
+    const inShape = t[DIMS];
     record(out, op === 'sum' ? 'Sum' : 'Mean', [t], (gy) => [scale(expandTo(gy, kept, inShape))]);
   }
   return out;
@@ -113,7 +113,7 @@ function extreme(op: 'max' | 'min', a: Tensor, axis: number | readonly number[] 
   const axes = axesOf(op, t, axis);
   const out = reduceAxes(op, op, t, axes);
   if (!keepDims) return out;
-  const r = view(out, keepShape(t.shape, axes));
+  const r = view(out, keepShape(t[DIMS], axes));
   out.dispose();
   return r;
 }
@@ -132,6 +132,6 @@ export function expandTo(g: Tensor, keptShape: readonly number[], shape: readonl
  */
 export function item(a: Tensor): number {
   const t = checkTensor('item', 'this', a);
-  if (t.size !== 1) throw new ShapeError('item', 'this', 'a tensor with exactly one element', `shape ${shapeStr(t.shape)} with ${t.size}`);
+  if (t.size !== 1) throw new ShapeError('item', 'this', 'a tensor with exactly one element', `shape ${shapeStr(t[DIMS])} with ${t.size}`);
   return heap('item').f32()[t.ptr('item', 'this') >> 2]!;
 }

@@ -1,10 +1,10 @@
 // Shape ops. reshape and detach share memory; transpose, flip and slice copy (every tensor is
 // contiguous, so kernels never see strides they do not expect). set() writes in place.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { Tensor, empty, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view } from '../tensor.js';
 import { X } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
-import { broadcastShapes, checkShape, checkTensor, normAxes, normAxis, sizeOf, stridesOf } from './util.js';
+import { broadcastShapes, checkDims, checkShape, checkTensor, normAxes, normAxis, readArray, readNumbers, sizeOf, stridesOf } from './util.js';
 import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 
 /**
@@ -14,8 +14,7 @@ import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   const op = 'reshape';
   const t = checkTensor(op, 'this', a);
-  if (!Array.isArray(shape)) throw new ShapeError(op, 'shape', 'an array of integers', describe(shape));
-  const s = shape.slice();
+  const s = readNumbers(op, 'shape', shape, 'a shape (an array of at most 8 integers, one may be -1)', 8, ShapeError);
   const infer = s.indexOf(-1);
   if (infer >= 0) {
     if (s.indexOf(-1, infer + 1) >= 0) throw new ShapeError(op, 'shape', 'at most one -1', shapeStr(s));
@@ -25,13 +24,13 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
     }
     s[infer] = t.size / rest;
   }
-  checkShape(op, 'shape', s);
-  if (sizeOf(s) !== t.size) {
-    throw new ShapeError(op, 'shape', `a shape with ${t.size} elements (like ${shapeStr(t.shape)})`, `${shapeStr(s)} with ${sizeOf(s)}`);
+  const checked = checkDims(op, 'shape', s);
+  if (sizeOf(checked) !== t.size) {
+    throw new ShapeError(op, 'shape', `a shape with ${t.size} elements (like ${shapeStr(t[DIMS])})`, `${shapeStr(s)} with ${sizeOf(s)}`);
   }
-  const out = view(t, s);
+  const out = view(t, checked);
   if (needsGrad(t)) {
-    const inShape = t.shape;
+    const inShape = t[DIMS];
     record(out, 'Reshape', [t], (gy) => [view(gy, inShape)]);
   }
   return out;
@@ -40,10 +39,12 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
 /** Parses transpose's arguments into a permutation. */
 function permutation(op: string, ndim: number, axes: number[] | [readonly number[]]): number[] {
   if (axes.length === 0) return Array.from({ length: ndim }, (_, i) => ndim - 1 - i);
-  if (axes.length === 1 && Array.isArray(axes[0])) {
-    const p = (axes[0] as readonly number[]).map((x) => normAxis(op, x, ndim, 'axes'));
+  const first: unknown = axes[0];
+  if (axes.length === 1 && Array.isArray(first)) {
+    const list = readArray(op, 'axes', first, `a permutation of the ${ndim} axes`, 64);
+    const p = list.map((x) => normAxis(op, x, ndim, 'axes'));
     if (p.length !== ndim || new Set(p).size !== ndim) {
-      throw new ArgumentError(op, 'axes', `a permutation of the ${ndim} axes`, describe(axes[0]));
+      throw new ArgumentError(op, 'axes', `a permutation of the ${ndim} axes`, describe(list));
     }
     return p;
   }
@@ -75,9 +76,9 @@ export function transpose(a: Tensor, ...axes: number[] | [readonly number[]]): T
 }
 
 function permuted(op: string, t: Tensor, perm: readonly number[]): Tensor {
-  const shape = perm.map((p) => t.shape[p]!);
+  const shape = perm.map((p) => t[DIMS][p]!);
   const out = empty(shape, op);
-  const st = stridesOf(t.shape);
+  const st = stridesOf(t[DIMS]);
   copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this'), shape, stridesOf(shape), perm.map((p) => st[p]!));
   return out;
 }
@@ -89,7 +90,7 @@ function permuted(op: string, t: Tensor, perm: readonly number[]): Tensor {
 export function flip(a: Tensor, axes?: number | readonly number[]): Tensor {
   const op = 'flip';
   const t = checkTensor(op, 'this', a);
-  const ax = axes === undefined ? t.shape.map((_, i) => i) : normAxes(op, axes, t.ndim);
+  const ax = axes === undefined ? t[DIMS].map((_, i) => i) : normAxes(op, axes, t.ndim);
   const out = flipped(op, t, ax);
   if (needsGrad(t)) record(out, 'Flip', [t], (gy) => [flipped(op, gy, ax)]);
   return out;
@@ -97,15 +98,15 @@ export function flip(a: Tensor, axes?: number | readonly number[]): Tensor {
 
 /** @internal A copy of `t` reversed along `axes` (validated). */
 export function flipped(op: string, t: Tensor, axes: readonly number[]): Tensor {
-  const out = empty(t.shape, op);
-  const st = stridesOf(t.shape);
+  const out = empty(t[DIMS], op);
+  const st = stridesOf(t[DIMS]);
   let offset = 0;
   const src = st.map((s, i) => {
     if (!axes.includes(i)) return s;
-    offset += (t.shape[i]! - 1) * s;
+    offset += (t[DIMS][i]! - 1) * s;
     return -s;
   });
-  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + offset * 4, t.shape, stridesOf(t.shape), src);
+  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + offset * 4, t[DIMS], stridesOf(t[DIMS]), src);
   return out;
 }
 
@@ -137,8 +138,8 @@ interface Region {
 }
 
 /** Resolves an index spec against `shape` with Python's slice rules. */
-function region(op: string, shape: readonly number[], index: unknown): Region {
-  if (!Array.isArray(index)) throw new ArgumentError(op, 'index', 'an array with one entry per axis (null, an index or [start, stop, step])', describe(index));
+function region(op: string, shape: readonly number[], spec: unknown): Region {
+  const index = readArray(op, 'index', spec, 'an array with one entry per axis (null, an index or [start, stop, step])', 64);
   if (index.length > shape.length) {
     throw new ArgumentError(op, 'index', `at most ${shape.length} entries (one per axis of ${shapeStr(shape)})`, `${index.length} entries`);
   }
@@ -160,7 +161,7 @@ function region(op: string, shape: readonly number[], index: unknown): Region {
       r.strides.push(st[i]!);
       r.dropped.push(true);
     } else if (Array.isArray(e) && e.length >= 1 && e.length <= 3) {
-      const [s0, s1, s2] = e as (number | null | undefined)[];
+      const [s0, s1, s2] = readArray(op, `index[${i}]`, e, '[start, stop] or [start, stop, step]', 3) as (number | null | undefined)[];
       for (const [v, what] of [[s0, 'start'], [s1, 'stop'], [s2, 'step']] as const) {
         if (v !== null && v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) {
           throw new ArgumentError(op, `index[${i}]`, `an integer or null ${what}`, describe(v));
@@ -190,12 +191,12 @@ function region(op: string, shape: readonly number[], index: unknown): Region {
 export function slice(a: Tensor, index: IndexSpec): Tensor {
   const op = 'slice';
   const t = checkTensor(op, 'this', a);
-  const r = region(op, t.shape, index);
+  const r = region(op, t[DIMS], index);
   const outShape = r.shape.filter((_, i) => !r.dropped[i]);
   const out = empty(outShape, op);
   copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + r.offset * 4, r.shape, stridesOf(r.shape), r.strides);
   if (needsGrad(t)) {
-    const inShape = t.shape;
+    const inShape = t[DIMS];
     record(out, 'Slice', [t], (gy) => {
       const g = empty(inShape, op);
       fillStrided(op, g.ptr(op, 'out'), inShape, stridesOf(inShape), 0);
@@ -224,18 +225,18 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
         ? 'set: in-place writes to a tensor computed by a recorded op are not supported: clone() it first (or write under noGrad)'
         : 'set: a leaf tensor that requires grad cannot be modified in place while autograd records: wrap the update in noGrad(() => ...) or write to detach()');
   }
-  const r = region(op, t.shape, index);
+  const r = region(op, t[DIMS], index);
   const base = t.ptr(op, 'this') + r.offset * 4;
   if (typeof value === 'number') {
     fillStrided(op, base, r.shape, r.strides, value);
   } else {
     const v = checkTensor(op, 'value', value);
     const target = r.shape.filter((_, i) => !r.dropped[i]);
-    const b = broadcastShapes(op, target, v.shape);
+    const b = broadcastShapes(op, target, v[DIMS]);
     if (b.length !== target.length || b.some((d, i) => d !== target[i])) {
-      throw new ShapeError(op, 'value', `a tensor broadcastable to the region's shape ${shapeStr(target)}`, shapeStr(v.shape));
+      throw new ShapeError(op, 'value', `a tensor broadcastable to the region's shape ${shapeStr(target)}`, shapeStr(v[DIMS]));
     }
-    const srcStrides = broadcastStrides(v.shape, target);
+    const srcStrides = broadcastStrides(v[DIMS], target);
     const full: number[] = [];
     let k = 0;
     for (let i = 0; i < r.shape.length; i++) full.push(r.dropped[i] ? 0 : srcStrides[k++]!);
@@ -260,9 +261,9 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
 export function clone(a: Tensor): Tensor {
   const op = 'clone';
   const t = checkTensor(op, 'this', a);
-  const out = empty(t.shape, op);
+  const out = empty(t[DIMS], op);
   X.copy_f32(out.ptr(op, 'out'), t.ptr(op, 'this'), t.size);
-  if (needsGrad(t)) record(out, 'Clone', [t], (gy) => [view(gy, gy.shape)]);
+  if (needsGrad(t)) record(out, 'Clone', [t], (gy) => [view(gy, gy[DIMS])]);
   return out;
 }
 
@@ -275,5 +276,5 @@ export function clone(a: Tensor): Tensor {
  */
 export function detach(a: Tensor): Tensor {
   const t = checkTensor('detach', 'this', a);
-  return view(t, t.shape);
+  return view(t, t[DIMS]);
 }

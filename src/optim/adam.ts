@@ -2,6 +2,9 @@ import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Optimizer, hyper, type Params } from './optimizer.js';
+import { readArray, readOptions } from '../ops/util.js';
+
+const KEYS = new Set(['lr', 'betas', 'eps', 'weightDecay', 'decoupled']);
 
 /**
  * The hyper-parameters of {@link Adam} (PyTorch's names and defaults: lr 1e-3, betas [0.9, 0.999],
@@ -30,7 +33,7 @@ export interface AdamOptions {
  */
 export class Adam extends Optimizer {
   readonly lr: number;
-  readonly betas: [number, number];
+  readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
   readonly decoupled: boolean;
@@ -41,14 +44,15 @@ export class Adam extends Optimizer {
     const op = 'Adam';
     super(op, params);
     if (options === null || typeof options !== 'object') throw new ArgumentError(op, 'options', 'an object { lr?, betas?, ... }', describe(options));
-    this.lr = hyper(op, 'lr', options.lr ?? 1e-3, 0);
-    const betas = options.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) throw new ArgumentError(op, 'betas', 'a pair [beta1, beta2]', describe(betas));
-    this.betas = [hyper(op, 'betas[0]', betas[0], 0, 1), hyper(op, 'betas[1]', betas[1], 0, 1)];
-    this.eps = hyper(op, 'eps', options.eps ?? 1e-8, 0);
-    this.weightDecay = hyper(op, 'weightDecay', options.weightDecay ?? 0, 0);
-    if (options.decoupled !== undefined && typeof options.decoupled !== 'boolean') throw new ArgumentError(op, 'decoupled', 'true or false', describe(options.decoupled));
-    this.decoupled = options.decoupled ?? false;
+    const o = readOptions<Record<keyof AdamOptions, unknown>>(op, options, KEYS);
+    this.lr = hyper(op, 'lr', o.lr ?? 1e-3, 0);
+    const betas = o.betas === undefined ? [0.9, 0.999] : readArray(op, 'betas', o.betas, 'a pair [beta1, beta2]', 2);
+    if (betas.length !== 2) throw new ArgumentError(op, 'betas', 'a pair [beta1, beta2]', describe(betas));
+    this.betas = Object.freeze([hyper(op, 'betas[0]', betas[0], 0, 1), hyper(op, 'betas[1]', betas[1], 0, 1)] as const);
+    this.eps = hyper(op, 'eps', o.eps ?? 1e-8, 0);
+    this.weightDecay = hyper(op, 'weightDecay', o.weightDecay ?? 0, 0);
+    if (o.decoupled !== undefined && typeof o.decoupled !== 'boolean') throw new ArgumentError(op, 'decoupled', 'true or false', describe(o.decoupled));
+    this.decoupled = o.decoupled ?? false;
   }
 
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {

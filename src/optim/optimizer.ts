@@ -1,9 +1,10 @@
 // Optimizers update parameters in place with one SIMD kernel call per parameter; their state
 // (momentum buffers, Adam moments) is allocated once per parameter and reused.
 import { ArgumentError, DisposedTensorError, describe } from '../errors.js';
-import { Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, checkGrad, outsideScopes } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../ops/create.js';
+import { readArray } from '../ops/util.js';
 
 /**
  * What an optimizer updates: an array of tensors, or a module (whose parameters are looked up at
@@ -37,14 +38,15 @@ export abstract class Optimizer {
   steps = 0;
 
   constructor(op: string, params: Params) {
-    if (!(params instanceof Module) && !(Array.isArray(params) && params.every((p) => p instanceof Tensor))) {
-      throw new ArgumentError(op, 'params', 'an array of tensors or an nn.Module', describe(params));
-    }
-    if (Array.isArray(params)) params.forEach((p, i) => {
+    // An array is read once (later edits of the caller's array change nothing).
+    const list = params instanceof Module ? null : Array.isArray(params) ? readArray(op, 'params', params, 'an array of tensors or an nn.Module') : null;
+    if (list === null && !(params instanceof Module)) throw new ArgumentError(op, 'params', 'an array of tensors or an nn.Module', describe(params));
+    if (list !== null) list.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new ArgumentError(op, 'params', 'an array of tensors or an nn.Module', `${describe(p)} at params[${i}]`);
       if (p.isDisposed) throw new DisposedTensorError(op, `params[${i}]`);
     });
     this.op = op;
-    this.source = params;
+    this.source = list === null ? params : Object.freeze(list as Tensor[]);
   }
 
   /** The parameters updated: a module's are looked up at every step, so lazy ones join once made. */
@@ -67,15 +69,19 @@ export abstract class Optimizer {
     const params = this.params;
     const todo: Tensor[] = [];
     params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new ArgumentError(op, `params[${i}]`, 'a Tensor', describe(p));
       if (p.isDisposed) throw new DisposedTensorError(op, p.name ?? `params[${i}]`);
-      if (p.grad !== null && !p.grad.isDisposed) todo.push(p);
+      const g = p._grad;
+      if (g === null || g._disposed) return;
+      checkGrad(op, p, g, false); // its shape and memory, before any kernel runs
+      todo.push(p);
     });
     for (const p of todo) {
-      if (!this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p.shape, this.stateCount)));
+      if (!this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p[DIMS], this.stateCount)));
     }
     this.steps++;
     for (const p of todo) {
-      this.update(p, p.grad!, this.state.get(p)!);
+      this.update(p, p._grad!, this.state.get(p)!);
       p._storage.version++;
     }
   }

@@ -2,6 +2,9 @@ import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Optimizer, hyper, type Params } from './optimizer.js';
+import { readOptions } from '../ops/util.js';
+
+const KEYS = new Set(['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
 
 /**
  * The hyper-parameters of {@link SGD} (PyTorch's names and defaults: momentum 0, dampening 0,
@@ -41,12 +44,13 @@ export class SGD extends Optimizer {
     const op = 'SGD';
     super(op, params);
     if (options === null || typeof options !== 'object') throw new ArgumentError(op, 'options', 'an object { lr, momentum?, ... }', describe(options));
-    this.lr = hyper(op, 'lr', options.lr, 0);
-    this.momentum = hyper(op, 'momentum', options.momentum ?? 0, 0);
-    this.dampening = hyper(op, 'dampening', options.dampening ?? 0, 0, 1.0000001);
-    this.weightDecay = hyper(op, 'weightDecay', options.weightDecay ?? 0, 0);
-    if (options.nesterov !== undefined && typeof options.nesterov !== 'boolean') throw new ArgumentError(op, 'nesterov', 'true or false', describe(options.nesterov));
-    this.nesterov = options.nesterov ?? false;
+    const o = readOptions<Record<keyof SGDOptions, unknown>>(op, options, KEYS);
+    this.lr = hyper(op, 'lr', o.lr, 0);
+    this.momentum = hyper(op, 'momentum', o.momentum ?? 0, 0);
+    this.dampening = hyper(op, 'dampening', o.dampening ?? 0, 0, 1.0000001);
+    this.weightDecay = hyper(op, 'weightDecay', o.weightDecay ?? 0, 0);
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new ArgumentError(op, 'nesterov', 'true or false', describe(o.nesterov));
+    this.nesterov = o.nesterov ?? false;
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new ArgumentError(op, 'nesterov', 'momentum > 0 and zero dampening for Nesterov momentum', `momentum ${this.momentum}, dampening ${this.dampening}`);
     }

@@ -14,7 +14,8 @@
 // after running its own part, which is about as long as the workers' parts.
 import { K, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
 import type { Heap } from '../wasm/memory.js';
-import { CALL_SLOTS, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, SEQ, type WorkerReply } from './protocol.js';
+import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
+import { UnsupportedRuntimeError } from '../errors.js';
 import type { PoolWorker, Spawn } from './spawn.js';
 
 /** Most workers a pool ever starts (control records reserved at start). */
@@ -22,6 +23,18 @@ export const MAX_WORKERS = 63;
 
 /** How long a worker may take to load and instantiate before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
+
+/**
+ * A dead worker (terminated, crashed, out of memory) cannot say so while this thread blocks: its
+ * exit event needs this thread's event loop. So the wait is sliced (WAIT_SLICE_MS) and checks
+ * the worker's words: a job it has not taken (CLAIM) after PICKUP_MS is cancelled (safe: it can
+ * then never run) and the worker counted dead; a job it took but on which it finished no call
+ * record (PROGRESS) for STALL_MS counts it dead too. An idle live worker takes a job within
+ * microseconds, and one kernel call of a part takes far less than STALL_MS, so both are generous.
+ */
+const WAIT_SLICE_MS = 50;
+let pickupMs = 5_000;
+let stallMs = 60_000;
 
 /**
  * The cost model that decides whether a job is split: estimated single-thread time is
@@ -242,6 +255,7 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
     const c = m.ctl >> 2;
     Atomics.store(i32, c + LIST, at);
     Atomics.store(i32, c + COUNT, m.calls);
+    Atomics.store(i32, c + CLAIM, 0);
     Atomics.store(i32, c + SEQ, seq);
     Atomics.notify(i32, c + SEQ);
     at += n * 8;
@@ -252,21 +266,80 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
   } finally {
     i32 = p.heap.i32();
     let failed = false;
+    const dead: Member[] = [];
     // Wait for every member posted above (those that recorded calls).
     for (let e = 1; e < E; e++) {
       const m = p.members[e - 1]!;
       if (m.calls === 0) continue;
-      const c = m.ctl >> 2;
-      for (;;) {
-        const d = Atomics.load(i32, c + DONE);
-        if (d === seq) break;
-        if (p.blocking) Atomics.wait(i32, c + DONE, d);
-      }
-      if (Atomics.load(i32, c + ERROR) !== 0) failed = true;
+      if (!awaitMember(p, i32, m.ctl >> 2, seq)) dead.push(m);
+      else if (Atomics.load(i32, (m.ctl >> 2) + ERROR) !== 0) failed = true;
     }
-    if (failed) throw new Error('simdconv: a kernel call failed in a worker thread');
+    if (dead.length > 0) {
+      dropMembers(p, dead);
+      throw new UnsupportedRuntimeError('threads', 'worker', 'live worker threads',
+        `${dead.length} worker${dead.length > 1 ? 's' : ''} that stopped (terminated, crashed or out of memory)`,
+        `simdconv: a worker thread stopped before finishing its part of a job (terminated, crashed or out of memory); the job's result is lost. The pool carries on with ${p.active} worker${p.active === 1 ? '' : 's'} (${p.active + 1} thread${p.active === 0 ? '' : 's'}); setThreads() starts new ones`);
+    }
+    if (failed) {
+      throw new UnsupportedRuntimeError('threads', 'worker', 'kernel calls that succeed', 'a kernel call that failed in a worker thread',
+        'simdconv: a kernel call failed in a worker thread (a broken kernel module?)');
+    }
   }
 }
+
+/**
+ * Waits until the member with control record `c` (Int32 index) has finished job `seq`. Returns
+ * false when it is dead: it did not take the job within pickupMs (the job is then cancelled, so
+ * it can never run late), or it took it and finished no call record for stallMs.
+ */
+function awaitMember(p: Pool, i32: Int32Array, c: number, seq: number): boolean {
+  const start = performance.now();
+  let progress = Atomics.load(i32, c + PROGRESS);
+  let progressAt = start;
+  for (;;) {
+    const d = Atomics.load(i32, c + DONE);
+    if (d === seq) return true;
+    if (p.blocking) Atomics.wait(i32, c + DONE, d, WAIT_SLICE_MS);
+    const now = performance.now();
+    if (Atomics.load(i32, c + CLAIM) === 0) {
+      if (now - start > pickupMs && Atomics.compareExchange(i32, c + CLAIM, 0, -1) === 0) return false;
+    } else {
+      const pr = Atomics.load(i32, c + PROGRESS);
+      if (pr !== progress) {
+        progress = pr;
+        progressAt = now;
+      } else if (now - progressAt > stallMs && Atomics.load(i32, c + DONE) !== seq) {
+        return false;
+      }
+    }
+  }
+}
+
+/** Takes dead members out of the pool (ending them, in case they still run): fewer threads from now on. */
+function dropMembers(p: Pool, dead: readonly Member[]): void {
+  for (const m of dead) {
+    void Promise.resolve().then(() => m.worker.terminate()).catch(() => {});
+    const i = p.members.indexOf(m);
+    if (i >= 0) p.members.splice(i, 1);
+  }
+  p.active = Math.min(p.active, p.members.length);
+}
+
+/**
+ * @internal For tests: ends worker `index` of the pool behind its back (as a crash would), resolving
+ * once it has stopped; and sets the dead-worker timeouts (null keeps one).
+ */
+export const poolTestHooks = {
+  killWorker(index: number): Promise<unknown> {
+    const m = pool?.members[index];
+    if (m === undefined) return Promise.reject(new Error(`no worker ${index}`));
+    return Promise.resolve(m.worker.terminate());
+  },
+  timeouts(pickup: number | null, stall: number | null): void {
+    if (pickup !== null) pickupMs = pickup;
+    if (stall !== null) stallMs = stall;
+  },
+};
 
 /** A kernel table whose functions append call records to `m`'s list instead of running. */
 function recorder(m: Member, variant: KernelVariant): KernelTable {

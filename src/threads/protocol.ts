@@ -9,6 +9,11 @@
 //   COUNT  number of call records
 //   ERROR  0, or 1 when a call threw (the message is not transferred: kernels never throw, so an
 //          error means a broken module or a bug; the main thread reports it)
+//   CLAIM  0 while a posted job waits; the worker takes the job by compareExchange(0 -> seq), or
+//          the main thread cancels it by compareExchange(0 -> -1) when the worker does not take it
+//          in time (a dead worker): exactly one side wins, so a cancelled job never runs late
+//   PROGRESS  call records the worker has finished, ever (wraps): the main thread watches it to
+//          tell a worker that works from one that stopped (killed, crashed) mid-job
 //
 // Call record: CALL_SLOTS float64 values at an 8-byte aligned address: [kernel index, argument
 // count, arguments...]. The kernel index is a position in the export-name list the worker
@@ -22,6 +27,8 @@ export const DONE = 1;
 export const LIST = 2;
 export const COUNT = 3;
 export const ERROR = 4;
+export const CLAIM = 5;
+export const PROGRESS = 6;
 
 /** Most arguments a kernel takes (im2col_nhwc / col2im_nhwc take 17). */
 export const MAX_ARGS = 18;

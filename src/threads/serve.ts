@@ -3,7 +3,7 @@
 // sent, answer 'ready', then block in Atomics.wait on its control word and run the call records
 // the main thread posts (see protocol.ts). It never returns to its event loop: the worker ends
 // with the process (Node, Deno, Bun: it is unref'd) or the page.
-import { CALL_SLOTS, COUNT, DONE, ERROR, LIST, SEQ, type StartMessage, type WorkerReply } from './protocol.js';
+import { CALL_SLOTS, CLAIM, COUNT, DONE, ERROR, LIST, PROGRESS, SEQ, type StartMessage, type WorkerReply } from './protocol.js';
 
 type KernelFn = (...args: number[]) => unknown;
 
@@ -59,6 +59,8 @@ function serve(memory: WebAssembly.Memory, fns: KernelFn[], base: number, last: 
       i32 = new Int32Array(memory.buffer);
       f64 = new Float64Array(memory.buffer);
     }
+    // Take the job, unless the main thread cancelled it (it gave up waiting for this worker).
+    if (Atomics.compareExchange(i32, base + CLAIM, 0, seq) !== 0) continue;
     let p = Atomics.load(i32, base + LIST) >> 3;
     const end = p + Atomics.load(i32, base + COUNT) * CALL_SLOTS;
     let error = 0;
@@ -68,6 +70,7 @@ function serve(memory: WebAssembly.Memory, fns: KernelFn[], base: number, last: 
         fns[f64[p]!]!(f64[p + 2]!, f64[p + 3]!, f64[p + 4]!, f64[p + 5]!, f64[p + 6]!, f64[p + 7]!, f64[p + 8]!,
           f64[p + 9]!, f64[p + 10]!, f64[p + 11]!, f64[p + 12]!, f64[p + 13]!, f64[p + 14]!, f64[p + 15]!,
           f64[p + 16]!, f64[p + 17]!, f64[p + 18]!, f64[p + 19]!);
+        Atomics.add(i32, base + PROGRESS, 1);
       }
     } catch {
       error = 1;

@@ -3,6 +3,7 @@
 // `init({ threads: 1 })`).
 import { ArgumentError, UnsupportedRuntimeError, describe } from '../errors.js';
 import { SHARED_MAX_PAGES, type Heap } from '../wasm/memory.js';
+import { checkInt } from '../ops/util.js';
 import { autoThreads, canBlock, hasNodeWorkers, threadsSupported } from './env.js';
 import { MAX_WORKERS, poolThreads, startPool } from './pool.js';
 import type { Spawn } from './spawn.js';
@@ -17,10 +18,8 @@ const MAX_THREADS = MAX_WORKERS + 1;
 /** Checks a `threads` value; throws ArgumentError naming `op`. */
 export function checkThreads(op: string, v: unknown): ThreadsOption {
   if (v === 'auto') return v;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_THREADS) {
-    throw new ArgumentError(op, 'threads', `an integer from 1 to ${MAX_THREADS}, or 'auto'`, describe(v));
-  }
-  return v;
+  if (typeof v !== 'number') throw new ArgumentError(op, 'threads', `an integer from 1 to ${MAX_THREADS}, or 'auto'`, describe(v));
+  return checkInt(op, 'threads', v, 1, MAX_THREADS);
 }
 
 /** The thread count a `threads` value asks for here (1 where threads cannot run). */

@@ -34,6 +34,6 @@ export function spawnNodeWorker(): PoolWorker {
       onError = () => {};
       w.unref();
     },
-    terminate: () => void w.terminate(),
+    terminate: () => w.terminate(),
   };
 }

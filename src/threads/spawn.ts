@@ -12,8 +12,8 @@ export interface PoolWorker {
   listen(onReply: (r: WorkerReply) => void, onFailure: (message: string) => void): void;
   /** Stops listening; from now on the worker does not keep the process alive. */
   release(): void;
-  /** Ends the worker at once. */
-  terminate(): void;
+  /** Ends the worker as soon as possible (Node: resolves once it has stopped). */
+  terminate(): Promise<unknown> | void;
 }
 
 export type Spawn = () => PoolWorker;

@@ -3,6 +3,7 @@
 // is synchronous.
 import { ArgumentError, NotInitializedError, SimdconvOutOfMemoryError, UnsupportedRuntimeError, describe } from '../errors.js';
 import { bindKernels, X } from './kernels.js';
+import { readOptions } from '../ops/util.js';
 import { Heap, MAX_PAGES } from './memory.js';
 import { checkThreads, instantiateShared, startThreads, wantedThreads, type ThreadsOption } from '../threads/setup.js';
 import { poolThreads } from '../threads/pool.js';
@@ -69,16 +70,51 @@ export function hasWasmSimd(): boolean {
  * sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toString();
  */
 export function init(options: InitOptions = {}, source: WasmSource): Promise<void> {
-  if (heapRef) return Promise.resolve();
-  sourceRef = source;
   if (options === null || typeof options !== 'object') {
-    return Promise.reject(new ArgumentError('init', 'options', 'an object { module?, bytes?, url? }', describe(options)));
+    return Promise.reject(new ArgumentError('init', 'options', 'an object { module?, bytes?, url?, threads? }', describe(options)));
   }
-  pending ??= load(options, source).catch((e: unknown) => {
+  let o: InitOptions;
+  try {
+    o = readOptions<InitOptions>('init', options, INIT_KEYS);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (heapRef !== null || pending !== null) {
+    // Later calls share the first call's result. A different `threads` is applied (as
+    // setThreads does); a different module source cannot be, so it is refused, never ignored.
+    const first = firstOptions!;
+    if (!sameSource(o, first)) {
+      return Promise.reject(new ArgumentError('init', 'options', "the first init()'s module, bytes and url (or none)", 'a different module source',
+        'init: simdconv is already initialised from another module source; init() loads the kernels once per process: pass the same module/bytes/url (or none)'));
+    }
+    const ready = heapRef !== null ? Promise.resolve() : pending!;
+    if (o.threads === undefined || o.threads === first.threads) return ready;
+    let t: ThreadsOption;
+    try {
+      t = checkThreads('init', o.threads);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return ready.then(() => setThreads(t)).then(() => undefined);
+  }
+  sourceRef = source;
+  firstOptions = o;
+  pending = load(o, source).catch((e: unknown) => {
     pending = null;
+    firstOptions = null;
     throw e;
   });
   return pending;
+}
+
+const INIT_KEYS = new Set(['module', 'bytes', 'url', 'threads']);
+/** The options of the init() call that loaded (or is loading) the module. */
+let firstOptions: InitOptions | null = null;
+
+/** Whether a later init names no module source, or the first call's (the same module, bytes or url value). */
+function sameSource(o: InitOptions, first: InitOptions): boolean {
+  if (o.module === undefined && o.bytes === undefined && o.url === undefined) return true;
+  return o.module === first.module && o.bytes === first.bytes && String(o.url) === String(first.url);
 }
 
 /** Whether `init()` has completed. */
