@@ -11,11 +11,11 @@ export const KERNEL_NAMES = [
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
   'neg', 'abs', 'square', 'sqrt', 'exp', 'log', 'relu', 'sign', 'recip',
   'adds', 'muls', 'rsubs', 'divs', 'rdivs', 'pows', 'rpows',
-  'relu_backward', 'fill', 'axpy', 'scale_add',
+  'relu_backward', 'fill', 'axpy',
   // reduce.ts
-  'sum', 'max', 'min', 'dot',
+  'sum', 'max', 'min',
   // copy.ts
-  'copy_strided', 'fill_strided', 'transpose2d',
+  'copy_strided', 'fill_strided',
   // random.ts
   'rand_uniform', 'rand_normal',
   // corr2d.ts, corr2d_grad.ts, gemm.ts, im2col.ts, bias.ts
