@@ -4,6 +4,7 @@
 // ABI: pointers are byte addresses of element [0, ..., 0] of each view, any 4-byte alignment;
 // shapes and strides are i32 counts of ELEMENTS. Source and destination regions never overlap
 // (except copy_f32, which is memmove-safe).
+import { fillRun } from './simd-util';
 
 /**
  * Copies one row of n elements: dst[i*ds] = src[i*ss]. SIMD paths for (ds, ss) = (1, 1),
@@ -57,25 +58,7 @@
   } else if (kind == 2) {
     // (1, 0): broadcast one value along the row.
     const x = load<f32>(s);
-    const xv = f32x4.splat(x);
-    const end = d + (<usize>n << 2);
-    const end16 = d + (<usize>(n & ~15) << 2);
-    const end4 = d + (<usize>(n & ~3) << 2);
-    while (d < end16) {
-      v128.store(d, xv);
-      v128.store(d, xv, 16);
-      v128.store(d, xv, 32);
-      v128.store(d, xv, 48);
-      d += 64;
-    }
-    while (d < end4) {
-      v128.store(d, xv);
-      d += 16;
-    }
-    while (d < end) {
-      store<f32>(d, x);
-      d += 4;
-    }
+    fillRun(d, n, x, f32x4.splat(x));
   } else {
     for (let i = 0; i < n; i++) {
       store<f32>(d, load<f32>(s));
@@ -165,24 +148,7 @@ export function copy_strided_f32_scalar(dst: usize, src: usize, meta: usize, ndi
 // @ts-ignore: decorator
 @inline function fillRow(simd: bool, d: usize, n: i32, ds4: usize, v: f32, vv: v128): void {
   if (simd) {
-    const end = d + (<usize>n << 2);
-    const end16 = d + (<usize>(n & ~15) << 2);
-    const end4 = d + (<usize>(n & ~3) << 2);
-    while (d < end16) {
-      v128.store(d, vv);
-      v128.store(d, vv, 16);
-      v128.store(d, vv, 32);
-      v128.store(d, vv, 48);
-      d += 64;
-    }
-    while (d < end4) {
-      v128.store(d, vv);
-      d += 16;
-    }
-    while (d < end) {
-      store<f32>(d, v);
-      d += 4;
-    }
+    fillRun(d, n, v, vv);
   } else {
     for (let i = 0; i < n; i++) {
       store<f32>(d, v);

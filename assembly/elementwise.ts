@@ -14,6 +14,7 @@
 // two variants agree bitwise everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's
 // Math.pow) on special values: pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1,
 // pow(-Inf, 0.5) = +Inf and pow(-0, 0.5) = +0.
+import { fillRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // Binary ops
@@ -430,26 +431,7 @@ export function relu_backward_f32_scalar(out: usize, dy: usize, x: usize, n: i32
 
 /** out[i] = v for i < n. */
 export function fill_f32_simd(out: usize, n: i32, v: f32): void {
-  if (n <= 0) return;
-  const vv = f32x4.splat(v);
-  const end = out + (<usize>n << 2);
-  const end16 = out + (<usize>(n & ~15) << 2);
-  const end4 = out + (<usize>(n & ~3) << 2);
-  while (out < end16) {
-    v128.store(out, vv);
-    v128.store(out, vv, 16);
-    v128.store(out, vv, 32);
-    v128.store(out, vv, 48);
-    out += 64;
-  }
-  while (out < end4) {
-    v128.store(out, vv);
-    out += 16;
-  }
-  while (out < end) {
-    store<f32>(out, v);
-    out += 4;
-  }
+  if (n > 0) fillRun(out, n, v, f32x4.splat(v));
 }
 
 export function fill_f32_scalar(out: usize, n: i32, v: f32): void {
