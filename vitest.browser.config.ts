@@ -25,7 +25,7 @@ const shims = `${root}test/browser/node-shims.ts`;
  */
 const UNIT = [
   'autograd', 'conv', 'conv.property', 'errors', 'gradcheck', 'init', 'matmul', 'memory', 'nn', 'optim',
-  'receptive', 'tensor', 'torch', 'kernels/conv-kernels', 'kernels/tensor-kernels',
+  'receptive', 'tensor', 'torch', ...['corr2d', 'corr2d-grad', 'gemm', 'im2col', 'bias', 'elementwise-binary', 'elementwise-unary', 'reduce', 'copy', 'random'].map((k) => `kernels/${k}`),
 ].map((f) => `test/${f}.test.ts`);
 
 /** Imports of the Node entry from the tests become the browser test entry; node:fs/url become shims. */
