@@ -9,11 +9,13 @@
 // IEEE behaviour: NaN in gives NaN out. maximum/minimum propagate NaN from either side (wasm
 // f32.max/f32.min and f32x4.max/f32x4.min do; the pseudo-min/max instructions do not and are not
 // used). pow, exp, log and the generic pows/rpows have no vector instruction: both variants call
-// Mathf per element, so those ops give bitwise the same results in both variants. Every other op
-// is a single correctly rounded IEEE operation (or a fixed sequence of them) per element, so the
-// two variants agree bitwise everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's
-// Math.pow) on special values: pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1,
-// pow(-Inf, 0.5) = +Inf and pow(-0, 0.5) = +0.
+// Mathf per element, so those ops give bitwise the same results in both variants (the SIMD twins
+// of exp and log are the scalar loop; those of pow, pows and rpows a 4-wide loop without the
+// 16-wide body, their time being the calls). Every other op is a single correctly rounded IEEE
+// operation (or a fixed sequence of them) per element, so the two variants agree bitwise
+// everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's Math.pow) on special values:
+// pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1, pow(-Inf, 0.5) = +Inf and
+// pow(-0, 0.5) = +0.
 import { fillRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
@@ -47,13 +49,25 @@ const OP_MIN: i32 = 6;
   return Mathf.min(x, y);
 }
 
-/** Lane-wise binary op (not OP_POW: no vector instruction); `op` is a compile-time constant. */
+/**
+ * ieeePow of each lane pair. pow has no vector instruction: one out-of-line copy serves the
+ * 4-wide loops of pow's three row kinds (inlined there, it made pow_f32_simd ~5 KB).
+ */
+function powLanes(x: v128, y: v128): v128 {
+  let r = f32x4.splat(ieeePow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
+  r = f32x4.replace_lane(r, 1, ieeePow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
+  r = f32x4.replace_lane(r, 2, ieeePow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
+  return f32x4.replace_lane(r, 3, ieeePow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
+}
+
+/** Lane-wise binary op; `op` is a compile-time constant at every call site. */
 // @ts-ignore: decorator
 @inline function binV(op: i32, x: v128, y: v128): v128 {
   if (op == OP_ADD) return f32x4.add(x, y);
   if (op == OP_SUB) return f32x4.sub(x, y);
   if (op == OP_MUL) return f32x4.mul(x, y);
   if (op == OP_DIV) return f32x4.div(x, y);
+  if (op == OP_POW) return powLanes(x, y);
   if (op == OP_MAX) return f32x4.max(x, y);
   return f32x4.min(x, y);
 }
@@ -64,14 +78,17 @@ const OP_MIN: i32 = 6;
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
   const end4 = o + (<usize>(n & ~3) << 2);
-  while (o < end16) {
-    const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    v128.store(o, binV(op, a0, b0));
-    v128.store(o, binV(op, a1, b1), 16);
-    v128.store(o, binV(op, a2, b2), 32);
-    v128.store(o, binV(op, a3, b3), 48);
-    o += 64; a += 64; b += 64;
+  // pow is bound by its Mathf.pow calls: no 16-wide body.
+  if (op != OP_POW) {
+    while (o < end16) {
+      const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+      const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+      v128.store(o, binV(op, a0, b0));
+      v128.store(o, binV(op, a1, b1), 16);
+      v128.store(o, binV(op, a2, b2), 32);
+      v128.store(o, binV(op, a3, b3), 48);
+      o += 64; a += 64; b += 64;
+    }
   }
   while (o < end4) {
     v128.store(o, binV(op, v128.load(a), v128.load(b)));
@@ -90,13 +107,16 @@ const OP_MIN: i32 = 6;
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
   const end4 = o + (<usize>(n & ~3) << 2);
-  while (o < end16) {
-    const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-    v128.store(o, binV(op, a0, yv));
-    v128.store(o, binV(op, a1, yv), 16);
-    v128.store(o, binV(op, a2, yv), 32);
-    v128.store(o, binV(op, a3, yv), 48);
-    o += 64; a += 64;
+  // pow is bound by its Mathf.pow calls: no 16-wide body.
+  if (op != OP_POW) {
+    while (o < end16) {
+      const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+      v128.store(o, binV(op, a0, yv));
+      v128.store(o, binV(op, a1, yv), 16);
+      v128.store(o, binV(op, a2, yv), 32);
+      v128.store(o, binV(op, a3, yv), 48);
+      o += 64; a += 64;
+    }
   }
   while (o < end4) {
     v128.store(o, binV(op, v128.load(a), yv));
@@ -115,13 +135,16 @@ const OP_MIN: i32 = 6;
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
   const end4 = o + (<usize>(n & ~3) << 2);
-  while (o < end16) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    v128.store(o, binV(op, xv, b0));
-    v128.store(o, binV(op, xv, b1), 16);
-    v128.store(o, binV(op, xv, b2), 32);
-    v128.store(o, binV(op, xv, b3), 48);
-    o += 64; b += 64;
+  // pow is bound by its Mathf.pow calls: no 16-wide body.
+  if (op != OP_POW) {
+    while (o < end16) {
+      const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+      v128.store(o, binV(op, xv, b0));
+      v128.store(o, binV(op, xv, b1), 16);
+      v128.store(o, binV(op, xv, b2), 32);
+      v128.store(o, binV(op, xv, b3), 48);
+      o += 64; b += 64;
+    }
   }
   while (o < end4) {
     v128.store(o, binV(op, xv, v128.load(b)));
@@ -171,10 +194,9 @@ const OP_MIN: i32 = 6;
     ra = <usize>load<i32>(ast + (<usize>(last - 1) << 2)) << 2;
     rb = <usize>load<i32>(bst + (<usize>(last - 1) << 2)) << 2;
   }
-  // Inner-loop kind: 0 = (1,1), 1 = (1,0), 2 = (0,1), 3 = anything else (scalar, strided). pow
-  // has no vector instruction: it takes the per-element loop in both variants.
+  // Inner-loop kind: 0 = (1,1), 1 = (1,0), 2 = (0,1), 3 = anything else (scalar, strided).
   let kind = 3;
-  if (simd && op != OP_POW) {
+  if (simd) {
     if (sa == 1 && sb == 1) kind = 0;
     else if (sa == 1 && sb == 0) kind = 1;
     else if (sa == 0 && sb == 1) kind = 2;
@@ -273,12 +295,21 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   return 1;
 }
 
+/** The scalar op of each lane (pows, rpows: Mathf.pow has no vector instruction). */
+// @ts-ignore: decorator
+@inline function unLanes(op: i32, x: v128, p: f32): v128 {
+  let r = f32x4.splat(unS(op, f32x4.extract_lane(x, 0), p));
+  r = f32x4.replace_lane(r, 1, unS(op, f32x4.extract_lane(x, 1), p));
+  r = f32x4.replace_lane(r, 2, unS(op, f32x4.extract_lane(x, 2), p));
+  return f32x4.replace_lane(r, 3, unS(op, f32x4.extract_lane(x, 3), p));
+}
+
 /**
  * Lane-wise unary op (not the per-element ops, see hasVectorOp); pv = splat(p), one = splat(1),
  * zero = splat(0), hoisted by the caller.
  */
 // @ts-ignore: decorator
-@inline function unV(op: i32, x: v128, pv: v128, one: v128, zero: v128): v128 {
+@inline function unV(op: i32, x: v128, pv: v128, p: f32, one: v128, zero: v128): v128 {
   if (op == U_NEG) return f32x4.neg(x);
   if (op == U_ABS) return f32x4.abs(x);
   if (op == U_SQUARE) return f32x4.mul(x, x);
@@ -299,6 +330,7 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   if (op == U_RDIVS) return f32x4.div(pv, x);
   if (op == U_CUBE) return f32x4.mul(f32x4.mul(x, x), x);
   if (op == U_IDENT) return x;
+  if (op == U_POWS || op == U_RPOWS) return unLanes(op, x, p);
   if (op == U_POWHALF) {
     const r = f32x4.add(f32x4.sqrt(x), zero);
     return v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(-Infinity)));
@@ -306,10 +338,10 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   return one; // U_ONE
 }
 
-/** exp, log and the generic pows/rpows have no vector instruction: both variants run them per element. */
+/** exp and log have no vector instruction: both variants run them per element. */
 // @ts-ignore: decorator
 @inline function hasVectorOp(op: i32): bool {
-  return op != U_EXP && op != U_LOG && op != U_POWS && op != U_RPOWS;
+  return op != U_EXP && op != U_LOG;
 }
 
 // @ts-ignore: decorator
@@ -320,18 +352,22 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
     const pv = f32x4.splat(p);
     const one = f32x4.splat(1);
     const zero = f32x4.splat(0);
-    const end16 = o + (<usize>(n & ~15) << 2);
     const end4 = o + (<usize>(n & ~3) << 2);
-    while (o < end16) {
-      const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-      v128.store(o, unV(op, a0, pv, one, zero));
-      v128.store(o, unV(op, a1, pv, one, zero), 16);
-      v128.store(o, unV(op, a2, pv, one, zero), 32);
-      v128.store(o, unV(op, a3, pv, one, zero), 48);
-      o += 64; a += 64;
+    // pows and rpows are bound by their Mathf.pow calls: no 16-wide body (one inlined copy of
+    // the four calls, not five).
+    if (op != U_POWS && op != U_RPOWS) {
+      const end16 = o + (<usize>(n & ~15) << 2);
+      while (o < end16) {
+        const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+        v128.store(o, unV(op, a0, pv, p, one, zero));
+        v128.store(o, unV(op, a1, pv, p, one, zero), 16);
+        v128.store(o, unV(op, a2, pv, p, one, zero), 32);
+        v128.store(o, unV(op, a3, pv, p, one, zero), 48);
+        o += 64; a += 64;
+      }
     }
     while (o < end4) {
-      v128.store(o, unV(op, v128.load(a), pv, one, zero));
+      v128.store(o, unV(op, v128.load(a), pv, p, one, zero));
       o += 16; a += 16;
     }
   }
