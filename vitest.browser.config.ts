@@ -2,8 +2,9 @@
 // package at /usr/bin/chromium; CHROMIUM_PATH overrides).
 //
 // - project "chromium": the unit tests below, in Vitest browser mode. They import
-//   '../src/index.js' (the Node entry); here that import is redirected to src/browser.ts, the
-//   browser entry, so `sc.init()` fetches the .wasm the browser way. node:fs / node:url (used
+//   '../src/index.js' (the Node entry); here that import is redirected to test/browser/test-build.ts:
+//   the browser entry (src/browser.ts) whose `init` fetches the test builds of the kernels (both
+//   twins of every kernel; dist/ ships only the SIMD twins) the browser way. node:fs / node:url (used
 //   by a few tests to read fixtures) are served by test/browser/node-shims.ts.
 // - project "browser-apps": Node-side tests that build and load pages in Chromium through
 //   playwright-core (test/browser/*.test.ts: a Vite production build under a CSP, COOP/COEP).
@@ -15,7 +16,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/runtimes/harness.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const nodeEntry = `${root}src/index.ts`;
-const browserEntry = `${root}src/browser.ts`;
+const browserEntry = `${root}test/browser/test-build.ts`;
 const shims = `${root}test/browser/node-shims.ts`;
 
 /**
@@ -25,10 +26,10 @@ const shims = `${root}test/browser/node-shims.ts`;
  */
 const UNIT = [
   'autograd', 'conv', 'conv.property', 'errors', 'gradcheck', 'init', 'matmul', 'memory', 'nn', 'optim',
-  'receptive', 'tensor', 'torch', 'kernels/conv-kernels', 'kernels/tensor-kernels',
+  'receptive', 'tensor', 'torch', ...['corr2d', 'corr2d-grad', 'gemm', 'im2col', 'bias', 'elementwise-binary', 'elementwise-unary', 'reduce', 'copy', 'random'].map((k) => `kernels/${k}`),
 ].map((f) => `test/${f}.test.ts`);
 
-/** Imports of the Node entry from the tests become the browser entry; node:fs/url become shims. */
+/** Imports of the Node entry from the tests become the browser test entry; node:fs/url become shims. */
 const browserEntryPlugin: Plugin = {
   name: 'simdconv-browser-entry',
   enforce: 'pre',

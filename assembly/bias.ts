@@ -14,6 +14,7 @@
 //   grad_cols    s = (accumulating ? db : 0), then rows added in increasing r; db = s. When
 //                cols == 1 the single column is summed like one grad_rows row of n = rows elements.
 // bias and y, dy and db must not overlap.
+import { hsum } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // Add
@@ -102,13 +103,6 @@ export function bias_add_cols_f32_scalar(y: usize, bias: usize, rows: i32, cols:
 
 // ---------------------------------------------------------------------------------------------
 // Gradient
-
-/** (l0 + l1) + (l2 + l3) of a f32x4. */
-@inline
-function hsum(v: v128): f32 {
-  const p = f32x4.add(v, v128.shuffle<f32>(v, v, 1, 0, 3, 2));
-  return f32x4.extract_lane(p, 0) + f32x4.extract_lane(p, 2);
-}
 
 /** Adds the last (n mod 4) elements of a row in order. */
 @inline

@@ -1,9 +1,10 @@
 // Data movement for f32 tensors: strided copy (gather/scatter between two strided views, with
-// negative strides for flips), strided fill, plain copy and 2D transpose.
+// negative strides for flips), strided fill and plain copy.
 //
 // ABI: pointers are byte addresses of element [0, ..., 0] of each view, any 4-byte alignment;
 // shapes and strides are i32 counts of ELEMENTS. Source and destination regions never overlap
 // (except copy_f32, which is memmove-safe).
+import { fillRun } from './simd-util';
 
 /**
  * Copies one row of n elements: dst[i*ds] = src[i*ss]. SIMD paths for (ds, ss) = (1, 1),
@@ -57,25 +58,7 @@
   } else if (kind == 2) {
     // (1, 0): broadcast one value along the row.
     const x = load<f32>(s);
-    const xv = f32x4.splat(x);
-    const end = d + (<usize>n << 2);
-    const end16 = d + (<usize>(n & ~15) << 2);
-    const end4 = d + (<usize>(n & ~3) << 2);
-    while (d < end16) {
-      v128.store(d, xv);
-      v128.store(d, xv, 16);
-      v128.store(d, xv, 32);
-      v128.store(d, xv, 48);
-      d += 64;
-    }
-    while (d < end4) {
-      v128.store(d, xv);
-      d += 16;
-    }
-    while (d < end) {
-      store<f32>(d, x);
-      d += 4;
-    }
+    fillRun(d, n, x, f32x4.splat(x));
   } else {
     for (let i = 0; i < n; i++) {
       store<f32>(d, load<f32>(s));
@@ -165,24 +148,7 @@ export function copy_strided_f32_scalar(dst: usize, src: usize, meta: usize, ndi
 // @ts-ignore: decorator
 @inline function fillRow(simd: bool, d: usize, n: i32, ds4: usize, v: f32, vv: v128): void {
   if (simd) {
-    const end = d + (<usize>n << 2);
-    const end16 = d + (<usize>(n & ~15) << 2);
-    const end4 = d + (<usize>(n & ~3) << 2);
-    while (d < end16) {
-      v128.store(d, vv);
-      v128.store(d, vv, 16);
-      v128.store(d, vv, 32);
-      v128.store(d, vv, 48);
-      d += 64;
-    }
-    while (d < end4) {
-      v128.store(d, vv);
-      d += 16;
-    }
-    while (d < end) {
-      store<f32>(d, v);
-      d += 4;
-    }
+    fillRun(d, n, v, vv);
   } else {
     for (let i = 0; i < n; i++) {
       store<f32>(d, v);
@@ -253,76 +219,4 @@ export function fill_strided_f32_scalar(dst: usize, meta: usize, ndim: i32, v: f
 /** dst[i] = src[i] for i < n (memory.copy: overlapping ranges are handled like memmove). */
 export function copy_f32(dst: usize, src: usize, n: i32): void {
   if (n > 0) memory.copy(dst, src, <usize>n << 2);
-}
-
-// ---------------------------------------------------------------------------------------------
-// 2D transpose: dst[c*rows + r] = src[r*cols + c], both contiguous, no overlap. Walked in 32x32
-// tiles; within a tile, down the source columns so that destination rows fill contiguously (this
-// order avoids most cache-set conflicts when rows or cols is a power of two).
-
-const TILE: i32 = 32;
-
-/** Transposes the 4x4 block at src (row pitch sp bytes) into dst (row pitch dp bytes). */
-// @ts-ignore: decorator
-@inline function transpose4x4(d: usize, s: usize, dp: usize, sp: usize): void {
-  const r0 = v128.load(s);
-  const r1 = v128.load(s + sp);
-  const r2 = v128.load(s + 2 * sp);
-  const r3 = v128.load(s + 3 * sp);
-  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
-  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
-  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
-  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
-  v128.store(d, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  v128.store(d + dp, f32x4.shuffle(t0, t2, 2, 3, 6, 7));
-  v128.store(d + 2 * dp, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
-  v128.store(d + 3 * dp, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
-}
-
-/** Scalar transpose of the sub-rectangle rows [r0, r1) x cols [c0, c1). */
-// @ts-ignore: decorator
-@inline function transposeScalarRect(dst: usize, src: usize, rows: i32, cols: i32, r0: i32, r1: i32, c0: i32, c1: i32): void {
-  for (let r = r0; r < r1; r++) {
-    let s = src + ((<usize>r * <usize>cols + <usize>c0) << 2);
-    let d = dst + ((<usize>c0 * <usize>rows + <usize>r) << 2);
-    const dp = <usize>rows << 2;
-    for (let c = c0; c < c1; c++) {
-      store<f32>(d, load<f32>(s));
-      s += 4; d += dp;
-    }
-  }
-}
-
-export function transpose2d_f32_simd(dst: usize, src: usize, rows: i32, cols: i32): void {
-  if (rows <= 0 || cols <= 0) return;
-  const rows4 = rows & ~3, cols4 = cols & ~3;
-  const sp = <usize>cols << 2; // source row pitch, bytes
-  const dp = <usize>rows << 2; // destination row pitch, bytes
-  for (let ct = 0; ct < cols4; ct += TILE) {
-    const cEnd = min(ct + TILE, cols4);
-    for (let rt = 0; rt < rows4; rt += TILE) {
-      const rEnd = min(rt + TILE, rows4);
-      for (let c = ct; c < cEnd; c += 4) {
-        let s = src + ((<usize>rt * <usize>cols + <usize>c) << 2);
-        let d = dst + ((<usize>c * <usize>rows + <usize>rt) << 2);
-        for (let r = rt; r < rEnd; r += 4) {
-          transpose4x4(d, s, dp, sp);
-          s += sp << 2; d += 16;
-        }
-      }
-    }
-  }
-  // Right edge (cols4..cols) for the block rows, then the bottom rows (rows4..rows), all columns.
-  if (cols4 < cols) transposeScalarRect(dst, src, rows, cols, 0, rows4, cols4, cols);
-  if (rows4 < rows) transposeScalarRect(dst, src, rows, cols, rows4, rows, 0, cols);
-}
-
-export function transpose2d_f32_scalar(dst: usize, src: usize, rows: i32, cols: i32): void {
-  if (rows <= 0 || cols <= 0) return;
-  for (let rt = 0; rt < rows; rt += TILE) {
-    const rEnd = min(rt + TILE, rows);
-    for (let ct = 0; ct < cols; ct += TILE) {
-      transposeScalarRect(dst, src, rows, cols, rt, rEnd, ct, min(ct + TILE, cols));
-    }
-  }
 }

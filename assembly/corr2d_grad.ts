@@ -40,18 +40,13 @@
 //   row's last overlapping vector take a masked step: products outside are replaced by -0,
 //   which leaves a sum unchanged.
 
-import { imax, imin, madd, tailMask } from './simd-util';
+import { hsum, imax, imin, madd, tailMask } from './simd-util';
 
 /** s + d*x, or with `MASKED` (a literal) s + (d*x where m is set, else -0). */
 @inline
 function tap(s: v128, d: v128, x: v128, m: v128, MASKED: bool): v128 {
   const p = f32x4.mul(d, x);
   return f32x4.add(s, MASKED ? v128.bitselect(p, f32x4.splat(-0.0), m) : p);
-}
-
-@inline
-function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 /** All lanes set when `on`, else none. */

@@ -1,5 +1,5 @@
 // Elementwise kernels over f32 tensors: binary ops with broadcasting, unary ops with an optional
-// scalar parameter, the ReLU backward mask, fill, axpy and a scaled sum of two arrays.
+// scalar parameter, the ReLU backward mask, fill and axpy.
 //
 // ABI (see also assembly/index.ts): pointers are byte addresses of f32 data, any 4-byte alignment;
 // counts and strides are in elements. Every kernel exists as `*_f32_simd` (f32x4 loops: a 16-wide
@@ -9,11 +9,14 @@
 // IEEE behaviour: NaN in gives NaN out. maximum/minimum propagate NaN from either side (wasm
 // f32.max/f32.min and f32x4.max/f32x4.min do; the pseudo-min/max instructions do not and are not
 // used). pow, exp, log and the generic pows/rpows have no vector instruction: both variants call
-// Mathf per element, so those ops give bitwise the same results in both variants. Every other op
-// is a single correctly rounded IEEE operation (or a fixed sequence of them) per element, so the
-// two variants agree bitwise everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's
-// Math.pow) on special values: pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1,
-// pow(-Inf, 0.5) = +Inf and pow(-0, 0.5) = +0.
+// Mathf per element, so those ops give bitwise the same results in both variants (the SIMD twins
+// of exp and log are the scalar loop; those of pow, pows and rpows a 4-wide loop without the
+// 16-wide body, their time being the calls). Every other op is a single correctly rounded IEEE
+// operation (or a fixed sequence of them) per element, so the two variants agree bitwise
+// everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's Math.pow) on special values:
+// pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1, pow(-Inf, 0.5) = +Inf and
+// pow(-0, 0.5) = +0.
+import { fillRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // Binary ops
@@ -46,6 +49,17 @@ const OP_MIN: i32 = 6;
   return Mathf.min(x, y);
 }
 
+/**
+ * ieeePow of each lane pair. pow has no vector instruction: one out-of-line copy serves the
+ * 4-wide loops of pow's three row kinds (inlined there, it made pow_f32_simd ~5 KB).
+ */
+function powLanes(x: v128, y: v128): v128 {
+  let r = f32x4.splat(ieeePow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
+  r = f32x4.replace_lane(r, 1, ieeePow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
+  r = f32x4.replace_lane(r, 2, ieeePow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
+  return f32x4.replace_lane(r, 3, ieeePow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
+}
+
 /** Lane-wise binary op; `op` is a compile-time constant at every call site. */
 // @ts-ignore: decorator
 @inline function binV(op: i32, x: v128, y: v128): v128 {
@@ -53,12 +67,7 @@ const OP_MIN: i32 = 6;
   if (op == OP_SUB) return f32x4.sub(x, y);
   if (op == OP_MUL) return f32x4.mul(x, y);
   if (op == OP_DIV) return f32x4.div(x, y);
-  if (op == OP_POW) {
-    let r = f32x4.splat(ieeePow(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0)));
-    r = f32x4.replace_lane(r, 1, ieeePow(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1)));
-    r = f32x4.replace_lane(r, 2, ieeePow(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2)));
-    return f32x4.replace_lane(r, 3, ieeePow(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3)));
-  }
+  if (op == OP_POW) return powLanes(x, y);
   if (op == OP_MAX) return f32x4.max(x, y);
   return f32x4.min(x, y);
 }
@@ -69,14 +78,17 @@ const OP_MIN: i32 = 6;
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
   const end4 = o + (<usize>(n & ~3) << 2);
-  while (o < end16) {
-    const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    v128.store(o, binV(op, a0, b0));
-    v128.store(o, binV(op, a1, b1), 16);
-    v128.store(o, binV(op, a2, b2), 32);
-    v128.store(o, binV(op, a3, b3), 48);
-    o += 64; a += 64; b += 64;
+  // pow is bound by its Mathf.pow calls: no 16-wide body.
+  if (op != OP_POW) {
+    while (o < end16) {
+      const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+      const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+      v128.store(o, binV(op, a0, b0));
+      v128.store(o, binV(op, a1, b1), 16);
+      v128.store(o, binV(op, a2, b2), 32);
+      v128.store(o, binV(op, a3, b3), 48);
+      o += 64; a += 64; b += 64;
+    }
   }
   while (o < end4) {
     v128.store(o, binV(op, v128.load(a), v128.load(b)));
@@ -95,13 +107,16 @@ const OP_MIN: i32 = 6;
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
   const end4 = o + (<usize>(n & ~3) << 2);
-  while (o < end16) {
-    const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-    v128.store(o, binV(op, a0, yv));
-    v128.store(o, binV(op, a1, yv), 16);
-    v128.store(o, binV(op, a2, yv), 32);
-    v128.store(o, binV(op, a3, yv), 48);
-    o += 64; a += 64;
+  // pow is bound by its Mathf.pow calls: no 16-wide body.
+  if (op != OP_POW) {
+    while (o < end16) {
+      const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+      v128.store(o, binV(op, a0, yv));
+      v128.store(o, binV(op, a1, yv), 16);
+      v128.store(o, binV(op, a2, yv), 32);
+      v128.store(o, binV(op, a3, yv), 48);
+      o += 64; a += 64;
+    }
   }
   while (o < end4) {
     v128.store(o, binV(op, v128.load(a), yv));
@@ -120,13 +135,16 @@ const OP_MIN: i32 = 6;
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
   const end4 = o + (<usize>(n & ~3) << 2);
-  while (o < end16) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    v128.store(o, binV(op, xv, b0));
-    v128.store(o, binV(op, xv, b1), 16);
-    v128.store(o, binV(op, xv, b2), 32);
-    v128.store(o, binV(op, xv, b3), 48);
-    o += 64; b += 64;
+  // pow is bound by its Mathf.pow calls: no 16-wide body.
+  if (op != OP_POW) {
+    while (o < end16) {
+      const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+      v128.store(o, binV(op, xv, b0));
+      v128.store(o, binV(op, xv, b1), 16);
+      v128.store(o, binV(op, xv, b2), 32);
+      v128.store(o, binV(op, xv, b3), 48);
+      o += 64; b += 64;
+    }
   }
   while (o < end4) {
     v128.store(o, binV(op, xv, v128.load(b)));
@@ -277,7 +295,7 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   return 1;
 }
 
-/** Applies the scalar op to each lane (for ops without a vector instruction). */
+/** The scalar op of each lane (pows, rpows: Mathf.pow has no vector instruction). */
 // @ts-ignore: decorator
 @inline function unLanes(op: i32, x: v128, p: f32): v128 {
   let r = f32x4.splat(unS(op, f32x4.extract_lane(x, 0), p));
@@ -286,7 +304,10 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   return f32x4.replace_lane(r, 3, unS(op, f32x4.extract_lane(x, 3), p));
 }
 
-/** Lane-wise unary op; pv = splat(p), one = splat(1), zero = splat(0), hoisted by the caller. */
+/**
+ * Lane-wise unary op (not the per-element ops, see hasVectorOp); pv = splat(p), one = splat(1),
+ * zero = splat(0), hoisted by the caller.
+ */
 // @ts-ignore: decorator
 @inline function unV(op: i32, x: v128, pv: v128, p: f32, one: v128, zero: v128): v128 {
   if (op == U_NEG) return f32x4.neg(x);
@@ -309,31 +330,41 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   if (op == U_RDIVS) return f32x4.div(pv, x);
   if (op == U_CUBE) return f32x4.mul(f32x4.mul(x, x), x);
   if (op == U_IDENT) return x;
-  if (op == U_ONE) return one;
+  if (op == U_POWS || op == U_RPOWS) return unLanes(op, x, p);
   if (op == U_POWHALF) {
     const r = f32x4.add(f32x4.sqrt(x), zero);
     return v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(-Infinity)));
   }
-  return unLanes(op, x, p); // U_EXP, U_LOG, U_POWS, U_RPOWS
+  return one; // U_ONE
+}
+
+/** exp and log have no vector instruction: both variants run them per element. */
+// @ts-ignore: decorator
+@inline function hasVectorOp(op: i32): bool {
+  return op != U_EXP && op != U_LOG;
 }
 
 // @ts-ignore: decorator
 @inline function unaryLoop(op: i32, simd: bool, o: usize, a: usize, n: i32, p: f32): void {
   if (n <= 0) return;
   const end = o + (<usize>n << 2);
-  if (simd) {
+  if (simd && hasVectorOp(op)) {
     const pv = f32x4.splat(p);
     const one = f32x4.splat(1);
     const zero = f32x4.splat(0);
-    const end16 = o + (<usize>(n & ~15) << 2);
     const end4 = o + (<usize>(n & ~3) << 2);
-    while (o < end16) {
-      const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-      v128.store(o, unV(op, a0, pv, p, one, zero));
-      v128.store(o, unV(op, a1, pv, p, one, zero), 16);
-      v128.store(o, unV(op, a2, pv, p, one, zero), 32);
-      v128.store(o, unV(op, a3, pv, p, one, zero), 48);
-      o += 64; a += 64;
+    // pows and rpows are bound by their Mathf.pow calls: no 16-wide body (one inlined copy of
+    // the four calls, not five).
+    if (op != U_POWS && op != U_RPOWS) {
+      const end16 = o + (<usize>(n & ~15) << 2);
+      while (o < end16) {
+        const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+        v128.store(o, unV(op, a0, pv, p, one, zero));
+        v128.store(o, unV(op, a1, pv, p, one, zero), 16);
+        v128.store(o, unV(op, a2, pv, p, one, zero), 32);
+        v128.store(o, unV(op, a3, pv, p, one, zero), 48);
+        o += 64; a += 64;
+      }
     }
     while (o < end4) {
       v128.store(o, unV(op, v128.load(a), pv, p, one, zero));
@@ -396,7 +427,7 @@ export function rpows_f32_simd(out: usize, a: usize, n: i32, p: f32): void { una
 export function rpows_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_RPOWS, false, out, a, n, p); }
 
 // ---------------------------------------------------------------------------------------------
-// ReLU backward, fill, axpy, scale_add (all contiguous, n elements).
+// ReLU backward, fill, axpy (all contiguous, n elements).
 
 /**
  * out[i] = x[i] <= 0 ? 0 : dy[i]: a NaN x passes dy through (like PyTorch's threshold_backward),
@@ -436,26 +467,7 @@ export function relu_backward_f32_scalar(out: usize, dy: usize, x: usize, n: i32
 
 /** out[i] = v for i < n. */
 export function fill_f32_simd(out: usize, n: i32, v: f32): void {
-  if (n <= 0) return;
-  const vv = f32x4.splat(v);
-  const end = out + (<usize>n << 2);
-  const end16 = out + (<usize>(n & ~15) << 2);
-  const end4 = out + (<usize>(n & ~3) << 2);
-  while (out < end16) {
-    v128.store(out, vv);
-    v128.store(out, vv, 16);
-    v128.store(out, vv, 32);
-    v128.store(out, vv, 48);
-    out += 64;
-  }
-  while (out < end4) {
-    v128.store(out, vv);
-    out += 16;
-  }
-  while (out < end) {
-    store<f32>(out, v);
-    out += 4;
-  }
+  if (n > 0) fillRun(out, n, v, f32x4.splat(v));
 }
 
 export function fill_f32_scalar(out: usize, n: i32, v: f32): void {
@@ -492,39 +504,5 @@ export function axpy_f32_scalar(y: usize, x: usize, n: i32, alpha: f32): void {
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
     store<f32>(y + off, load<f32>(y + off) + alpha * load<f32>(x + off));
-  }
-}
-
-/** out[i] = alpha * a[i] + beta * b[i] (two products, then their sum). out may equal a or b. */
-export function scale_add_f32_simd(out: usize, a: usize, b: usize, n: i32, alpha: f32, beta: f32): void {
-  if (n <= 0) return;
-  const av = f32x4.splat(alpha);
-  const bv = f32x4.splat(beta);
-  const end = out + (<usize>n << 2);
-  const end16 = out + (<usize>(n & ~15) << 2);
-  const end4 = out + (<usize>(n & ~3) << 2);
-  while (out < end16) {
-    const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
-    v128.store(out, f32x4.add(f32x4.mul(av, a0), f32x4.mul(bv, b0)));
-    v128.store(out, f32x4.add(f32x4.mul(av, a1), f32x4.mul(bv, b1)), 16);
-    v128.store(out, f32x4.add(f32x4.mul(av, a2), f32x4.mul(bv, b2)), 32);
-    v128.store(out, f32x4.add(f32x4.mul(av, a3), f32x4.mul(bv, b3)), 48);
-    out += 64; a += 64; b += 64;
-  }
-  while (out < end4) {
-    v128.store(out, f32x4.add(f32x4.mul(av, v128.load(a)), f32x4.mul(bv, v128.load(b))));
-    out += 16; a += 16; b += 16;
-  }
-  while (out < end) {
-    store<f32>(out, alpha * load<f32>(a) + beta * load<f32>(b));
-    out += 4; a += 4; b += 4;
-  }
-}
-
-export function scale_add_f32_scalar(out: usize, a: usize, b: usize, n: i32, alpha: f32, beta: f32): void {
-  for (let i = 0; i < n; i++) {
-    const off = <usize>i << 2;
-    store<f32>(out + off, alpha * load<f32>(a + off) + beta * load<f32>(b + off));
   }
 }

@@ -21,6 +21,7 @@
 // stride of B that is a multiple of 4 KiB (ldb = 1024, 2048, 4096 ...) maps the rows of a
 // K x 8 panel of B onto a few cache sets and halves the throughput; callers that can choose
 // ldb should avoid such strides (e.g. pad by 16 elements).
+import { hsum } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // gemm / gemm_tn: register tiles of R rows (1..4) x 8 or 4 columns, vectorised along N.
@@ -259,13 +260,6 @@ export function gemm_tn_f32_scalar(
 // ---------------------------------------------------------------------------------------------
 // gemm_nt: dot products of A rows with B rows, vectorised along K, R (1..4) rows of A x
 // S (1..2) rows of B per tile (8 accumulators + 6 loaded vectors at most), then horizontal sums.
-
-/** (l0 + l1) + (l2 + l3) of a f32x4. */
-@inline
-function hsum(v: v128): f32 {
-  const p = f32x4.add(v, v128.shuffle<f32>(v, v, 1, 0, 3, 2));
-  return f32x4.extract_lane(p, 0) + f32x4.extract_lane(p, 2);
-}
 
 /** Finishes one element of gemm_nt: horizontal sum, sequential K tail, store. */
 @inline

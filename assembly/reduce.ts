@@ -1,8 +1,7 @@
-// Reductions over one axis of a contiguous f32 tensor viewed as [outer, n, inner], and the dot
-// product. Accumulation is in f32 with a FIXED summation order, identical in the simd and scalar
+// Reductions over one axis of a contiguous f32 tensor viewed as [outer, n, inner]. Accumulation is in f32 with a FIXED summation order, identical in the simd and scalar
 // variants, so results are bitwise reproducible on every runtime and by either variant.
 //
-// Row order (inner == 1, used by sum and dot; "x[j]" is the j-th term of the row, a[j] or a[j]*b[j]):
+// Row order (inner == 1, sum; "x[j]" is the j-th term of the row, a[j]):
 //   16 partial sums P[0..16) start at +0. Block k (k < floor(n/16)) adds x[16k + j] to P[j].
 //   Then the r = floor((n mod 16) / 4) remaining groups of 4: group g adds x[16K + 4g + l] to
 //   P[4g + l] (l < 4). Then V[l] = (P[l] + P[4+l]) + (P[8+l] + P[12+l]) for l < 4, then
@@ -16,83 +15,69 @@
 // Row kernels (contiguous, inner == 1)
 
 const R_SUM: i32 = 0;
-const R_DOT: i32 = 1;
-
-/** Term j of a row as a vector of 4 lanes: a or a*b. `kind` is a compile-time constant. */
-// @ts-ignore: decorator
-@inline function termV(kind: i32, a: usize, b: usize, off: usize): v128 {
-  if (kind == R_SUM) return v128.load(a + off);
-  return f32x4.mul(v128.load(a + off), v128.load(b + off));
-}
-
-// @ts-ignore: decorator
-@inline function termS(kind: i32, a: usize, b: usize, off: usize): f32 {
-  if (kind == R_SUM) return load<f32>(a + off);
-  return load<f32>(a + off) * load<f32>(b + off);
-}
 
 /** Fixed-order row sum of n terms (see the file header), f32x4 accumulators. */
 // @ts-ignore: decorator
-@inline function rowSumSimd(kind: i32, a: usize, b: usize, n: i32): f32 {
+@inline function rowSumSimd(a: usize, n: i32): f32 {
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   const end16 = a + (<usize>(n & ~15) << 2);
   while (a < end16) {
-    acc0 = f32x4.add(acc0, termV(kind, a, b, 0));
-    acc1 = f32x4.add(acc1, termV(kind, a, b, 16));
-    acc2 = f32x4.add(acc2, termV(kind, a, b, 32));
-    acc3 = f32x4.add(acc3, termV(kind, a, b, 48));
-    a += 64; b += 64;
+    acc0 = f32x4.add(acc0, v128.load(a));
+    acc1 = f32x4.add(acc1, v128.load(a, 16));
+    acc2 = f32x4.add(acc2, v128.load(a, 32));
+    acc3 = f32x4.add(acc3, v128.load(a, 48));
+    a += 64;
   }
   const r = (n & 15) >> 2;
-  if (r > 0) acc0 = f32x4.add(acc0, termV(kind, a, b, 0));
-  if (r > 1) acc1 = f32x4.add(acc1, termV(kind, a, b, 16));
-  if (r > 2) acc2 = f32x4.add(acc2, termV(kind, a, b, 32));
+  if (r > 0) acc0 = f32x4.add(acc0, v128.load(a));
+  if (r > 1) acc1 = f32x4.add(acc1, v128.load(a, 16));
+  if (r > 2) acc2 = f32x4.add(acc2, v128.load(a, 32));
   const off = <usize>r << 4;
-  a += off; b += off;
+  a += off;
   const v = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
   let s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) +
     (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
   const t = n & 3;
-  if (t > 0) s += termS(kind, a, b, 0);
-  if (t > 1) s += termS(kind, a, b, 4);
-  if (t > 2) s += termS(kind, a, b, 8);
+  if (t > 0) s += load<f32>(a);
+  if (t > 1) s += load<f32>(a, 4);
+  if (t > 2) s += load<f32>(a, 8);
   return s;
 }
 
 /** The same fixed order as rowSumSimd with 16 scalar partial sums (P[j] is pJ). */
 // @ts-ignore: decorator
-@inline function rowSumScalar(kind: i32, a: usize, b: usize, n: i32): f32 {
+@inline function rowSumScalar(a: usize, n: i32): f32 {
   let p0: f32 = 0, p1: f32 = 0, p2: f32 = 0, p3: f32 = 0, p4: f32 = 0, p5: f32 = 0, p6: f32 = 0, p7: f32 = 0;
   let p8: f32 = 0, p9: f32 = 0, p10: f32 = 0, p11: f32 = 0, p12: f32 = 0, p13: f32 = 0, p14: f32 = 0, p15: f32 = 0;
   const end16 = a + (<usize>(n & ~15) << 2);
   while (a < end16) {
-    p0 += termS(kind, a, b, 0); p1 += termS(kind, a, b, 4); p2 += termS(kind, a, b, 8); p3 += termS(kind, a, b, 12);
-    p4 += termS(kind, a, b, 16); p5 += termS(kind, a, b, 20); p6 += termS(kind, a, b, 24); p7 += termS(kind, a, b, 28);
-    p8 += termS(kind, a, b, 32); p9 += termS(kind, a, b, 36); p10 += termS(kind, a, b, 40); p11 += termS(kind, a, b, 44);
-    p12 += termS(kind, a, b, 48); p13 += termS(kind, a, b, 52); p14 += termS(kind, a, b, 56); p15 += termS(kind, a, b, 60);
-    a += 64; b += 64;
+    p0 += load<f32>(a); p1 += load<f32>(a, 4); p2 += load<f32>(a, 8); p3 += load<f32>(a, 12);
+    p4 += load<f32>(a, 16); p5 += load<f32>(a, 20); p6 += load<f32>(a, 24); p7 += load<f32>(a, 28);
+    p8 += load<f32>(a, 32); p9 += load<f32>(a, 36); p10 += load<f32>(a, 40); p11 += load<f32>(a, 44);
+    p12 += load<f32>(a, 48); p13 += load<f32>(a, 52); p14 += load<f32>(a, 56); p15 += load<f32>(a, 60);
+    a += 64;
   }
   const r = (n & 15) >> 2;
   if (r > 0) {
-    p0 += termS(kind, a, b, 0); p1 += termS(kind, a, b, 4); p2 += termS(kind, a, b, 8); p3 += termS(kind, a, b, 12);
+    p0 += load<f32>(a); p1 += load<f32>(a, 4); p2 += load<f32>(a, 8); p3 += load<f32>(a, 12);
   }
   if (r > 1) {
-    p4 += termS(kind, a, b, 16); p5 += termS(kind, a, b, 20); p6 += termS(kind, a, b, 24); p7 += termS(kind, a, b, 28);
+    p4 += load<f32>(a, 16); p5 += load<f32>(a, 20); p6 += load<f32>(a, 24); p7 += load<f32>(a, 28);
   }
   if (r > 2) {
-    p8 += termS(kind, a, b, 32); p9 += termS(kind, a, b, 36); p10 += termS(kind, a, b, 40); p11 += termS(kind, a, b, 44);
+    p8 += load<f32>(a, 32); p9 += load<f32>(a, 36); p10 += load<f32>(a, 40); p11 += load<f32>(a, 44);
   }
   const off = <usize>r << 4;
-  a += off; b += off;
+  a += off;
   const v0 = (p0 + p4) + (p8 + p12);
   const v1 = (p1 + p5) + (p9 + p13);
   const v2 = (p2 + p6) + (p10 + p14);
   const v3 = (p3 + p7) + (p11 + p15);
   let s = (v0 + v1) + (v2 + v3);
   const t = n & 3;
-  if (t > 0) s += termS(kind, a, b, 0);
-  if (t > 1) s += termS(kind, a, b, 4);
-  if (t > 2) s += termS(kind, a, b, 8);
+  if (t > 0) s += load<f32>(a);
+  if (t > 1) s += load<f32>(a, 4);
+  if (t > 2) s += load<f32>(a, 8);
   return s;
 }
 
@@ -290,7 +275,7 @@ const COL_CHUNK: i32 = 256;
   for (let o = 0; o < outer; o++) {
     if (inner == 1) {
       let s: f32;
-      if (kind == R_SUM) s = simd ? rowSumSimd(R_SUM, a, 0, n) : rowSumScalar(R_SUM, a, 0, n);
+      if (kind == R_SUM) s = simd ? rowSumSimd(a, n) : rowSumScalar(a, n);
       else s = simd ? rowExtSimd(kind, a, n) : rowExtScalar(kind, a, n);
       store<f32>(out, s);
       out += 4;
@@ -318,11 +303,3 @@ export function max_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: 
 /** Like sum, with min over k (NaN propagates). n >= 1 (n == 0 gives +Infinity). */
 export function min_f32_simd(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MIN, true, out, a, outer, n, inner); }
 export function min_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MIN, false, out, a, outer, n, inner); }
-
-/** sum over i < n of a[i]*b[i] (each product rounded to f32), in the fixed row order. */
-export function dot_f32_simd(a: usize, b: usize, n: i32): f32 {
-  return n > 0 ? rowSumSimd(R_DOT, a, b, n) : 0;
-}
-export function dot_f32_scalar(a: usize, b: usize, n: i32): f32 {
-  return n > 0 ? rowSumScalar(R_DOT, a, b, n) : 0;
-}

@@ -1,5 +1,5 @@
-// Small @inline helpers shared by the correlation kernels. Not re-exported from index.ts: this
-// module adds no wasm exports.
+// Small @inline helpers shared by the SIMD kernels. Not re-exported from index.ts: this module
+// adds no wasm exports.
 
 /** s + x*k, rounded twice (mul then add: the same result on every engine, unlike a fused madd). */
 @inline
@@ -7,10 +7,39 @@ export function madd(s: v128, x: v128, k: v128): v128 {
   return f32x4.add(s, f32x4.mul(x, k));
 }
 
+/** (l0 + l1) + (l2 + l3) of a f32x4: the horizontal sum in the order the scalar twins reproduce. */
+@inline
+export function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
 /** Lanes 4-rem .. 3 set: the lanes of an overlapping tail vector not handled before. */
 @inline
 export function tailMask(rem: i32): v128 {
   return i32x4.gt_s(i32x4(0, 1, 2, 3), i32x4.splat(3 - rem));
+}
+
+/** d[i] = v for i < n (n >= 0, contiguous): a 16-wide body, a 4-wide body, a scalar tail. vv = splat(v). */
+@inline
+export function fillRun(d: usize, n: i32, v: f32, vv: v128): void {
+  const end = d + (<usize>n << 2);
+  const end16 = d + (<usize>(n & ~15) << 2);
+  const end4 = d + (<usize>(n & ~3) << 2);
+  while (d < end16) {
+    v128.store(d, vv);
+    v128.store(d, vv, 16);
+    v128.store(d, vv, 32);
+    v128.store(d, vv, 48);
+    d += 64;
+  }
+  while (d < end4) {
+    v128.store(d, vv);
+    d += 16;
+  }
+  while (d < end) {
+    store<f32>(d, v);
+    d += 4;
+  }
 }
 
 @inline

@@ -21,7 +21,7 @@ export * as optim from './optim/index.js';
 export { fit, fitSync, type FitOptions, type Progress } from './train.js';
 export { im2col, toeplitz, matmul, type Im2colOptions, type ToeplitzOptions } from './ops/matmul.js';
 export { receptiveField, receptiveFieldOf, type ReceptiveLayer, type ReceptiveFieldInfo, type ReceptiveRegion } from './receptive.js';
-export * as kernels from './kernels.js';
+export * as kernels from './filters.js'; // the filter gallery, public name `kernels`
 export {
   SimdconvError, ShapeError, ArgumentError, DisposedTensorError, NotInitializedError,
   UnsupportedRuntimeError, SimdconvOutOfMemoryError, AutogradError,

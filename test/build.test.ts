@@ -1,9 +1,26 @@
-// The release module must really be a SIMD build with no imports but its memory: an accidental
-// scalar build (SIMD disabled in asconfig) or a stray import is caught here.
+// The release modules must really be SIMD builds with no imports but their memory, export only
+// the SIMD twins and fit in 64 KiB; the test builds (build/*-test.wasm, what the unit tests load)
+// export both twins of every kernel. An accidental scalar build (SIMD disabled in asconfig), a
+// stray import or a scalar twin shipped is caught here.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import * as sc from '../src/index.js';
+import { KERNEL_NAMES, setKernelVariant } from '../src/wasm/kernels.js';
+import { TEST_BUILDS } from './helpers/test-builds.js';
 
-const bytes = readFileSync(new URL('../dist/simdconv.wasm', import.meta.url));
+const RELEASE_URL = new URL('../dist/simdconv.wasm', import.meta.url);
+const bytes = readFileSync(RELEASE_URL);
+const RELEASE_MT_URL = new URL('../dist/simdconv-mt.wasm', import.meta.url);
+
+/** Most bytes a release module may have (64 KiB). */
+const MAX_RELEASE_BYTES = 65536;
+
+/** Exports of every build that are not kernel twins (`memory` is the imported memory, re-exported). */
+const EXTRAS = ['copy_f32', 'heap_base', 'memory'];
+
+const exportNames = (m: WebAssembly.Module): string[] => WebAssembly.Module.exports(m).map((e) => e.name).sort();
+const simdTwins = KERNEL_NAMES.map((k) => `${k}_f32_simd`);
+const scalarTwins = KERNEL_NAMES.map((k) => `${k}_f32_scalar`);
 
 /** A cursor over module bytes: single bytes and unsigned LEB128 numbers. */
 class Reader {
@@ -63,13 +80,36 @@ describe('release wasm', () => {
     expect(count(code, [0x0b])).toBeGreaterThan(20); // v128.store
   });
 
-  it('exports every kernel as a SIMD and a scalar twin', async () => {
-    const { KERNEL_NAMES } = await import('../src/wasm/kernels.js');
-    const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-    for (const k of KERNEL_NAMES) {
-      expect(names.has(`${k}_f32_simd`), `${k}_f32_simd`).toBe(true);
-      expect(names.has(`${k}_f32_scalar`), `${k}_f32_scalar`).toBe(true);
-    }
+  it('exports exactly the SIMD twin of every kernel (no scalar twin ships)', () => {
+    expect(exportNames(module)).toEqual([...EXTRAS, ...simdTwins].sort());
+  });
+
+  it(`is at most ${MAX_RELEASE_BYTES} bytes`, () => {
+    expect(bytes.length).toBeLessThanOrEqual(MAX_RELEASE_BYTES);
+  });
+
+  it("refuses setKernelVariant('scalar') with a clear error, and keeps running the SIMD kernels", async () => {
+    await sc.init({ url: RELEASE_URL });
+    expect(() => setKernelVariant('scalar')).toThrow(sc.UnsupportedRuntimeError);
+    expect(() => setKernelVariant('scalar')).toThrow(/test build of the kernels.*'scalar' with a release module/);
+    expect(sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toArray()).toEqual([[19, 25], [37, 43]]);
+    setKernelVariant('simd');
+  });
+});
+
+describe.each([
+  ['simdconv-test.wasm', TEST_BUILDS['simdconv.wasm'], RELEASE_URL],
+  ['simdconv-mt-test.wasm', TEST_BUILDS['simdconv-mt.wasm'], RELEASE_MT_URL],
+])('test build %s', (_, testUrl, releaseUrl) => {
+  const test = new WebAssembly.Module(readFileSync(testUrl));
+
+  it('exports both twins of every kernel: the release module plus the scalar twins', () => {
+    const release = exportNames(new WebAssembly.Module(readFileSync(releaseUrl)));
+    expect(exportNames(test)).toEqual([...release, ...scalarTwins].sort());
+  });
+
+  it('imports the same memory as its release module', () => {
+    expect(memoryImportLimits(new Uint8Array(readFileSync(testUrl)))).toEqual(memoryImportLimits(new Uint8Array(readFileSync(releaseUrl))));
   });
 });
 
@@ -91,7 +131,7 @@ function memoryImportLimits(b: Uint8Array): { flags: number; initial: number; ma
 }
 
 describe('threads wasm (simdconv-mt.wasm)', () => {
-  const mt = readFileSync(new URL('../dist/simdconv-mt.wasm', import.meta.url));
+  const mt = readFileSync(RELEASE_MT_URL);
   const module = new WebAssembly.Module(mt);
 
   it('imports nothing but a shared env.memory, with the maximum the heap assumes', async () => {
@@ -102,9 +142,12 @@ describe('threads wasm (simdconv-mt.wasm)', () => {
     expect(memoryImportLimits(new Uint8Array(bytes))).toEqual({ flags: 0, initial: 1 });
   });
 
+  it(`is at most ${MAX_RELEASE_BYTES} bytes`, () => {
+    expect(mt.length).toBeLessThanOrEqual(MAX_RELEASE_BYTES);
+  });
+
   it('has the same exports and SIMD code as the single-thread build', () => {
-    const names = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((e) => e.name).sort();
-    expect(names(module)).toEqual(names(new WebAssembly.Module(bytes)));
+    expect(exportNames(module)).toEqual(exportNames(new WebAssembly.Module(bytes)));
     const code = codeSection(new Uint8Array(mt));
     expect(count(code, [0xe4, 0x01])).toBe(count(codeSection(new Uint8Array(bytes)), [0xe4, 0x01])); // f32x4.add
   });

@@ -22,10 +22,14 @@ export function runWorker(port: Channel): void {
     try {
       const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
       const exp = instance.exports as Record<string, unknown>;
+      // The main thread checked the module's kernels; a name it lacks (the scalar twins of a
+      // release module) is never recorded, and throws if it ever is.
       fns = m.names.map((name) => {
         const fn = exp[name];
-        if (typeof fn !== 'function') throw new Error(`the kernel module has no export ${name}`);
-        return fn as KernelFn;
+        if (typeof fn === 'function') return fn as KernelFn;
+        return () => {
+          throw new Error(`the kernel module has no export ${name}`);
+        };
       });
     } catch (e) {
       port.post({ type: 'error', message: (e as Error).message });

@@ -1,6 +1,8 @@
-// The kernel table: the wasm exports that ops call, resolved once per variant. Every kernel is
-// exported by the module twice, as `<name>_f32_simd` and `<name>_f32_scalar` (same signature);
-// `setKernelVariant` picks which twin ops run. Arguments are byte addresses and element counts.
+// The kernel table: the wasm exports that ops call, resolved once per variant. Every kernel has
+// two twins, `<name>_f32_simd` and `<name>_f32_scalar` (same signature, the scalar one a test
+// oracle). The release modules (dist/*.wasm) export only the SIMD twins; the test builds
+// (build/*-test.wasm) export both, and `setKernelVariant` picks which twin ops run. Arguments are
+// byte addresses and element counts.
 import { NotInitializedError, UnsupportedRuntimeError } from '../errors.js';
 
 type KernelFn = (...args: number[]) => number;
@@ -11,11 +13,11 @@ export const KERNEL_NAMES = [
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
   'neg', 'abs', 'square', 'sqrt', 'exp', 'log', 'relu', 'sign', 'recip',
   'adds', 'muls', 'rsubs', 'divs', 'rdivs', 'pows', 'rpows',
-  'relu_backward', 'fill', 'axpy', 'scale_add',
+  'relu_backward', 'fill', 'axpy',
   // reduce.ts
-  'sum', 'max', 'min', 'dot',
+  'sum', 'max', 'min',
   // copy.ts
-  'copy_strided', 'fill_strided', 'transpose2d',
+  'copy_strided', 'fill_strided',
   // random.ts
   'rand_uniform', 'rand_normal',
   // corr2d.ts, corr2d_grad.ts, gemm.ts, im2col.ts, bias.ts
@@ -61,26 +63,45 @@ function buildTable(exp: Record<string, unknown>, v: KernelVariant): KernelTable
   return Object.freeze(table) as KernelTable;
 }
 
+/** Whether the module exports the scalar twins (a test build). */
+function hasScalarTwins(exp: Record<string, unknown>): boolean {
+  return typeof exp[`${KERNEL_NAMES[0]}_f32_scalar`] === 'function';
+}
+
 /** Called by init with the instance's exports. */
 export function bindKernels(exp: Record<string, unknown>): void {
+  const simd = buildTable(exp, 'simd');
+  const scalar = hasScalarTwins(exp) ? buildTable(exp, 'scalar') : undefined;
+  if (variant === 'scalar' && scalar === undefined) throw noScalarTwins('init');
   exportsRef = exp;
-  tables.simd = buildTable(exp, 'simd');
-  tables.scalar = buildTable(exp, 'scalar');
+  tables.simd = simd;
+  tables.scalar = scalar;
   X = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
   K = tables[variant]!;
 }
 
+function noScalarTwins(op: string): UnsupportedRuntimeError {
+  return new UnsupportedRuntimeError(op, 'variant',
+    "'simd', or a test build of the kernels (build/simdconv-test.wasm) for 'scalar'",
+    "'scalar' with a release module, which ships without the scalar twins");
+}
+
 /**
  * Chooses which twin of every kernel ops run: `'simd'` (the default) or `'scalar'` (the plain
- * loops the SIMD kernels are checked against). Meant for tests and for debugging.
+ * loops the SIMD kernels are checked against). Meant for tests and for debugging: `'scalar'`
+ * needs a test build of the kernels (the release modules do not export the scalar twins).
  * In a test: `setKernelVariant('scalar'); const y = sc.corr2d(X, K); setKernelVariant('simd');`
  */
 export function setKernelVariant(v: KernelVariant): void {
   if (v !== 'simd' && v !== 'scalar') {
     throw new UnsupportedRuntimeError('setKernelVariant', 'variant', "'simd' or 'scalar'", String(v));
   }
+  if (exportsRef) {
+    const table = tables[v];
+    if (table === undefined) throw noScalarTwins('setKernelVariant');
+    K = table;
+  }
   variant = v;
-  if (exportsRef) K = tables[v]!;
 }
 
 /** The variant ops currently run. */

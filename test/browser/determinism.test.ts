@@ -1,6 +1,7 @@
 // Determinism in Chromium: test/determinism/cases.ts run against the BUILT package in headless
 // Chromium must give exactly the hashes of expected.json, like Node, Deno, Bun and workerd
-// (test/determinism/runtimes.test.ts).
+// (test/determinism/runtimes.test.ts). expected.json is a LOCK (values this code produced): see
+// test/determinism/determinism.test.ts for the oracles behind it.
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { runIn, withChromium } from '../runtimes/harness.js';

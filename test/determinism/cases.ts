@@ -6,7 +6,8 @@
 // Portable on purpose: it uses only the public API it is given and plain JavaScript (no node:
 // imports, no globals beyond the language), so the same file runs in Node, Deno, Bun, workerd and
 // Chromium (test/determinism/runtimes.test.ts) and under other thread counts and kernel variants
-// (test/determinism/determinism.test.ts). Expected hashes: test/determinism/expected.json.
+// (test/determinism/determinism.test.ts). Expected hashes: test/determinism/expected.json, a LOCK
+// (hashes this code produced; the oracles behind them are listed in determinism.test.ts).
 //
 // Hash: FNV-1a over the bytes of the shape (as text) and of the float32 data (little-endian, as
 // WebAssembly memory is), two 32-bit lanes with different offset bases -> 16 hex digits.

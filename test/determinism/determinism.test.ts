@@ -6,10 +6,16 @@
 //
 // After an intended change of results: SIMDCONV_UPDATE_HASHES=1 npx vitest run test/determinism
 // rewrites expected.json (review the diff: every changed case is a changed number).
+//
+// LOCK: expected.json holds hashes this code produced (SIMDCONV_UPDATE_HASHES=1 writes them); they
+// pin the results bit for bit, they do not show them right. The oracles for the values hashed are
+// the float64 references, finite differences and PyTorch fixtures of every op (test/conv.test.ts,
+// test/gradcheck.test.ts, test/torch.test.ts, test/kernels/*) and the bitwise agreement of each
+// SIMD kernel with its scalar twin (test/kernels/*, and the scalar-variant case below).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../../src/index.js';
-import { setKernelVariant } from '../../src/wasm/kernels.js';
+import { K, setKernelVariant } from '../../src/wasm/kernels.js';
 import { determinismHashes, fnv1a, hashFloats } from './cases.js';
 
 const EXPECTED_URL = new URL('./expected.json', import.meta.url);
@@ -49,7 +55,8 @@ describe('determinism (Node)', () => {
     expect(hashFloats([4], f)).toBe(hashFloats([4], Float32Array.from([1, 2, 3, 4])));
   });
 
-  it('matches expected.json, case by case', () => {
+  // Skipped while rewriting expected.json: it would compare the hashes with themselves.
+  it.skipIf(UPDATE)('matches expected.json (LOCK), case by case', () => {
     const want = expected();
     expect(Object.keys(simd).sort()).toEqual(Object.keys(want).sort());
     for (const [name, h] of Object.entries(want)) expect(simd[name], name).toBe(h);
@@ -63,7 +70,9 @@ describe('determinism (Node)', () => {
   });
 
   it('under the scalar kernel variant: bitwise the same except the documented cases', async () => {
+    const simdConv = K.corr2d_valid;
     setKernelVariant('scalar');
+    expect(K.corr2d_valid, 'the scalar twins are in use').not.toBe(simdConv);
     const scalar = await determinismHashes(api);
     setKernelVariant('simd');
     const differs = Object.keys(simd).filter((k) => scalar[k] !== simd[k]);

@@ -1,7 +1,8 @@
 // Determinism across runtimes and thread counts: test/determinism/cases.ts run against the BUILT
 // package in Node, Deno, Bun, workerd (miniflare), and in Node with a pool of two threads, must
 // give exactly the hashes of expected.json. See test/runtimes/harness.ts. Chromium (a Debian
-// package, so `npm run test:browser`): test/browser/determinism.test.ts.
+// package, so `npm run test:browser`): test/browser/determinism.test.ts. expected.json is a LOCK
+// (values this code produced): see test/determinism/determinism.test.ts for the oracles behind it.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runIn, type Outcome, type Runtime } from '../runtimes/harness.js';

@@ -1,9 +1,10 @@
-// Instantiates the built kernels (dist/simdconv.wasm) on a fresh memory, with a bump allocator,
+// Instantiates the test build of the kernels (both twins) on a fresh memory, with a bump allocator,
 // so kernel tests can call exported functions directly without the TypeScript tensor layer.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TEST_BUILDS } from './test-builds.js';
 
-const wasmPath = fileURLToPath(new URL('../../dist/simdconv.wasm', import.meta.url));
+const wasmPath = fileURLToPath(TEST_BUILDS['simdconv.wasm']);
 let compiled: WebAssembly.Module | undefined;
 
 export interface RawWasm {
