@@ -1,0 +1,149 @@
+// Sigmoid and tanh, forward and backward (the backward from the forward's OUTPUT y).
+//
+// ABI: byte addresses of contiguous f32 arrays of n elements, any 4-byte alignment; out may be
+// exactly an input (every element is read before it is written).
+//
+// Determinism: the transcendental part (Mathf.exp for sigmoid, Mathf.tanh for tanh: musl's
+// expf/tanhf compiled into this module, so the same bits on every engine) is called per element
+// in both twins; everything else is a fixed sequence of correctly rounded IEEE operations, done
+// lane-wise in the simd twin and element by element in the scalar twin. The twins agree bitwise.
+//
+// sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) <= 1: no overflow for
+// any x, and the tiny results of very negative x keep their relative precision (down to the
+// subnormals). tanh is musl's tanhf (±1 for |x| > 9.01, exact sign, tanh(±0) = ±0).
+// NaN gives NaN. Backward (PyTorch's expressions): sigmoid dx = (dy*(1-y))*y, tanh dx = dy*(1-y*y).
+
+/** e = exp(-|x|) per lane: the only per-element call of the sigmoid. */
+// @ts-ignore: decorator
+@inline function expNegAbsLanes(x: v128): v128 {
+  let r = f32x4.splat(Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 0))));
+  r = f32x4.replace_lane(r, 1, Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 1))));
+  r = f32x4.replace_lane(r, 2, Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 2))));
+  return f32x4.replace_lane(r, 3, Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 3))));
+}
+
+// @ts-ignore: decorator
+@inline function sigmoidS(x: f32): f32 {
+  const e = Mathf.exp(-Mathf.abs(x));
+  const d = <f32>1 + e;
+  return x >= 0 ? <f32>1 / d : e / d;
+}
+
+// @ts-ignore: decorator
+@inline function tanhLanes(x: v128): v128 {
+  let r = f32x4.splat(Mathf.tanh(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.tanh(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.tanh(f32x4.extract_lane(x, 2)));
+  return f32x4.replace_lane(r, 3, Mathf.tanh(f32x4.extract_lane(x, 3)));
+}
+
+/** out[i] = sigmoid(a[i]). */
+export function sigmoid_f32_simd(out: usize, a: usize, n: i32): void {
+  if (n <= 0) return;
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  const end = out + (<usize>n << 2);
+  const end4 = out + (<usize>(n & ~3) << 2);
+  while (out < end4) {
+    const x = v128.load(a);
+    const e = expNegAbsLanes(x);
+    const d = f32x4.add(one, e);
+    v128.store(out, v128.bitselect(f32x4.div(one, d), f32x4.div(e, d), f32x4.ge(x, zero)));
+    out += 16; a += 16;
+  }
+  while (out < end) {
+    store<f32>(out, sigmoidS(load<f32>(a)));
+    out += 4; a += 4;
+  }
+}
+
+export function sigmoid_f32_scalar(out: usize, a: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(out + off, sigmoidS(load<f32>(a + off)));
+  }
+}
+
+/** out[i] = tanh(a[i]). */
+export function tanh_f32_simd(out: usize, a: usize, n: i32): void {
+  if (n <= 0) return;
+  const end = out + (<usize>n << 2);
+  const end4 = out + (<usize>(n & ~3) << 2);
+  while (out < end4) {
+    v128.store(out, tanhLanes(v128.load(a)));
+    out += 16; a += 16;
+  }
+  while (out < end) {
+    store<f32>(out, Mathf.tanh(load<f32>(a)));
+    out += 4; a += 4;
+  }
+}
+
+export function tanh_f32_scalar(out: usize, a: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(out + off, Mathf.tanh(load<f32>(a + off)));
+  }
+}
+
+const B_SIGMOID: i32 = 0;
+const B_TANH: i32 = 1;
+
+/** The backward expression on one lane set; `op` is a compile-time constant. */
+// @ts-ignore: decorator
+@inline function backV(op: i32, g: v128, y: v128, one: v128): v128 {
+  if (op == B_SIGMOID) return f32x4.mul(f32x4.mul(g, f32x4.sub(one, y)), y);
+  return f32x4.mul(g, f32x4.sub(one, f32x4.mul(y, y)));
+}
+
+// @ts-ignore: decorator
+@inline function backS(op: i32, g: f32, y: f32): f32 {
+  if (op == B_SIGMOID) return g * (1 - y) * y;
+  return g * (1 - y * y);
+}
+
+// @ts-ignore: decorator
+@inline function backLoop(op: i32, simd: bool, dx: usize, dy: usize, y: usize, n: i32): void {
+  if (n <= 0) return;
+  const end = dx + (<usize>n << 2);
+  if (simd) {
+    const one = f32x4.splat(1);
+    const end16 = dx + (<usize>(n & ~15) << 2);
+    const end4 = dx + (<usize>(n & ~3) << 2);
+    while (dx < end16) {
+      const y0 = v128.load(y), y1 = v128.load(y, 16), y2 = v128.load(y, 32), y3 = v128.load(y, 48);
+      const g0 = v128.load(dy), g1 = v128.load(dy, 16), g2 = v128.load(dy, 32), g3 = v128.load(dy, 48);
+      v128.store(dx, backV(op, g0, y0, one));
+      v128.store(dx, backV(op, g1, y1, one), 16);
+      v128.store(dx, backV(op, g2, y2, one), 32);
+      v128.store(dx, backV(op, g3, y3, one), 48);
+      dx += 64; dy += 64; y += 64;
+    }
+    while (dx < end4) {
+      v128.store(dx, backV(op, v128.load(dy), v128.load(y), one));
+      dx += 16; dy += 16; y += 16;
+    }
+  }
+  while (dx < end) {
+    store<f32>(dx, backS(op, load<f32>(dy), load<f32>(y)));
+    dx += 4; dy += 4; y += 4;
+  }
+}
+
+/** dx[i] = (dy[i] * (1 - y[i])) * y[i], y = sigmoid(x). dx may equal dy or y. */
+export function sigmoid_backward_f32_simd(dx: usize, dy: usize, y: usize, n: i32): void {
+  backLoop(B_SIGMOID, true, dx, dy, y, n);
+}
+
+export function sigmoid_backward_f32_scalar(dx: usize, dy: usize, y: usize, n: i32): void {
+  backLoop(B_SIGMOID, false, dx, dy, y, n);
+}
+
+/** dx[i] = dy[i] * (1 - y[i]*y[i]), y = tanh(x). dx may equal dy or y. */
+export function tanh_backward_f32_simd(dx: usize, dy: usize, y: usize, n: i32): void {
+  backLoop(B_TANH, true, dx, dy, y, n);
+}
+
+export function tanh_backward_f32_scalar(dx: usize, dy: usize, y: usize, n: i32): void {
+  backLoop(B_TANH, false, dx, dy, y, n);
+}
