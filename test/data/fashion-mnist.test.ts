@@ -3,6 +3,7 @@
 // dataset-fashion-mnist is installed — the real files, cross-checked against the images the PyTorch
 // fixture script read (test/fixtures/lenet.json).
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ function fakeFolder(): string {
 
 describe('loadFashionMnist', () => {
   it('reads gzip and raw files from a given folder', async () => {
-    const { train, test } = await loadFashionMnist(fakeFolder());
+    const { train, test } = await loadFashionMnist({ readFile, dir: fakeFolder() });
     for (const s of [train, test]) {
       expect([s.count, s.rows, s.cols]).toEqual([3, 4, 5]);
       expect(Array.from(s.labels)).toEqual([9, 0, 4]);
@@ -38,9 +39,28 @@ describe('loadFashionMnist', () => {
   });
 
   it('a folder without the files is an ArgumentError naming the file', async () => {
-    const e = await loadFashionMnist(join(tmp, 'nowhere')).catch((x) => x);
+    const e = await loadFashionMnist({ readFile, dir: join(tmp, 'nowhere') }).catch((x) => x);
     expect(e).toBeInstanceOf(ArgumentError);
     expect(e.message).toMatch(/train-images-idx3-ubyte/);
+  });
+
+  it('needs a file reader (the library itself does not touch the file system)', async () => {
+    for (const bad of [undefined, {}, { readFile: 'no' }, { readFile, dir: 3 }]) {
+      expect(await loadFashionMnist(bad as never).catch((x) => x)).toBeInstanceOf(ArgumentError);
+    }
+  });
+
+  it('reads through any reader (a Map here), with or without a trailing slash on dir', async () => {
+    const files = new Map<string, Uint8Array>();
+    for (const [key, name] of Object.entries(FASHION_MNIST_FILES)) {
+      files.set(`/data/${name}`, readFileSync(FIX(key.endsWith('Images') ? 'images-ubyte.idx.gz' : 'labels-ubyte.idx.gz')));
+    }
+    const read = async (p: string) => {
+      const b = files.get(p);
+      if (!b) throw new Error(`no ${p}`);
+      return b;
+    };
+    for (const dir of ['/data', '/data/']) expect((await loadFashionMnist({ readFile: read, dir })).test.count).toBe(3);
   });
 
   it.each([
@@ -64,13 +84,13 @@ describe('loadFashionMnist', () => {
     bad[bad.length - 1] = 10;
     const dir = fakeFolder();
     writeFileSync(join(dir, FASHION_MNIST_FILES.trainLabels), bad);
-    const e = await loadFashionMnist(dir).catch((x) => x);
+    const e = await loadFashionMnist({ readFile, dir }).catch((x) => x);
     expect(e).toBeInstanceOf(SimdconvError);
     expect(e.message).toMatch(/label 10/);
   });
 
   it.skipIf(!existsSync(FASHION_MNIST_DEBIAN_DIR))(`the real dataset in ${FASHION_MNIST_DEBIAN_DIR} (apt-get install dataset-fashion-mnist)`, async () => {
-    const { train, test } = await loadFashionMnist();
+    const { train, test } = await loadFashionMnist({ readFile });
     expect([train.count, train.rows, train.cols, test.count]).toEqual([60000, 28, 28, 10000]);
     expect(train.images.length).toBe(60000 * 784);
     // balanced classes: 6000 / 1000 of each
