@@ -117,6 +117,7 @@ import { imax, imin } from './simd-util';
   const owHi = interiorHi(W, WO, (KW - 1) * DW + 1, SW, PW);
   const lane = i32x4(0, SW, 2 * SW, 3 * SW);
   const ninf = f32x4.splat(-Infinity);
+  const pair2 = SW == 2 && KW == 2 && DW == 1;
   const planeIn = <usize>H * W << 2;
   const planeOut = <usize>HO * WO << 2;
   for (let p = 0; p < planes; p++) {
@@ -128,12 +129,29 @@ import { imax, imin } from './simd-util';
       let ow = 0;
       while (ow < WO) {
         const w0 = ow * SW - PW;
-        if (simd && ow >= owLo && ow + 4 <= owHi && aLo < aHi) {
-          // 4 outputs whose taps are all inside the row: lanes gathered at stride SW.
+        if (simd && ow >= owLo && ow < owHi && owHi - owLo >= 4 && aLo < aHi) {
+          // 4 outputs whose taps are all inside the row: lanes gathered at stride SW. The last
+          // block of the interior starts at owHi - 4, recomputing (identically) a few outputs.
+          ow = imin(ow, owHi - 4);
+          const w0 = ow * SW - PW;
           let best = ninf;
           let bi = i32x4.add(i32x4.splat((h0 + aLo * DH) * W + w0), lane);
           for (let a = aLo; a < aHi; a++) {
             const row = (h0 + a * DH) * W + w0;
+            if (pair2) {
+              // 2x2-stride-2 windows: 8 contiguous floats, deinterleaved into taps b = 0 and 1.
+              const q = x + (<usize>row << 2);
+              const v0 = v128.load(q), v1 = v128.load(q, 16);
+              const ev = i8x16.shuffle(v0, v1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+              const od = i8x16.shuffle(v0, v1, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+              const m0 = v128.or(f32x4.gt(ev, best), f32x4.ne(ev, ev));
+              best = v128.bitselect(ev, best, m0);
+              bi = v128.bitselect(i32x4.add(i32x4.splat(row), lane), bi, m0);
+              const m1 = v128.or(f32x4.gt(od, best), f32x4.ne(od, od));
+              best = v128.bitselect(od, best, m1);
+              bi = v128.bitselect(i32x4.add(i32x4.splat(row + 1), lane), bi, m1);
+              continue;
+            }
             for (let b = 0; b < KW; b++) {
               const i = row + b * DW;
               const v = gather4(x + (<usize>i << 2), SW);
@@ -315,6 +333,7 @@ export function maxpool2d_backward_nhwc_f32_scalar(dx: usize, dy: usize, idx: us
   KH: i32, KW: i32, SH: i32, SW: i32, PH: i32, PW: i32, cip: i32): void {
   const owLo = interiorLo(SW, PW);
   const owHi = interiorHi(W, WO, KW, SW, PW);
+  const pair2 = SW == 2 && KW == 2;
   for (let p = 0; p < planes; p++) {
     for (let oh = 0; oh < HO; oh++) {
       const h0 = oh * SH - PH;
@@ -324,12 +343,22 @@ export function maxpool2d_backward_nhwc_f32_scalar(dx: usize, dy: usize, idx: us
       while (ow < WO) {
         const w0 = ow * SW - PW;
         const div = avgDivisor(h0, w0, H, W, KH, KW, PH, PW, cip);
-        if (simd && ow >= owLo && ow + 4 <= owHi && div != 0) {
-          // 4 outputs with every column inside the row: the same divisor for all lanes.
+        if (simd && ow >= owLo && ow < owHi && owHi - owLo >= 4 && div != 0) {
+          // 4 outputs with every column inside the row: the same divisor for all lanes. The last
+          // block of the interior starts at owHi - 4, recomputing (identically) a few outputs.
+          ow = imin(ow, owHi - 4);
+          const w0 = ow * SW - PW;
           let s = f32x4.splat(0);
           for (let ih = ihLo; ih < ihHi; ih++) {
             const row = x + (<usize>(ih * W + w0) << 2);
-            for (let b = 0; b < KW; b++) s = f32x4.add(s, gather4(row + (<usize>b << 2), SW));
+            if (pair2) {
+              // 2x2-stride-2 windows: 8 contiguous floats, deinterleaved into taps b = 0 and 1.
+              const v0 = v128.load(row), v1 = v128.load(row, 16);
+              s = f32x4.add(s, i8x16.shuffle(v0, v1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27));
+              s = f32x4.add(s, i8x16.shuffle(v0, v1, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31));
+            } else {
+              for (let b = 0; b < KW; b++) s = f32x4.add(s, gather4(row + (<usize>b << 2), SW));
+            }
           }
           v128.store(yr + (<usize>ow << 2), f32x4.div(s, f32x4.splat(<f32>div)));
           ow += 4;
