@@ -23,8 +23,9 @@
 //
 // Backward kernels overwrite dx (they clear it, then accumulate). Max backward scatters
 // dx[idx] += dy in output order; indices outside [0, H*W) are skipped, so a corrupt index table
-// cannot write outside dx. Wasm has no vector scatter: the NCHW backward kernels' SIMD twins
-// vectorise only the clearing; the NHWC ones vectorise along C (avg) or clear with SIMD (max).
+// cannot write outside dx. Wasm has no vector scatter: the max backward kernels' SIMD twins
+// vectorise only the clearing; avg backward vectorises along C (NHWC) or, for 2-wide stride-2
+// windows, along the row (NCHW), keeping each element's order of contributions.
 
 import { imax, imin } from './simd-util';
 
@@ -395,23 +396,44 @@ export function avgpool2d_nchw_f32_scalar(y: usize, x: usize, planes: i32, H: i3
 // @ts-ignore: decorator
 @inline function avgBackNchw(simd: bool, dx: usize, dy: usize, planes: i32, H: i32, W: i32, HO: i32, WO: i32,
   KH: i32, KW: i32, SH: i32, SW: i32, PH: i32, PW: i32, cip: i32): void {
+  // 2-wide, stride-2 windows do not overlap along a row: 4 interior outputs update 8 contiguous
+  // floats of each window row with one vector add per 4 floats. Every element then still receives
+  // its contributions in (oh, ow) order, as in the scalar loop.
+  const pair2 = simd && SW == 2 && KW == 2;
+  const owLo = interiorLo(SW, PW);
+  const owHi = interiorHi(W, WO, KW, SW, PW);
   for (let p = 0; p < planes; p++) {
     clear(simd, dx, H * W);
     for (let oh = 0; oh < HO; oh++) {
       const h0 = oh * SH - PH;
       const ihLo = imax(h0, 0), ihHi = imin(h0 + KH, H);
-      for (let ow = 0; ow < WO; ow++) {
+      let ow = 0;
+      while (ow < WO) {
         const w0 = ow * SW - PW;
         const div = avgDivisor(h0, w0, H, W, KH, KW, PH, PW, cip);
-        if (div == 0) continue;
-        const g = load<f32>(dy + (<usize>(oh * WO + ow) << 2)) / <f32>div;
-        const iwLo = imax(w0, 0), iwHi = imin(w0 + KW, W);
-        for (let ih = ihLo; ih < ihHi; ih++) {
-          for (let iw = iwLo; iw < iwHi; iw++) {
-            const q = dx + (<usize>(ih * W + iw) << 2);
-            store<f32>(q, load<f32>(q) + g);
+        if (pair2 && ow >= owLo && ow + 4 <= owHi && div != 0) {
+          const g = f32x4.div(v128.load(dy + (<usize>(oh * WO + ow) << 2)), f32x4.splat(<f32>div));
+          const lo = i8x16.shuffle(g, g, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7);
+          const hi = i8x16.shuffle(g, g, 8, 9, 10, 11, 8, 9, 10, 11, 12, 13, 14, 15, 12, 13, 14, 15);
+          for (let ih = ihLo; ih < ihHi; ih++) {
+            const q = dx + (<usize>(ih * W + w0) << 2);
+            v128.store(q, f32x4.add(v128.load(q), lo));
+            v128.store(q, f32x4.add(v128.load(q, 16), hi), 16);
+          }
+          ow += 4;
+          continue;
+        }
+        if (div != 0) {
+          const g = load<f32>(dy + (<usize>(oh * WO + ow) << 2)) / <f32>div;
+          const iwLo = imax(w0, 0), iwHi = imin(w0 + KW, W);
+          for (let ih = ihLo; ih < ihHi; ih++) {
+            for (let iw = iwLo; iw < iwHi; iw++) {
+              const q = dx + (<usize>(ih * W + iw) << 2);
+              store<f32>(q, load<f32>(q) + g);
+            }
           }
         }
+        ow++;
       }
     }
     dx += <usize>H * W << 2;
