@@ -3,28 +3,21 @@
 // ABI: byte addresses of contiguous f32 arrays of n elements, any 4-byte alignment; out may be
 // exactly an input (every element is read before it is written).
 //
-// Determinism: the transcendental part (Mathf.exp for sigmoid, Mathf.tanh for tanh: musl's
-// expf/tanhf compiled into this module, so the same bits on every engine) is called per element
-// in both twins; everything else is a fixed sequence of correctly rounded IEEE operations, done
-// lane-wise in the simd twin and element by element in the scalar twin. The twins agree bitwise.
+// Determinism: sigmoid's exp is assembly/exp.ts (a fixed sequence of f32 operations, lane-wise in
+// the simd twin, element-wise in the scalar twin); tanh is Mathf.tanh (musl's tanhf compiled into
+// this module) per element in both twins. Everything else is a fixed sequence of correctly rounded
+// IEEE operations. So the twins agree bitwise, and every engine gives the same bits.
 //
 // sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) <= 1: no overflow for
 // any x, and the tiny results of very negative x keep their relative precision (down to the
 // subnormals). tanh is musl's tanhf (±1 for |x| > 9.01, exact sign, tanh(±0) = ±0).
 // NaN gives NaN. Backward (PyTorch's expressions): sigmoid dx = (dy*(1-y))*y, tanh dx = dy*(1-y*y).
 
-/** e = exp(-|x|) per lane: the only per-element call of the sigmoid. */
-// @ts-ignore: decorator
-@inline function expNegAbsLanes(x: v128): v128 {
-  let r = f32x4.splat(Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 0))));
-  r = f32x4.replace_lane(r, 1, Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 1))));
-  r = f32x4.replace_lane(r, 2, Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 2))));
-  return f32x4.replace_lane(r, 3, Mathf.exp(-Mathf.abs(f32x4.extract_lane(x, 3))));
-}
+import { expS, expV } from './exp';
 
 // @ts-ignore: decorator
 @inline function sigmoidS(x: f32): f32 {
-  const e = Mathf.exp(-Mathf.abs(x));
+  const e = expS(-Mathf.abs(x));
   const d = <f32>1 + e;
   return x >= 0 ? <f32>1 / d : e / d;
 }
@@ -46,9 +39,9 @@ export function sigmoid_f32_simd(out: usize, a: usize, n: i32): void {
   const end4 = out + (<usize>(n & ~3) << 2);
   while (out < end4) {
     const x = v128.load(a);
-    const e = expNegAbsLanes(x);
+    const e = expV(f32x4.neg(f32x4.abs(x)));
     const d = f32x4.add(one, e);
-    v128.store(out, v128.bitselect(f32x4.div(one, d), f32x4.div(e, d), f32x4.ge(x, zero)));
+    v128.store(out, f32x4.div(v128.bitselect(one, e, f32x4.ge(x, zero)), d));
     out += 16; a += 16;
   }
   while (out < end) {

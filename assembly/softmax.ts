@@ -11,8 +11,9 @@
 // log-sum-exp of cross-entropy is m + log(s). A NaN along the axis makes the whole slice NaN; an
 // all -Inf slice is NaN (as in PyTorch).
 //
-// Determinism: exp and log are Mathf (musl's expf/logf compiled into this module) per element in
-// both twins. Sums along an axis use one fixed order in both twins, so they agree bitwise:
+// Determinism: exp is assembly/exp.ts (the same f32 operations lane-wise and element-wise) and
+// log is Mathf.log (musl's logf compiled into this module), once per slice, in both twins. Sums
+// along an axis use one fixed order in both twins, so they agree bitwise:
 //   inner == 1 ("row order"): four partial sums P[l] (l < 4) start at +0; P[l] += t[4k + l] for
 //   k < floor(dim/4); then S = (P[0] + P[1]) + (P[2] + P[3]); then the last dim mod 4 terms are
 //   added to S one by one, in order (in the simd twin P is one f32x4 accumulator).
@@ -23,14 +24,7 @@
 // argmax writes i32 indices in [0, dim) (PyTorch's: the FIRST index of the maximum; a NaN counts
 // as the maximum, so the first NaN wins). dim must be >= 1.
 
-/** The four lanes of v, each through Mathf.exp. */
-// @ts-ignore: decorator
-@inline function expLanes(v: v128): v128 {
-  let r = f32x4.splat(Mathf.exp(f32x4.extract_lane(v, 0)));
-  r = f32x4.replace_lane(r, 1, Mathf.exp(f32x4.extract_lane(v, 1)));
-  r = f32x4.replace_lane(r, 2, Mathf.exp(f32x4.extract_lane(v, 2)));
-  return f32x4.replace_lane(r, 3, Mathf.exp(f32x4.extract_lane(v, 3)));
-}
+import { expS, expV } from './exp';
 
 // Terms of an axis sum; `kind` is a compile-time constant at every call site.
 const T_EXP: i32 = 0; // exp(a - m), also stored to `st` when st != 0
@@ -40,7 +34,7 @@ const T_AB: i32 = 2; // a * b
 // @ts-ignore: decorator
 @inline function termV(kind: i32, a: usize, b: usize, mv: v128, st: usize, off: usize): v128 {
   if (kind == T_EXP) {
-    const e = expLanes(f32x4.sub(v128.load(a + off), mv));
+    const e = expV(f32x4.sub(v128.load(a + off), mv));
     if (st != 0) v128.store(st + off, e);
     return e;
   }
@@ -51,7 +45,7 @@ const T_AB: i32 = 2; // a * b
 // @ts-ignore: decorator
 @inline function termS(kind: i32, a: usize, b: usize, m: f32, st: usize, off: usize): f32 {
   if (kind == T_EXP) {
-    const e = Mathf.exp(load<f32>(a + off) - m);
+    const e = expS(load<f32>(a + off) - m);
     if (st != 0) store<f32>(st + off, e);
     return e;
   }
@@ -138,7 +132,7 @@ const T_AB: i32 = 2; // a * b
   let s = f32x4.splat(0);
   for (let j = 0; j < dim; j++) {
     const off = <usize>j * stride;
-    const e = expLanes(f32x4.sub(v128.load(x + off), m));
+    const e = expV(f32x4.sub(v128.load(x + off), m));
     if (!log) v128.store(y + off, e);
     s = f32x4.add(s, e);
   }
@@ -166,7 +160,7 @@ const T_AB: i32 = 2; // a * b
   let s: f32 = 0;
   for (let j = 0; j < dim; j++) {
     const off = <usize>j * stride;
-    const e = Mathf.exp(load<f32>(x + off) - m);
+    const e = expS(load<f32>(x + off) - m);
     if (!log) store<f32>(y + off, e);
     s += e;
   }
@@ -240,11 +234,11 @@ export function log_softmax_f32_scalar(y: usize, x: usize, outer: i32, dim: i32,
       let off: usize = 0;
       for (; off < n4; off += 16) {
         const g = v128.load(dy + off), yv = v128.load(y + off);
-        v128.store(dx + off, log ? f32x4.sub(g, f32x4.mul(expLanes(yv), sv)) : f32x4.mul(yv, f32x4.sub(g, sv)));
+        v128.store(dx + off, log ? f32x4.sub(g, f32x4.mul(expV(yv), sv)) : f32x4.mul(yv, f32x4.sub(g, sv)));
       }
       for (; off < end; off += 4) {
         const g = load<f32>(dy + off), yv = load<f32>(y + off);
-        store<f32>(dx + off, log ? g - Mathf.exp(yv) * s : yv * (g - s));
+        store<f32>(dx + off, log ? g - expS(yv) * s : yv * (g - s));
       }
     } else {
       const i4 = simd ? inner & ~3 : 0;
@@ -259,7 +253,7 @@ export function log_softmax_f32_scalar(y: usize, x: usize, outer: i32, dim: i32,
         for (let j = 0; j < dim; j++) {
           const off = b + <usize>j * stride;
           const g = v128.load(dy + off), yv = v128.load(y + off);
-          v128.store(dx + off, log ? f32x4.sub(g, f32x4.mul(expLanes(yv), s)) : f32x4.mul(yv, f32x4.sub(g, s)));
+          v128.store(dx + off, log ? f32x4.sub(g, f32x4.mul(expV(yv), s)) : f32x4.mul(yv, f32x4.sub(g, s)));
         }
       }
       for (; i < inner; i++) {
@@ -272,7 +266,7 @@ export function log_softmax_f32_scalar(y: usize, x: usize, outer: i32, dim: i32,
         for (let j = 0; j < dim; j++) {
           const off = b + <usize>j * stride;
           const g = load<f32>(dy + off), yv = load<f32>(y + off);
-          store<f32>(dx + off, log ? g - Mathf.exp(yv) * s : yv * (g - s));
+          store<f32>(dx + off, log ? g - expS(yv) * s : yv * (g - s));
         }
       }
     }
@@ -466,11 +460,11 @@ export function cross_entropy_f32_scalar(loss: usize, stats: usize, x: usize, la
       const xt = load<f32>(x + q); // read before the row is written (dx may equal x)
       const gv = f32x4.splat(gb), mv = f32x4.splat(m), lv = f32x4.splat(ls);
       for (; k < c4; k += 16) {
-        const p = expLanes(f32x4.sub(f32x4.sub(v128.load(x + k), mv), lv));
+        const p = expV(f32x4.sub(f32x4.sub(v128.load(x + k), mv), lv));
         v128.store(dx + k, f32x4.mul(gv, f32x4.sub(p, offv)));
       }
-      for (; k < end; k += 4) store<f32>(dx + k, gb * (Mathf.exp((load<f32>(x + k) - m) - ls) - off));
-      store<f32>(dx + q, gb * (Mathf.exp((xt - m) - ls) - on));
+      for (; k < end; k += 4) store<f32>(dx + k, gb * (expS((load<f32>(x + k) - m) - ls) - off));
+      store<f32>(dx + q, gb * (expS((xt - m) - ls) - on));
     }
     dx += rb;
     x += rb;

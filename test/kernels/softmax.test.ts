@@ -134,6 +134,42 @@ describe.each([
   });
 });
 
+describe('exp (assembly/exp.ts), seen through log_softmax_backward', () => {
+  // With dy = (1, 0) along a 2-long axis, s = 1 and dx[1] = 0 - exp(y[1]) * 1: exactly -exp(y[1]).
+  function expOf(v: Variant, ys: number[]): Float32Array {
+    const n = ys.length;
+    const y = ys.flatMap((t) => [0, t]);
+    const dy = ys.flatMap(() => [1, 0]);
+    const dx = run(v, 'log_softmax_backward', 2 * n, [input(w, dy), input(w, y)], [n, 2, 1]);
+    return Float32Array.from({ length: n }, (_, i) => -dx[2 * i + 1]);
+  }
+
+  it('is within 2 ulp of exp over the normal range, exact at the edges, the same in both twins', () => {
+    const xs = [0, -0, 1, -1, 0.5, -0.5, 1e-8, -1e-8, 0.34657359, -0.34657359, 10, -10, 50, -50, 88, 88.7, 88.8, -87, -87.4,
+      -90, -100, -103.9, -104, -200, Infinity, -Infinity, NaN, ...Array.from(randArray(200, 77, -87, 88))];
+    const got: Record<string, Float32Array> = {};
+    for (const v of VARIANTS) {
+      w.reset();
+      got[v] = expOf(v, xs);
+    }
+    expectSameBits(got.simd, got.scalar, 'twins');
+    const bad: string[] = [];
+    xs.forEach((x, i) => {
+      const want = Math.exp(Math.fround(x));
+      const g = got.simd[i];
+      if (Number.isNaN(x)) {
+        if (!Number.isNaN(g)) bad.push(`exp(NaN) = ${g}`);
+        return;
+      }
+      const f = Math.fround(want);
+      const ulp = f === 0 || !Number.isFinite(f) ? 1.4e-45 : Math.abs(Math.fround(f * (1 + 2 ** -23)) - f);
+      const tol = Math.abs(want) < 1.18e-38 ? 1.4e-45 : 2 * ulp; // subnormals: one unit
+      if (!(g === f || Math.abs(g - want) <= tol)) bad.push(`exp(${x}) = ${g}, want ${want}`);
+    });
+    expect(bad).toEqual([]);
+  });
+});
+
 /** [outer, dim, inner] of `shape` around axis `dim` (negative counts from the end). */
 function axisOf(shape: number[], d: number): Axis {
   const k = d < 0 ? shape.length + d : d;
