@@ -3,14 +3,14 @@
 // ABI: byte addresses of contiguous f32 arrays of n elements, any 4-byte alignment; out may be
 // exactly an input (every element is read before it is written).
 //
-// Determinism: sigmoid's exp is assembly/exp.ts (a fixed sequence of f32 operations, lane-wise in
-// the simd twin, element-wise in the scalar twin); tanh is Mathf.tanh (musl's tanhf compiled into
-// this module) per element in both twins. Everything else is a fixed sequence of correctly rounded
-// IEEE operations. So the twins agree bitwise, and every engine gives the same bits.
+// Determinism: exp is assembly/exp.ts; everything is a fixed sequence of correctly rounded f32
+// operations, lane-wise in the simd twin and element-wise in the scalar twin (tanh's two branches
+// are both computed in the simd twin and selected, with the same values). The twins agree
+// bitwise, and every engine gives the same bits.
 //
 // sigmoid(x) = 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) <= 1: no overflow for
 // any x, and the tiny results of very negative x keep their relative precision (down to the
-// subnormals). tanh is musl's tanhf (±1 for |x| > 9.01, exact sign, tanh(±0) = ±0).
+// subnormals).
 // NaN gives NaN. Backward (PyTorch's expressions): sigmoid dx = (dy*(1-y))*y, tanh dx = dy*(1-y*y).
 
 import { expS, expV } from './exp';
@@ -22,12 +22,42 @@ import { expS, expV } from './exp';
   return x >= 0 ? <f32>1 / d : e / d;
 }
 
+// tanh (Cephes' tanhf, on |x|, then x's sign bit): |x| < 0.625: a + a*(z*P(z)), z = a*a (a = |x|);
+// otherwise 1 - 2/(exp(2a) + 1) (exp from assembly/exp.ts; 1 for large a). Within a few ulp of
+// tanh; odd exactly (tanh(-0) = -0); NaN gives NaN.
+const T0: f32 = -5.70498872745e-3;
+const T1: f32 = 2.06390887954e-2;
+const T2: f32 = -5.37397155531e-2;
+const T3: f32 = 1.33314422036e-1;
+const T4: f32 = -3.33332819422e-1;
+const TSMALL: f32 = 0.625;
+
 // @ts-ignore: decorator
-@inline function tanhLanes(x: v128): v128 {
-  let r = f32x4.splat(Mathf.tanh(f32x4.extract_lane(x, 0)));
-  r = f32x4.replace_lane(r, 1, Mathf.tanh(f32x4.extract_lane(x, 1)));
-  r = f32x4.replace_lane(r, 2, Mathf.tanh(f32x4.extract_lane(x, 2)));
-  return f32x4.replace_lane(r, 3, Mathf.tanh(f32x4.extract_lane(x, 3)));
+@inline function tanhS(x: f32): f32 {
+  const a = Mathf.abs(x);
+  let t: f32;
+  if (a < TSMALL) {
+    const z = a * a;
+    const p = (((T0 * z + T1) * z + T2) * z + T3) * z + T4;
+    t = a + a * (z * p);
+  } else {
+    t = <f32>1 - <f32>2 / (expS(a + a) + 1);
+  }
+  return reinterpret<f32>(reinterpret<u32>(t) | (reinterpret<u32>(x) & 0x80000000));
+}
+
+// @ts-ignore: decorator
+@inline function tanhV(x: v128, one: v128, two: v128, sign: v128): v128 {
+  const a = f32x4.abs(x);
+  const z = f32x4.mul(a, a);
+  let p = f32x4.add(f32x4.mul(f32x4.splat(T0), z), f32x4.splat(T1));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(T2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(T3));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(T4));
+  const small = f32x4.add(a, f32x4.mul(a, f32x4.mul(z, p)));
+  const large = f32x4.sub(one, f32x4.div(two, f32x4.add(expV(f32x4.add(a, a)), one)));
+  const t = v128.bitselect(small, large, f32x4.lt(a, f32x4.splat(TSMALL)));
+  return v128.or(t, v128.and(x, sign));
 }
 
 /** out[i] = sigmoid(a[i]). */
@@ -62,12 +92,13 @@ export function tanh_f32_simd(out: usize, a: usize, n: i32): void {
   if (n <= 0) return;
   const end = out + (<usize>n << 2);
   const end4 = out + (<usize>(n & ~3) << 2);
+  const one = f32x4.splat(1), two = f32x4.splat(2), sign = i32x4.splat(0x80000000);
   while (out < end4) {
-    v128.store(out, tanhLanes(v128.load(a)));
+    v128.store(out, tanhV(v128.load(a), one, two, sign));
     out += 16; a += 16;
   }
   while (out < end) {
-    store<f32>(out, Mathf.tanh(load<f32>(a)));
+    store<f32>(out, tanhS(load<f32>(a)));
     out += 4; a += 4;
   }
 }
@@ -75,7 +106,7 @@ export function tanh_f32_simd(out: usize, a: usize, n: i32): void {
 export function tanh_f32_scalar(out: usize, a: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
-    store<f32>(out + off, Mathf.tanh(load<f32>(a + off)));
+    store<f32>(out + off, tanhS(load<f32>(a + off)));
   }
 }
 

@@ -55,6 +55,13 @@ describe.each(OPS)('$name', (op) => {
     }
   });
 
+  it('is accurate over a dense sweep: [-10, 10] in steps of 1/512, around the branch points, and tiny values', () => {
+    const xs = [...Array.from({ length: 10241 }, (_, i) => -10 + i / 512), 0.625, Math.fround(0.625) - 2 ** -24, -0.625,
+      1e-3, 1e-5, 1e-7, 1e-20, 1e-38, 1e-45, -1e-45];
+    const y = both(op.name, [xs], xs.length).simd;
+    expectClose(y, xs.map((x) => op.ref(Math.fround(x))), 'y', 1e-6, 1e-44);
+  });
+
   it('runs in place (out = a, dx = dy)', () => {
     const n = 19;
     const x = randArray(n, 3, -5, 5);
