@@ -16,3 +16,6 @@ export * from './gemm';
 export * from './im2col';
 export * from './bias';
 export * from './optim';
+export * from './pool';
+export * from './activation';
+export * from './softmax';

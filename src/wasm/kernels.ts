@@ -26,6 +26,12 @@ export const KERNEL_NAMES = [
   'bias_add_rows', 'bias_add_cols', 'bias_grad_rows', 'bias_grad_cols',
   // optim.ts
   'sgd_step', 'adam_step',
+  // pool.ts, activation.ts, softmax.ts
+  'maxpool2d_nchw', 'maxpool2d_nhwc', 'maxpool2d_backward_nchw', 'maxpool2d_backward_nhwc',
+  'avgpool2d_nchw', 'avgpool2d_nhwc', 'avgpool2d_backward_nchw', 'avgpool2d_backward_nhwc',
+  'sigmoid', 'tanh', 'sigmoid_backward', 'tanh_backward',
+  'softmax', 'log_softmax', 'softmax_backward', 'log_softmax_backward', 'argmax',
+  'cross_entropy', 'cross_entropy_backward',
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];

@@ -1,0 +1,54 @@
+// Loads Fashion-MNIST from a folder holding its four IDX files (Debian's dataset-fashion-mnist
+// package installs them in /usr/share/datasets/fashion-mnist/), in Node, Deno or Bun.
+//
+// The caller passes the file reader (Node: `readFile` from 'node:fs/promises'; Deno:
+// `Deno.readFile`): the shipped library itself never touches the file system beyond reading its
+// own .wasm (test/security.test.ts holds it to that), and this module stays platform-neutral.
+import { ArgumentError } from '../errors.js';
+import { FASHION_MNIST_FILES, fashionMnistFromBytes, type FashionMnist, type FashionMnistBytes } from './fashion-mnist.js';
+
+/** Where `apt-get install dataset-fashion-mnist` puts the files. */
+export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
+
+export interface LoadFashionMnistOptions {
+  /** Reads a whole file: Node's `readFile` from 'node:fs/promises', `Deno.readFile`, ... */
+  readFile: (path: string) => Promise<Uint8Array | ArrayBuffer>;
+  /** The folder (default: the Debian one). */
+  dir?: string;
+}
+
+/**
+ * Reads the four files from `dir` (the Debian folder by default). Each file may be gzip-compressed
+ * (`train-images-idx3-ubyte.gz`, ...) or already gunzipped (the same name without `.gz`).
+ * A missing file is an ArgumentError naming it; a corrupt one an IdxFormatError.
+ * Usage (the `// =>` values are what the calls return):
+ * // import { readFile } from 'node:fs/promises';
+ * // const { train, test } = await loadFashionMnist({ readFile });
+ * // [train.count, test.count, train.rows, train.cols]   // => [60000, 10000, 28, 28]
+ */
+export async function loadFashionMnist(options: LoadFashionMnistOptions): Promise<FashionMnist> {
+  const { readFile, dir = FASHION_MNIST_DEBIAN_DIR } = options ?? ({} as LoadFashionMnistOptions);
+  if (typeof readFile !== 'function') {
+    throw new ArgumentError('loadFashionMnist', 'readFile', "a file reader such as readFile from 'node:fs/promises'", String(readFile));
+  }
+  if (typeof dir !== 'string') throw new ArgumentError('loadFashionMnist', 'dir', 'a folder path', String(dir));
+  const entries = await Promise.all(Object.entries(FASHION_MNIST_FILES).map(async ([key, name]) => {
+    return [key, await readEither(readFile, dir, name)] as const;
+  }));
+  return fashionMnistFromBytes(Object.fromEntries(entries) as FashionMnistBytes);
+}
+
+async function readEither(read: LoadFashionMnistOptions['readFile'], dir: string, gzName: string): Promise<Uint8Array | ArrayBuffer> {
+  const names = [gzName, gzName.replace(/\.gz$/, '')];
+  const base = dir.replace(/\/+$/, '');
+  let why = '';
+  for (const name of names) {
+    try {
+      return await read(`${base}/${name}`);
+    } catch (e) {
+      why = (e as Error)?.message ?? String(e);
+    }
+  }
+  throw new ArgumentError('loadFashionMnist', 'dir', `a folder with ${names.join(' or ')} (apt-get install dataset-fashion-mnist)`,
+    `'${dir}' (${why})`);
+}

@@ -1,0 +1,62 @@
+// Fashion-MNIST from the bytes of its four IDX files (gzip or raw), on any platform. The Node
+// helper that reads them from a folder is ./fashion-mnist-node.ts.
+import { readIdx, IdxFormatError, type Bytes, type Idx } from './idx.js';
+
+/** The ten classes, by label. */
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+] as const;
+
+/** The four files of the dataset, as distributed (and as Debian's dataset-fashion-mnist installs them). */
+export const FASHION_MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte.gz',
+  trainLabels: 'train-labels-idx1-ubyte.gz',
+  testImages: 't10k-images-idx3-ubyte.gz',
+  testLabels: 't10k-labels-idx1-ubyte.gz',
+} as const;
+
+/** One split: `count` images of `rows` x `cols` bytes (0 = white background .. 255), row-major, and their labels 0..9. */
+export interface ImageSet {
+  count: number;
+  rows: number;
+  cols: number;
+  /** count * rows * cols bytes. */
+  images: Uint8Array;
+  /** count labels in [0, 10). */
+  labels: Uint8Array;
+}
+
+export interface FashionMnist {
+  train: ImageSet;
+  test: ImageSet;
+}
+
+export type FashionMnistBytes = { [K in keyof typeof FASHION_MNIST_FILES]: Bytes };
+
+/**
+ * Parses and checks the four files: images are uint8 [N, rows, cols], labels uint8 [N] in [0, 10)
+ * with the same N. A file of the wrong kind is an IdxFormatError naming it.
+ * Usage (the `// =>` values are what the calls return):
+ * // const data = await fashionMnistFromBytes({ trainImages, trainLabels, testImages, testLabels });
+ * // data.train.count   // => 60000
+ */
+export async function fashionMnistFromBytes(files: FashionMnistBytes): Promise<FashionMnist> {
+  const [ti, tl, vi, vl] = await Promise.all([
+    readIdx(files.trainImages), readIdx(files.trainLabels), readIdx(files.testImages), readIdx(files.testLabels),
+  ]);
+  return { train: imageSet(ti, tl, 'trainImages', 'trainLabels'), test: imageSet(vi, vl, 'testImages', 'testLabels') };
+}
+
+function imageSet(images: Idx, labels: Idx, iname: string, lname: string): ImageSet {
+  const op = 'fashionMnistFromBytes';
+  if (images.type !== 'uint8' || images.shape.length !== 3) {
+    throw new IdxFormatError(op, iname, 'uint8 images [N, rows, cols]', `${images.type} [${images.shape.join(', ')}]`);
+  }
+  if (labels.type !== 'uint8' || labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
+    throw new IdxFormatError(op, lname, `uint8 labels [${images.shape[0]}]`, `${labels.type} [${labels.shape.join(', ')}]`);
+  }
+  const bad = labels.data.findIndex((l) => l >= FASHION_MNIST_CLASSES.length);
+  if (bad >= 0) throw new IdxFormatError(op, lname, 'labels in [0, 10)', `label ${labels.data[bad]} at ${bad}`);
+  const [count, rows, cols] = images.shape;
+  return { count, rows, cols, images: images.data, labels: labels.data };
+}
