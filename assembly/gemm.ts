@@ -540,11 +540,20 @@ function panelRows(
     }
   }
   const qa = pa + <usize>M4 * ars, qc = pc + <usize>M4 * crs, qb = bias ? bias + (<usize>M4 << 2) : 0;
-  switch (M - M4) {
-    case 3: panelTileTail(3, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
-    case 2: panelTileTail(2, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
-    case 1: panelTileTail(1, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
-    default: break;
+  if (nr == 8) {
+    switch (M - M4) {
+      case 3: panelTile(3, qa, ars, pb, pe, qc, crs, init, qb); break;
+      case 2: panelTile(2, qa, ars, pb, pe, qc, crs, init, qb); break;
+      case 1: panelTile(1, qa, ars, pb, pe, qc, crs, init, qb); break;
+      default: break;
+    }
+  } else {
+    switch (M - M4) {
+      case 3: panelTileTail(3, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
+      case 2: panelTileTail(2, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
+      case 1: panelTileTail(1, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
+      default: break;
+    }
   }
 }
 
@@ -587,45 +596,50 @@ function packPanel(
   const oh0 = j0 / WO, ow0 = j0 - oh0 * WO;
   const ih0 = oh0 * SH - PT, iw0 = ow0 * SW - PL;
   let q = panel;
-  if (SW == 1 && nr == 8 && ih0 >= 0 && ih0 + spanH < H) {
-    if (ow0 + 8 <= WO) {
-      // One output row: tap k's 8 inputs are consecutive floats of one input row.
-      const base = x + <usize>((ih0 * W + iw0) << 2);
-      if (iw0 >= 0 && iw0 + 7 + spanW < W) {
-        for (let t: usize = 0; t < kn; t += 4) {
-          const p = base + <usize>load<i32>(offs + t);
-          const v0 = v128.load(p), v1 = v128.load(p, 16);
-          v128.store(q, v0);
-          v128.store(q, v1, 16);
-          q += 32;
-        }
-        return;
-      }
-      // Taps at the left or right edge: 8 consecutive floats loaded where they all lie inside x,
-      // the lanes outside the input row cleared; else element by element.
-      const z = f32x4.splat(0), wv = i32x4.splat(W);
+  const rowsInside = ih0 >= 0 && ih0 + spanH < H;
+  if (SW == 1 && nr == 8 && ow0 + 8 <= WO) {
+    // One output row: tap k's 8 inputs are consecutive floats of one input row.
+    const base = x + <usize>((ih0 * W + iw0) << 2);
+    if (rowsInside && iw0 >= 0 && iw0 + 7 + spanW < W) {
       for (let t: usize = 0; t < kn; t += 4) {
         const p = base + <usize>load<i32>(offs + t);
-        const iw = iw0 + load<i32>(dbs + t);
-        if (iw >= 0 && iw + 8 <= W) {
-          const v0 = v128.load(p), v1 = v128.load(p, 16);
-          v128.store(q, v0);
-          v128.store(q, v1, 16);
-        } else if (p >= x && p <= xlast) {
-          const s = i32x4.splat(iw);
-          const m0 = i32x4.lt_u(i32x4.add(s, i32x4(0, 1, 2, 3)), wv), m1 = i32x4.lt_u(i32x4.add(s, i32x4(4, 5, 6, 7)), wv);
-          v128.store(q, v128.and(v128.load(p), m0));
-          v128.store(q, v128.and(v128.load(p, 16), m1), 16);
-        } else {
-          v128.store(q, z);
-          v128.store(q, z, 16);
-          const lo = iw < 0 ? -iw : 0, hi = W - iw < 8 ? W - iw : 8;
-          for (let l = lo; l < hi; l++) store<f32>(q + (<usize>l << 2), load<f32>(p + (<usize>l << 2)));
-        }
+        const v0 = v128.load(p), v1 = v128.load(p, 16);
+        v128.store(q, v0);
+        v128.store(q, v1, 16);
         q += 32;
       }
       return;
     }
+    // Taps in input rows outside x: zeros. Taps at the left or right edge: 8 consecutive floats
+    // loaded where they all lie inside x, the lanes outside the input row cleared; else element
+    // by element.
+    const z = f32x4.splat(0), wv = i32x4.splat(W);
+    for (let t: usize = 0; t < kn; t += 4) {
+      const p = base + <usize>load<i32>(offs + t);
+      const iw = iw0 + load<i32>(dbs + t);
+      if (!rowsInside && <u32>(ih0 + load<i32>(das + t)) >= <u32>H) {
+        v128.store(q, z);
+        v128.store(q, z, 16);
+      } else if (iw >= 0 && iw + 8 <= W) {
+        const v0 = v128.load(p), v1 = v128.load(p, 16);
+        v128.store(q, v0);
+        v128.store(q, v1, 16);
+      } else if (p >= x && p <= xlast) {
+        const s = i32x4.splat(iw);
+        const m0 = i32x4.lt_u(i32x4.add(s, i32x4(0, 1, 2, 3)), wv), m1 = i32x4.lt_u(i32x4.add(s, i32x4(4, 5, 6, 7)), wv);
+        v128.store(q, v128.and(v128.load(p), m0));
+        v128.store(q, v128.and(v128.load(p, 16), m1), 16);
+      } else {
+        v128.store(q, z);
+        v128.store(q, z, 16);
+        const lo = iw < 0 ? -iw : 0, hi = W - iw < 8 ? W - iw : 8;
+        for (let l = lo; l < hi; l++) store<f32>(q + (<usize>l << 2), load<f32>(p + (<usize>l << 2)));
+      }
+      q += 32;
+    }
+    return;
+  }
+  if (SW == 1 && nr == 8 && rowsInside) {
     // Two output rows: lanes 0 .. L-1 end row oh0, lanes L .. 7 start row oh0 + 1. Where both runs
     // of a tap lie inside x, both are loaded as 8 consecutive floats and merged by lane; every
     // such load stays inside the tap's channel plane (the next input row exists and W >= 8).
