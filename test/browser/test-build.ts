@@ -4,12 +4,15 @@
 // `setKernelVariant('scalar')` works). The release modules in dist/ export only the SIMD twins.
 import { init as initWith, type InitOptions } from '../../src/wasm/runtime.js';
 import { browserSource } from '../../src/wasm/source-browser.js';
-import type { WasmFile, WasmSource } from '../../src/wasm/source.js';
+import type { WasmSource } from '../../src/wasm/source.js';
 import { TEST_BUILDS } from '../helpers/test-builds.js';
 
 export * from '../../src/browser.js';
 
-const testSource: WasmSource = { ...browserSource, module: (file: WasmFile) => browserSource.fromUrl(TEST_BUILDS[file]) };
+const testSource: WasmSource = browserSource({
+  'simdconv.wasm': () => TEST_BUILDS['simdconv.wasm'],
+  'simdconv-mt.wasm': () => TEST_BUILDS['simdconv-mt.wasm'],
+});
 
 /** `init` of the browser entry, loading the test builds by default. */
 export function init(options?: InitOptions): Promise<void> {
