@@ -8,7 +8,14 @@ import { broadcastShapes, checkTensor, sameShape, sizeOf } from './util.js';
 import { sum } from './reduce.js';
 import { broadcastStrides, collapse } from './strided.js';
 
-type Operand = Tensor | number;
+/**
+ * An operand of the elementwise binary ops (`add`, `mul`, `maximum`, ...): a tensor, or a number
+ * (a scalar, broadcast to the other operand's shape).
+ * @example
+ * const two: sc.Operand = 2;
+ * sc.mul(sc.tensor([1, 2]), two)   // => [2, 4]
+ */
+export type Operand = Tensor | number;
 type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 type UnaryKernel = 'neg' | 'abs' | 'square' | 'sqrt' | 'exp' | 'log' | 'relu' | 'sign' | 'recip'
   | 'adds' | 'muls' | 'rsubs' | 'divs' | 'rdivs' | 'pows' | 'rpows';

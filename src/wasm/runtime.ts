@@ -9,6 +9,7 @@ import { checkThreads, instantiateShared, startThreads, wantedThreads, type Thre
 import { poolThreads } from '../threads/pool.js';
 import { sharedMemorySupported } from '../threads/env.js';
 import type { WasmFile, WasmSource } from './source.js';
+import type { WasmBytes, WasmModule } from './types.js';
 
 /**
  * How to find the kernel module. With no option, simdconv loads the `.wasm` that ships beside it.
@@ -19,9 +20,9 @@ import type { WasmFile, WasmSource } from './source.js';
  */
 export interface InitOptions {
   /** A compiled module (Cloudflare Workers: `import wasm from 'simdconv/simdconv.wasm'`). */
-  module?: WebAssembly.Module;
-  /** The module's bytes. */
-  bytes?: BufferSource;
+  module?: WasmModule;
+  /** The module's bytes: an ArrayBuffer or a view of one (a Uint8Array, a Node Buffer). */
+  bytes?: WasmBytes;
   /** Where to fetch the module from (in Node also a `file:` URL or a path). */
   url?: string | URL;
   /**
