@@ -174,6 +174,27 @@ const OPS: Record<string, OpSpec> = {
     args: () => [P().X, [0, 7, 1, 2, 3, 4], { reduction: 'sum', labelSmoothing: 0.1 }],
     call: ([x, l, o]) => sc.nn.crossEntropy(x as never, l as never, o as never), tensors: [0], options: [2, ['reduction', 'labelSmoothing']], minArgs: 2,
   },
+  'nn.Linear': {
+    args: () => [{ inFeatures: 8, outFeatures: 3, bias: true, seed: 2 }],
+    call: ([o]) => {
+      using l = new sc.nn.Linear(o as never);
+      return l.forward(sc.ones([2, l.featuresIn ?? 8]));
+    },
+    options: [0, ['inFeatures', 'outFeatures', 'bias', 'seed']],
+  },
+  'nn.Sequential': {
+    args: () => [new sc.nn.ReLU(), new sc.nn.Flatten()],
+    call: (ms) => {
+      using s = new sc.nn.Sequential(...(ms as never[]));
+      return s.forward(sc.ones([2, 3, 4]));
+    },
+  },
+  'nn.MaxPool2d': { args: () => [{ kernelSize: 2, stride: 2, padding: 1, dilation: 1, ceilMode: false, layout: 'NCHW' }], call: ([o]) => new sc.nn.MaxPool2d(o as never).forward(P().x4), options: [0, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout']] },
+  'nn.AvgPool2d': { args: () => [{ kernelSize: 2, stride: 2, padding: 1, ceilMode: false, countIncludePad: true, layout: 'NCHW' }], call: ([o]) => new sc.nn.AvgPool2d(o as never).forward(P().x4), options: [0, ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'layout']] },
+  'nn.ReLU': { args: () => [P().X], call: ([x]) => new sc.nn.ReLU().forward(x as never), tensors: [0] },
+  'nn.Sigmoid': { args: () => [P().X], call: ([x]) => new sc.nn.Sigmoid().forward(x as never), tensors: [0] },
+  'nn.Tanh': { args: () => [P().X], call: ([x]) => new sc.nn.Tanh().forward(x as never), tensors: [0] },
+  'nn.Flatten': { args: () => [{ startDim: 1, endDim: -1 }], call: ([o]) => new sc.nn.Flatten(o as never).forward(P().x4), options: [0, ['startDim', 'endDim']] },
   'nn.Conv2d#forward': {
     args: () => [sc.ones([1, 1, 3, 3])], call: ([x]) => {
       using c = layer();
