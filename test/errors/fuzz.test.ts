@@ -170,6 +170,15 @@ const OPS: Record<string, OpSpec> = {
   },
   'nn.mseLoss': { args: () => [P().X, P().X, { reduction: 'sum' }], call: ([a, b, o]) => sc.nn.mseLoss(a as never, b as never, o as never), tensors: [0, 1], options: [2, ['reduction']], minArgs: 2 },
   'nn.squaredError': bin(sc.nn.squaredError as never),
+  // data (no tensors: bytes and integers)
+  'data.parseIdx': { args: () => [new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 9])], call: ([b]) => sc.data.parseIdx(b as never) },
+  'data.isGzip': { args: () => [new Uint8Array([0x1f, 0x8b])], call: ([b]) => sc.data.isGzip(b as never) },
+  'data.permutation': { args: () => [10, 3, 1], call: ([n, s, e]) => sc.data.permutation(n as never, s as never, e as never), minArgs: 2 },
+  'data.batchCount': { args: () => [10, 4, true], call: ([n, b, d]) => sc.data.batchCount(n as never, b as never, d as never), minArgs: 2 },
+  'data.batchIndices': {
+    args: () => [10, { batchSize: 4, shuffle: true, seed: 1, epoch: 2, dropLast: false }],
+    call: ([n, o]) => [...sc.data.batchIndices(n as never, o as never)], options: [1, ['batchSize', 'shuffle', 'seed', 'epoch', 'dropLast']],
+  },
   'nn.crossEntropy': {
     args: () => [P().X, [0, 7, 1, 2, 3, 4], { reduction: 'sum', labelSmoothing: 0.1 }],
     call: ([x, l, o]) => sc.nn.crossEntropy(x as never, l as never, o as never), tensors: [0], options: [2, ['reduction', 'labelSmoothing']], minArgs: 2,
@@ -308,6 +317,10 @@ const EXEMPT: Record<string, string> = {
   Tensor: 'the class, exported for instanceof; its constructor is internal (made by tensor(), zeros(), ...)',
   SimdconvError: 'error class', ShapeError: 'error class', ArgumentError: 'error class', DisposedTensorError: 'error class',
   NotInitializedError: 'error class', UnsupportedRuntimeError: 'error class', SimdconvOutOfMemoryError: 'error class', AutogradError: 'error class',
+  'data.readIdx': 'async (gunzips through DecompressionStream); corrupt input is tested in test/data/idx.test.ts',
+  'data.fashionMnistFromBytes': 'async; wrong files are tested in test/data/fashion-mnist.test.ts',
+  'data.loadFashionMnist': 'async, reads files through the given reader; tested in test/data/fashion-mnist.test.ts',
+  'data.IdxFormatError': 'error class',
   'nn.Module': 'abstract base class (its methods are fuzzed through nn.Conv2d)',
   'optim.Optimizer': 'abstract base class (fuzzed through optim.SGD and optim.Adam)',
   'Tensor#toString': 'no arguments; a disposed tensor prints as tensor(<disposed>)',
