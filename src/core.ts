@@ -17,6 +17,14 @@ export {
   type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair,
 } from './ops/conv.js';
 export { noGrad, isGradEnabled } from './autograd/node.js';
+// ---- CNN chapter (issue 14): ops, Tensor methods (installed by ops/cnn-methods.ts), data ----
+import './ops/cnn-methods.js';
+export { maxPool2d, avgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
+export { sigmoid, tanh } from './ops/activation.js';
+export { softmax, logSoftmax, argmax } from './ops/softmax.js';
+export { linear, flatten } from './ops/linear.js';
+export * as data from './data/index.js';
+// ---- end CNN chapter ----
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { fit, fitSync, type FitOptions, type Progress } from './train.js';

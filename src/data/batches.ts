@@ -34,10 +34,10 @@ function checkInt(op: string, name: string, v: unknown, min: number, max: number
 /**
  * A seeded random permutation of 0 .. n-1 (see the file header): the same for the same
  * (n, seed, epoch) everywhere. `epoch` selects an independent shuffle of the same seed.
- * Usage (the `// =>` values are what the calls return):
- * const p = permutation(5, 42);
+ * @example
+ * const p = sc.data.permutation(5, 42);
  * Array.from(p).sort()   // => [0, 1, 2, 3, 4]
- * Array.from(permutation(5, 42)).join() === Array.from(p).join()   // => true
+ * Array.from(sc.data.permutation(5, 42)).join() === Array.from(p).join()   // => true
  */
 export function permutation(n: number, seed: number, epoch = 0): Int32Array {
   const op = 'permutation';
@@ -58,6 +58,12 @@ export function permutation(n: number, seed: number, epoch = 0): Int32Array {
   return perm;
 }
 
+/**
+ * The options of {@link batchIndices}.
+ * @example
+ * const opts: sc.data.BatchOptions = { batchSize: 256, seed: 7, epoch: 1, dropLast: true };
+ * sc.data.batchCount(1000, opts.batchSize, opts.dropLast)   // => 3
+ */
 export interface BatchOptions {
   /** Examples per batch (>= 1). */
   batchSize: number;
@@ -71,7 +77,10 @@ export interface BatchOptions {
   dropLast?: boolean;
 }
 
-/** How many batches {@link batchIndices} yields. */
+/**
+ * How many batches {@link batchIndices} yields.
+ * @example sc.data.batchCount(10, 4)   // => 3
+ */
 export function batchCount(n: number, batchSize: number, dropLast = false): number {
   checkInt('batchCount', 'n', n, 0, 0x7fffffff);
   checkInt('batchCount', 'batchSize', batchSize, 1, 0x7fffffff);
@@ -82,8 +91,8 @@ export function batchCount(n: number, batchSize: number, dropLast = false): numb
  * The example indices of each mini-batch of one epoch over n examples: consecutive slices of the
  * epoch's permutation, as views (subarrays) of one Int32Array, so iterating allocates nothing per
  * batch. The last batch is shorter unless dropLast.
- * Usage (the `// =>` values are what the calls return):
- * const sizes = [...batchIndices(10, { batchSize: 4, seed: 1 })].map((b) => b.length);
+ * @example
+ * const sizes = [...sc.data.batchIndices(10, { batchSize: 4, seed: 1 })].map((b) => b.length);
  * sizes   // => [4, 4, 2]
  */
 export function batchIndices(n: number, options: BatchOptions): Generator<Int32Array, void, undefined> {

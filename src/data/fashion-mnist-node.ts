@@ -7,9 +7,18 @@
 import { ArgumentError } from '../errors.js';
 import { FASHION_MNIST_FILES, fashionMnistFromBytes, type FashionMnist, type FashionMnistBytes } from './fashion-mnist.js';
 
-/** Where `apt-get install dataset-fashion-mnist` puts the files. */
+/**
+ * Where `apt-get install dataset-fashion-mnist` puts the files.
+ * @example sc.data.FASHION_MNIST_DEBIAN_DIR   // => '/usr/share/datasets/fashion-mnist'
+ */
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
+/**
+ * The options of {@link loadFashionMnist}: a file reader and the folder.
+ * @example
+ * const opts: sc.data.LoadFashionMnistOptions = { readFile: async () => new Uint8Array(0), dir: '/data/fashion' };
+ * opts.dir   // => '/data/fashion'
+ */
 export interface LoadFashionMnistOptions {
   /** Reads a whole file: Node's `readFile` from 'node:fs/promises', `Deno.readFile`, ... */
   readFile: (path: string) => Promise<Uint8Array | ArrayBuffer>;
@@ -21,10 +30,13 @@ export interface LoadFashionMnistOptions {
  * Reads the four files from `dir` (the Debian folder by default). Each file may be gzip-compressed
  * (`train-images-idx3-ubyte.gz`, ...) or already gunzipped (the same name without `.gz`).
  * A missing file is an ArgumentError naming it; a corrupt one an IdxFormatError.
- * Usage (the `// =>` values are what the calls return):
- * // import { readFile } from 'node:fs/promises';
- * // const { train, test } = await loadFashionMnist({ readFile });
- * // [train.count, test.count, train.rows, train.cols]   // => [60000, 10000, 28, 28]
+ * @example
+ * // import { readFile } from 'node:fs/promises'; then, with the Debian package installed:
+ * // const { train, test } = await sc.data.loadFashionMnist({ readFile });   // 60000 and 10000 images
+ * // Any reader works; here one that finds no file:
+ * const readFile = async (path: string): Promise<Uint8Array> => { throw new Error(`no ${path}`); };
+ * const error = await sc.data.loadFashionMnist({ readFile, dir: '/nowhere' }).catch((e) => e);
+ * error instanceof sc.ArgumentError   // => true
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions): Promise<FashionMnist> {
   const { readFile, dir = FASHION_MNIST_DEBIAN_DIR } = options ?? ({} as LoadFashionMnistOptions);

@@ -2,7 +2,10 @@
 // helper that reads them from a folder is ./fashion-mnist-node.ts.
 import { readIdx, IdxFormatError, type Bytes, type Idx } from './idx.js';
 
-/** The ten classes, by label. */
+/**
+ * The ten classes, by label.
+ * @example sc.data.FASHION_MNIST_CLASSES[9]   // => 'Ankle boot'
+ */
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
@@ -15,7 +18,12 @@ export const FASHION_MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte.gz',
 } as const;
 
-/** One split: `count` images of `rows` x `cols` bytes (0 = white background .. 255), row-major, and their labels 0..9. */
+/**
+ * One split: `count` images of `rows` x `cols` bytes (0 = white background .. 255), row-major, and their labels 0..9.
+ * @example
+ * const set: sc.data.ImageSet = { count: 1, rows: 1, cols: 2, images: new Uint8Array([0, 255]), labels: new Uint8Array([7]) };
+ * sc.data.FASHION_MNIST_CLASSES[set.labels[0]!]   // => 'Sneaker'
+ */
 export interface ImageSet {
   count: number;
   rows: number;
@@ -26,6 +34,12 @@ export interface ImageSet {
   labels: Uint8Array;
 }
 
+/**
+ * The dataset: its training and test splits.
+ * @example
+ * const d: sc.data.FashionMnist = await sc.data.fashionMnistFromBytes({ trainImages: new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255]), trainLabels: new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]), testImages: new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255]), testLabels: new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]) });
+ * d.test.count   // => 1
+ */
 export interface FashionMnist {
   train: ImageSet;
   test: ImageSet;
@@ -36,9 +50,11 @@ export type FashionMnistBytes = { [K in keyof typeof FASHION_MNIST_FILES]: Bytes
 /**
  * Parses and checks the four files: images are uint8 [N, rows, cols], labels uint8 [N] in [0, 10)
  * with the same N. A file of the wrong kind is an IdxFormatError naming it.
- * Usage (the `// =>` values are what the calls return):
- * // const data = await fashionMnistFromBytes({ trainImages, trainLabels, testImages, testLabels });
- * // data.train.count   // => 60000
+ * @example
+ * const images = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255]);   // one 1x2 image
+ * const labels = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]);   // its label, 7
+ * const data = await sc.data.fashionMnistFromBytes({ trainImages: images, trainLabels: labels, testImages: images, testLabels: labels });
+ * [data.train.count, data.train.rows, data.train.cols, data.train.labels[0]]   // => [1, 1, 2, 7]
  */
 export async function fashionMnistFromBytes(files: FashionMnistBytes): Promise<FashionMnist> {
   const [ti, tl, vi, vl] = await Promise.all([

@@ -11,10 +11,10 @@ import { SimdconvError, UnsupportedRuntimeError } from '../errors.js';
 /**
  * An IDX file is corrupt or truncated: `argument` names the part at fault ('magic', 'type',
  * 'dims', 'data', 'gzip'), `expected` and `got` say what was wrong.
- * Usage (the `// =>` values are what the calls return):
+ * @example
  * let error: any;
- * try { parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 5, 1, 2])); } catch (e) { error = e; }
- * error instanceof SimdconvError   // => true
+ * try { sc.data.parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 5, 1, 2])); } catch (e) { error = e; }
+ * error instanceof sc.SimdconvError   // => true
  * error.argument                   // => 'data'
  */
 export class IdxFormatError extends SimdconvError {
@@ -43,7 +43,12 @@ export interface IdxArrays {
   float64: Float64Array;
 }
 
-/** A parsed IDX file: its element type, shape and the elements in row-major order (native byte order). */
+/**
+ * A parsed IDX file: its element type, shape and the elements in row-major order (native byte order).
+ * @example
+ * const idx: sc.data.Idx = sc.data.parseIdx(new Uint8Array([0, 0, 0x0c, 1, 0, 0, 0, 1, 0, 0, 1, 0]));
+ * [idx.type, idx.data[0]]   // => ['int32', 256]
+ */
 export type Idx = { [T in IdxType]: { type: T; shape: number[]; data: IdxArrays[T] } }[IdxType];
 
 /** At most this many dimensions (MNIST files have 1 or 3). */
@@ -62,7 +67,10 @@ function describeInput(v: unknown): string {
   return v === null ? 'null' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : typeof v;
 }
 
-/** Whether the bytes start with the gzip magic 1f 8b. */
+/**
+ * Whether the bytes start with the gzip magic 1f 8b.
+ * @example sc.data.isGzip(new Uint8Array([0x1f, 0x8b, 8]))   // => true
+ */
 export function isGzip(input: Bytes): boolean {
   const b = toBytes('isGzip', input);
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -72,8 +80,8 @@ export function isGzip(input: Bytes): boolean {
  * Parses an uncompressed IDX file. Multi-byte elements are converted from big-endian into a fresh
  * typed array; uint8 / int8 data is a copy too, so the result never aliases `input`.
  * Throws IdxFormatError for gzip input (use {@link readIdx}) and for any corrupt or truncated file.
- * Usage (the `// =>` values are what the calls return):
- * const idx = parseIdx(new Uint8Array([0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]));
+ * @example
+ * const idx = sc.data.parseIdx(new Uint8Array([0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]));
  * [idx.type, idx.shape, Array.from(idx.data)]   // => ['uint8', [2, 3], [1, 2, 3, 4, 5, 6]]
  */
 export function parseIdx(input: Bytes): Idx {
@@ -82,8 +90,8 @@ export function parseIdx(input: Bytes): Idx {
 
 /**
  * Parses an IDX file, gunzipping it first when it starts with the gzip magic (1f 8b).
- * Usage (the `// =>` values are what the calls return):
- * const idx = await readIdx(new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 2, 7, 9]));
+ * @example
+ * const idx = await sc.data.readIdx(new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 2, 7, 9]));
  * Array.from(idx.data)   // => [7, 9]
  */
 export async function readIdx(input: Bytes): Promise<Idx> {

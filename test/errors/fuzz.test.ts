@@ -128,6 +128,21 @@ const OPS: Record<string, OpSpec> = {
     tensors: [0], options: [2, ['stride', 'padding', 'dilation', 'mode']], minArgs: 2,
   },
   matmul: { args: () => [P().X, P().X.T], call: ([a, b]) => sc.matmul(a as never, b as never), tensors: [0, 1] },
+  // CNN chapter
+  maxPool2d: {
+    args: () => [P().x4, { kernelSize: 3, stride: 2, padding: 1, dilation: 1, ceilMode: true, layout: 'NCHW' }],
+    call: ([x, o]) => sc.maxPool2d(x as never, o as never), tensors: [0], options: [1, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout']],
+  },
+  avgPool2d: {
+    args: () => [P().x4, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false, layout: 'NHWC' }],
+    call: ([x, o]) => sc.avgPool2d(x as never, o as never), tensors: [0], options: [1, ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'layout']],
+  },
+  sigmoid: un(sc.sigmoid), tanh: un(sc.tanh),
+  softmax: { args: () => [P().X, 1], call: ([x, d]) => sc.softmax(x as never, d as never), tensors: [0] },
+  logSoftmax: { args: () => [P().X, -1], call: ([x, d]) => sc.logSoftmax(x as never, d as never), tensors: [0] },
+  argmax: { args: () => [P().X, 1, { keepdim: true }], call: ([x, d, o]) => sc.argmax(x as never, d as never, o as never), tensors: [0], options: [2, ['keepdim']], minArgs: 1 },
+  linear: { args: () => [P().X, P().X, P().X.slice([null, 0])], call: ([x, w, b]) => sc.linear(x as never, w as never, b as never), tensors: [0, 1, 2], minArgs: 2 },
+  flatten: { args: () => [P().x4, 1, 2], call: ([x, a, b]) => sc.flatten(x as never, a as never, b as never), tensors: [0], minArgs: 1 },
   receptiveField: {
     args: () => [[{ kernelSize: 3, stride: 2, padding: 1, dilation: 1 }, { kernelSize: 2 }], [16, 16]], call: ([l, s]) => sc.receptiveField(l as never, s as never), minArgs: 1,
   },
@@ -155,6 +170,40 @@ const OPS: Record<string, OpSpec> = {
   },
   'nn.mseLoss': { args: () => [P().X, P().X, { reduction: 'sum' }], call: ([a, b, o]) => sc.nn.mseLoss(a as never, b as never, o as never), tensors: [0, 1], options: [2, ['reduction']], minArgs: 2 },
   'nn.squaredError': bin(sc.nn.squaredError as never),
+  // data (no tensors: bytes and integers)
+  'data.parseIdx': { args: () => [new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 9])], call: ([b]) => sc.data.parseIdx(b as never) },
+  'data.isGzip': { args: () => [new Uint8Array([0x1f, 0x8b])], call: ([b]) => sc.data.isGzip(b as never) },
+  'data.permutation': { args: () => [10, 3, 1], call: ([n, s, e]) => sc.data.permutation(n as never, s as never, e as never), minArgs: 2 },
+  'data.batchCount': { args: () => [10, 4, true], call: ([n, b, d]) => sc.data.batchCount(n as never, b as never, d as never), minArgs: 2 },
+  'data.batchIndices': {
+    args: () => [10, { batchSize: 4, shuffle: true, seed: 1, epoch: 2, dropLast: false }],
+    call: ([n, o]) => [...sc.data.batchIndices(n as never, o as never)], options: [1, ['batchSize', 'shuffle', 'seed', 'epoch', 'dropLast']],
+  },
+  'nn.crossEntropy': {
+    args: () => [P().X, [0, 7, 1, 2, 3, 4], { reduction: 'sum', labelSmoothing: 0.1 }],
+    call: ([x, l, o]) => sc.nn.crossEntropy(x as never, l as never, o as never), tensors: [0], options: [2, ['reduction', 'labelSmoothing']], minArgs: 2,
+  },
+  'nn.Linear': {
+    args: () => [{ inFeatures: 8, outFeatures: 3, bias: true, seed: 2 }],
+    call: ([o]) => {
+      using l = new sc.nn.Linear(o as never);
+      return l.forward(sc.ones([2, l.featuresIn ?? 8]));
+    },
+    options: [0, ['inFeatures', 'outFeatures', 'bias', 'seed']],
+  },
+  'nn.Sequential': {
+    args: () => [new sc.nn.ReLU(), new sc.nn.Flatten()],
+    call: (ms) => {
+      using s = new sc.nn.Sequential(...(ms as never[]));
+      return s.forward(sc.ones([2, 3, 4]));
+    },
+  },
+  'nn.MaxPool2d': { args: () => [{ kernelSize: 2, stride: 2, padding: 1, dilation: 1, ceilMode: false, layout: 'NCHW' }], call: ([o]) => new sc.nn.MaxPool2d(o as never).forward(P().x4), options: [0, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'layout']] },
+  'nn.AvgPool2d': { args: () => [{ kernelSize: 2, stride: 2, padding: 1, ceilMode: false, countIncludePad: true, layout: 'NCHW' }], call: ([o]) => new sc.nn.AvgPool2d(o as never).forward(P().x4), options: [0, ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'layout']] },
+  'nn.ReLU': { args: () => [P().X], call: ([x]) => new sc.nn.ReLU().forward(x as never), tensors: [0] },
+  'nn.Sigmoid': { args: () => [P().X], call: ([x]) => new sc.nn.Sigmoid().forward(x as never), tensors: [0] },
+  'nn.Tanh': { args: () => [P().X], call: ([x]) => new sc.nn.Tanh().forward(x as never), tensors: [0] },
+  'nn.Flatten': { args: () => [{ startDim: 1, endDim: -1 }], call: ([o]) => new sc.nn.Flatten(o as never).forward(P().x4), options: [0, ['startDim', 'endDim']] },
   'nn.Conv2d#forward': {
     args: () => [sc.ones([1, 1, 3, 3])], call: ([x]) => {
       using c = layer();
@@ -229,7 +278,7 @@ const OPS: Record<string, OpSpec> = {
   // Tensor methods (receiver first)
   'Tensor#data': method('data'), 'Tensor#toArray': method('toArray'),
   'Tensor#item': { args: () => [sc.tensor([[5]])], call: ([t]) => (t as sc.Tensor).item(), tensors: [0], minArgs: 1, receiver: true },
-  'Tensor#reshape': method('reshape', () => [[4, 12]]), 'Tensor#flatten': method('flatten'),
+  'Tensor#reshape': method('reshape', () => [[4, 12]]), 'Tensor#flatten': method('flatten', () => [0, 1]),
   'Tensor#transpose': method('transpose', () => [1, 0]), 'Tensor#flip': method('flip', () => [1]),
   'Tensor#slice': method('slice', () => [[[1, 3], -1]]), 'Tensor#set': method('set', () => [[null, [2, 6]], 0], [1]),
   'Tensor#clone': method('clone'), 'Tensor#detach': method('detach'),
@@ -238,6 +287,8 @@ const OPS: Record<string, OpSpec> = {
   'Tensor#maximum': method('maximum', () => [P().X], [0]), 'Tensor#minimum': method('minimum', () => [1], [0]),
   'Tensor#neg': method('neg'), 'Tensor#abs': method('abs'), 'Tensor#square': method('square'), 'Tensor#sqrt': method('sqrt'),
   'Tensor#exp': method('exp'), 'Tensor#log': method('log'), 'Tensor#relu': method('relu'),
+  'Tensor#sigmoid': method('sigmoid'), 'Tensor#tanh': method('tanh'), 'Tensor#softmax': method('softmax', () => [1]),
+  'Tensor#logSoftmax': method('logSoftmax', () => [0]), 'Tensor#argmax': method('argmax', () => [1, { keepdim: false }]),
   'Tensor#matmul': method('matmul', () => [sc.ones([P().X.shape[1]!, 3])], [0]),
   'Tensor#sum': method('sum', () => [0, true]), 'Tensor#mean': method('mean', () => [[0, 1]]), 'Tensor#max': method('max', () => [-1]), 'Tensor#min': method('min', () => [0]),
   'Tensor#backward': {
@@ -266,6 +317,10 @@ const EXEMPT: Record<string, string> = {
   Tensor: 'the class, exported for instanceof; its constructor is internal (made by tensor(), zeros(), ...)',
   SimdconvError: 'error class', ShapeError: 'error class', ArgumentError: 'error class', DisposedTensorError: 'error class',
   NotInitializedError: 'error class', UnsupportedRuntimeError: 'error class', SimdconvOutOfMemoryError: 'error class', AutogradError: 'error class',
+  'data.readIdx': 'async (gunzips through DecompressionStream); corrupt input is tested in test/data/idx.test.ts',
+  'data.fashionMnistFromBytes': 'async; wrong files are tested in test/data/fashion-mnist.test.ts',
+  'data.loadFashionMnist': 'async, reads files through the given reader; tested in test/data/fashion-mnist.test.ts',
+  'data.IdxFormatError': 'error class',
   'nn.Module': 'abstract base class (its methods are fuzzed through nn.Conv2d)',
   'optim.Optimizer': 'abstract base class (fuzzed through optim.SGD and optim.Adam)',
   'Tensor#toString': 'no arguments; a disposed tensor prints as tensor(<disposed>)',
