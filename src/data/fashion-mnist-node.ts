@@ -47,7 +47,7 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions): Promis
   const entries = await Promise.all(Object.entries(FASHION_MNIST_FILES).map(async ([key, name]) => {
     return [key, await readEither(readFile, dir, name)] as const;
   }));
-  return fashionMnistFromBytes(Object.fromEntries(entries) as FashionMnistBytes);
+  return fashionMnistFromBytes(Object.fromEntries(entries) as unknown as FashionMnistBytes);
 }
 
 async function readEither(read: LoadFashionMnistOptions['readFile'], dir: string, gzName: string): Promise<Uint8Array | ArrayBuffer> {

@@ -16,7 +16,7 @@ export const FASHION_MNIST_FILES = {
   trainLabels: 'train-labels-idx1-ubyte.gz',
   testImages: 't10k-images-idx3-ubyte.gz',
   testLabels: 't10k-labels-idx1-ubyte.gz',
-} as const;
+} as const satisfies Record<keyof FashionMnistBytes, string>;
 
 /**
  * One split: `count` images of `rows` x `cols` bytes (0 = white background .. 255), row-major, and their labels 0..9.
@@ -45,7 +45,18 @@ export interface FashionMnist {
   test: ImageSet;
 }
 
-export type FashionMnistBytes = { [K in keyof typeof FASHION_MNIST_FILES]: Bytes };
+/**
+ * The four Fashion-MNIST files' bytes (gzip or raw IDX), as `fashionMnistFromBytes` takes them.
+ * @example
+ * const files: Partial<sc.data.FashionMnistBytes> = { trainLabels: new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]) };
+ * Object.keys(files)   // => ['trainLabels']
+ */
+export interface FashionMnistBytes {
+  trainImages: Bytes;
+  trainLabels: Bytes;
+  testImages: Bytes;
+  testLabels: Bytes;
+}
 
 /**
  * Parses and checks the four files: images are uint8 [N, rows, cols], labels uint8 [N] in [0, 10)

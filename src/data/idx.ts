@@ -29,11 +29,22 @@ const TYPES = {
   0x0c: { name: 'int32', size: 4 },
   0x0d: { name: 'float32', size: 4 },
   0x0e: { name: 'float64', size: 8 },
-} as const;
+} as const satisfies Record<number, { name: IdxType; size: number }>;
 
-export type IdxType = (typeof TYPES)[keyof typeof TYPES]['name'];
+/**
+ * The element type an IDX file declares (its third magic byte: 0x08 uint8 ... 0x0e float64).
+ * @example
+ * const t: sc.data.IdxType = sc.data.parseIdx(new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 1, 9])).type;
+ * t   // => 'uint8'
+ */
+export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
-/** The typed array of each IDX element type. */
+/**
+ * The typed array of each IDX element type.
+ * @example
+ * const labels: sc.data.IdxArrays['uint8'] = new Uint8Array([7, 2]);
+ * labels.length   // => 2
+ */
 export interface IdxArrays {
   uint8: Uint8Array;
   int8: Int8Array;
@@ -54,6 +65,12 @@ export type Idx = { [T in IdxType]: { type: T; shape: number[]; data: IdxArrays[
 /** At most this many dimensions (MNIST files have 1 or 3). */
 const MAX_DIMS = 16;
 
+/**
+ * The bytes of a file, as any binary view (a Node Buffer is a Uint8Array).
+ * @example
+ * const b: sc.data.Bytes = new Uint8Array([0x1f, 0x8b]).buffer;
+ * sc.data.isGzip(b)   // => true
+ */
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 function toBytes(op: string, input: Bytes): Uint8Array {
