@@ -16,6 +16,7 @@
 // everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's Math.pow) on special values:
 // pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1, pow(-Inf, 0.5) = +Inf and
 // pow(-0, 0.5) = +0.
+import { copy_f32 } from './copy';
 import { fillRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
@@ -405,18 +406,22 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
  */
 // @ts-ignore: decorator
 @inline function powsDispatch(simd: bool, o: usize, a: usize, n: i32, p: f32): void {
-  // square and recip: calls to those kernels (one copy of their loops in the module).
+  // Kernels that already exist are called (one copy of their loops in the module): square,
+  // recip, fill with 1 and copy (memory.copy; a copy is bit-exact, as a load/store loop is).
   if (p == 2) {
     if (simd) square_f32_simd(o, a, n, p);
     else square_f32_scalar(o, a, n, p);
-  } else if (p == 1) unaryLoop(U_IDENT, simd, o, a, n, p);
-  else if (p == 0.5) unaryLoop(U_POWHALF, simd, o, a, n, p);
+  } else if (p == 1) {
+    if (simd) copy_f32(o, a, n);
+    else unaryLoop(U_IDENT, simd, o, a, n, p);
+  } else if (p == 0.5) unaryLoop(U_POWHALF, simd, o, a, n, p);
   else if (p == -1) {
     if (simd) recip_f32_simd(o, a, n, p);
     else recip_f32_scalar(o, a, n, p);
-  }
-  else if (p == 0) unaryLoop(U_ONE, simd, o, a, n, p);
-  else if (p == 3) unaryLoop(U_CUBE, simd, o, a, n, p);
+  } else if (p == 0) {
+    if (simd) fill_f32_simd(o, n, 1);
+    else unaryLoop(U_ONE, simd, o, a, n, p);
+  } else if (p == 3) unaryLoop(U_CUBE, simd, o, a, n, p);
   else unaryLoop(U_POWS, simd, o, a, n, p);
 }
 
