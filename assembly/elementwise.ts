@@ -16,6 +16,7 @@
 // everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's Math.pow) on special values:
 // pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1, pow(-Inf, 0.5) = +Inf and
 // pow(-0, 0.5) = +0.
+import { copy_f32 } from './copy';
 import { fillRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
@@ -167,13 +168,44 @@ function powLanes(x: v128, y: v128): v128 {
 }
 
 /**
- * Broadcasting driver. meta = i32[3*ndim]: shape, aStride, bStride (elements, >= 0). out is
- * contiguous with that shape. The rows (all axes but the last) are walked in order; the offsets
- * of a and b advance by the stride of axis ndim-2 and are recomputed from the row index whenever
- * that axis wraps, so no per-axis counters (and no scratch memory) are needed.
+ * `m` consecutive rows of one binary op, the offsets of a and b advancing by ra and rb bytes
+ * per row. Row kind: 0 = strides (1,1), 1 = (1,0), 2 = (0,1), 3 = anything else (scalar,
+ * strided; the only kind of the scalar twins). sa4/sb4 are the row strides in bytes.
  */
+type BinaryRows = (kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize) => void;
+
+/** The body of every BinaryRows; `op` is a compile-time constant. */
 // @ts-ignore: decorator
-@inline function binaryBroadcast(op: i32, simd: bool, out: usize, a: usize, b: usize, meta: usize, ndim: i32): void {
+@inline function binRows(
+  op: i32, kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize,
+): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < m; r++) {
+    if (kind == 0) binRowVV(op, o, a, b, n);
+    else if (kind == 1) binRowVS(op, o, a, load<f32>(b), n);
+    else if (kind == 2) binRowSV(op, o, load<f32>(a), b, n);
+    else binRowStrided(op, o, a, b, n, sa4, sb4);
+    o += rowBytes; a += ra; b += rb;
+  }
+}
+
+function addRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_ADD, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+function subRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_SUB, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+function mulRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_MUL, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+function divRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_DIV, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+function powRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_POW, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+function maxRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_MAX, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+function minRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_MIN, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+
+/**
+ * Broadcasting driver, one copy for every binary op and both twins; `rows` runs the op's loops
+ * (an indirect call per run of rows, not per element). meta = i32[3*ndim]: shape, aStride,
+ * bStride (elements, >= 0). out is contiguous with that shape. The rows (all axes but the last)
+ * are walked in runs along axis ndim-2, whose stride the offsets of a and b advance by; at the
+ * start of each run they are recomputed from the row index, so no per-axis counters (and no
+ * scratch memory) are needed. The scalar twins (`simd` false) use row kind 3 only.
+ */
+function binaryBroadcast(rows: BinaryRows, simd: bool, out: usize, a: usize, b: usize, meta: usize, ndim: i32): void {
   if (ndim < 1) return;
   const last = ndim - 1;
   const shp = meta;
@@ -182,19 +214,18 @@ function powLanes(x: v128, y: v128): v128 {
   const n = load<i32>(shp + (<usize>last << 2));
   const sa = load<i32>(ast + (<usize>last << 2));
   const sb = load<i32>(bst + (<usize>last << 2));
-  let rows = 1;
-  for (let d = 0; d < last; d++) rows *= load<i32>(shp + (<usize>d << 2));
-  if (n <= 0 || rows <= 0) return;
+  let total = 1;
+  for (let d = 0; d < last; d++) total *= load<i32>(shp + (<usize>d << 2));
+  if (n <= 0 || total <= 0) return;
 
-  // The axis just outside the row: its extent and byte strides.
-  let m = rows;
+  // The axis just outside the row: its extent (the run length) and byte strides.
+  let m = total;
   let ra: usize = 0, rb: usize = 0;
   if (last > 0) {
     m = load<i32>(shp + (<usize>(last - 1) << 2));
     ra = <usize>load<i32>(ast + (<usize>(last - 1) << 2)) << 2;
     rb = <usize>load<i32>(bst + (<usize>(last - 1) << 2)) << 2;
   }
-  // Inner-loop kind: 0 = (1,1), 1 = (1,0), 2 = (0,1), 3 = anything else (scalar, strided).
   let kind = 3;
   if (simd) {
     if (sa == 1 && sb == 1) kind = 0;
@@ -202,47 +233,38 @@ function powLanes(x: v128, y: v128): v128 {
     else if (sa == 0 && sb == 1) kind = 2;
   }
   const sa4 = <usize>sa << 2, sb4 = <usize>sb << 2;
-  const rowBytes = <usize>n << 2;
-  let ap = a, bp = b;
-  let c = 0;
-  for (let r = 0; r < rows; r++) {
-    if (kind == 0) binRowVV(op, out, ap, bp, n);
-    else if (kind == 1) binRowVS(op, out, ap, load<f32>(bp), n);
-    else if (kind == 2) binRowSV(op, out, load<f32>(ap), bp, n);
-    else binRowStrided(op, out, ap, bp, n, sa4, sb4);
-    out += rowBytes;
-    if (++c == m) {
-      c = 0;
-      // Row r+1 has index 0 on axis last-1; rebuild its offsets from axes last-2 .. 0.
-      let q = (r + 1) / m;
-      ap = a; bp = b;
-      for (let d = last - 2; d >= 0 && q > 0; d--) {
-        const s = load<i32>(shp + (<usize>d << 2));
-        const i = q % s;
-        q /= s;
-        ap += <usize>(i * load<i32>(ast + (<usize>d << 2))) << 2;
-        bp += <usize>(i * load<i32>(bst + (<usize>d << 2))) << 2;
-      }
-    } else {
-      ap += ra; bp += rb;
+  const runBytes = <usize>m * (<usize>n << 2);
+  // total is a multiple of m: every run is m whole rows.
+  for (let r = 0; r < total; r += m) {
+    // Row r has index 0 on axis last-1; build its offsets from axes last-2 .. 0.
+    let q = r / m;
+    let ap = a, bp = b;
+    for (let d = last - 2; d >= 0 && q > 0; d--) {
+      const s = load<i32>(shp + (<usize>d << 2));
+      const i = q % s;
+      q /= s;
+      ap += <usize>(i * load<i32>(ast + (<usize>d << 2))) << 2;
+      bp += <usize>(i * load<i32>(bst + (<usize>d << 2))) << 2;
     }
+    rows(kind, m, out, ap, bp, n, sa4, sb4, ra, rb);
+    out += runBytes;
   }
 }
 
-export function add_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_ADD, true, out, a, b, meta, ndim); }
-export function add_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_ADD, false, out, a, b, meta, ndim); }
-export function sub_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_SUB, true, out, a, b, meta, ndim); }
-export function sub_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_SUB, false, out, a, b, meta, ndim); }
-export function mul_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MUL, true, out, a, b, meta, ndim); }
-export function mul_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MUL, false, out, a, b, meta, ndim); }
-export function div_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_DIV, true, out, a, b, meta, ndim); }
-export function div_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_DIV, false, out, a, b, meta, ndim); }
-export function pow_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_POW, true, out, a, b, meta, ndim); }
-export function pow_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_POW, false, out, a, b, meta, ndim); }
-export function maximum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MAX, true, out, a, b, meta, ndim); }
-export function maximum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MAX, false, out, a, b, meta, ndim); }
-export function minimum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MIN, true, out, a, b, meta, ndim); }
-export function minimum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MIN, false, out, a, b, meta, ndim); }
+export function add_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(addRows, true, out, a, b, meta, ndim); }
+export function add_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(addRows, false, out, a, b, meta, ndim); }
+export function sub_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(subRows, true, out, a, b, meta, ndim); }
+export function sub_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(subRows, false, out, a, b, meta, ndim); }
+export function mul_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(mulRows, true, out, a, b, meta, ndim); }
+export function mul_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(mulRows, false, out, a, b, meta, ndim); }
+export function div_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(divRows, true, out, a, b, meta, ndim); }
+export function div_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(divRows, false, out, a, b, meta, ndim); }
+export function pow_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(powRows, true, out, a, b, meta, ndim); }
+export function pow_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(powRows, false, out, a, b, meta, ndim); }
+export function maximum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(maxRows, true, out, a, b, meta, ndim); }
+export function maximum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(maxRows, false, out, a, b, meta, ndim); }
+export function minimum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(minRows, true, out, a, b, meta, ndim); }
+export function minimum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(minRows, false, out, a, b, meta, ndim); }
 
 // ---------------------------------------------------------------------------------------------
 // Unary ops with a scalar parameter p: out[i] = f(a[i], p), both contiguous, out may equal a.
@@ -384,12 +406,22 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
  */
 // @ts-ignore: decorator
 @inline function powsDispatch(simd: bool, o: usize, a: usize, n: i32, p: f32): void {
-  if (p == 2) unaryLoop(U_SQUARE, simd, o, a, n, p);
-  else if (p == 1) unaryLoop(U_IDENT, simd, o, a, n, p);
-  else if (p == 0.5) unaryLoop(U_POWHALF, simd, o, a, n, p);
-  else if (p == -1) unaryLoop(U_RECIP, simd, o, a, n, p);
-  else if (p == 0) unaryLoop(U_ONE, simd, o, a, n, p);
-  else if (p == 3) unaryLoop(U_CUBE, simd, o, a, n, p);
+  // Kernels that already exist are called (one copy of their loops in the module): square,
+  // recip, fill with 1 and copy (memory.copy; a copy is bit-exact, as a load/store loop is).
+  if (p == 2) {
+    if (simd) square_f32_simd(o, a, n, p);
+    else square_f32_scalar(o, a, n, p);
+  } else if (p == 1) {
+    if (simd) copy_f32(o, a, n);
+    else unaryLoop(U_IDENT, simd, o, a, n, p);
+  } else if (p == 0.5) unaryLoop(U_POWHALF, simd, o, a, n, p);
+  else if (p == -1) {
+    if (simd) recip_f32_simd(o, a, n, p);
+    else recip_f32_scalar(o, a, n, p);
+  } else if (p == 0) {
+    if (simd) fill_f32_simd(o, n, 1);
+    else unaryLoop(U_ONE, simd, o, a, n, p);
+  } else if (p == 3) unaryLoop(U_CUBE, simd, o, a, n, p);
   else unaryLoop(U_POWS, simd, o, a, n, p);
 }
 
