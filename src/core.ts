@@ -3,7 +3,8 @@
 // the .wasm. Add new public exports HERE (not to index.ts), so every runtime gets them.
 export { type InitOptions, setThreads } from './wasm/runtime.js';
 export { capabilities, type Capabilities, type RuntimeName } from './threads/capabilities.js';
-export { Tensor, tidy, keep, memory, type NestedArray, type Shape } from './tensor.js';
+export { tidy, keep, memory, type NestedArray, type Shape } from './tensor.js';
+export { Tensor } from './ops/methods.js'; // the class, with the methods that run ops
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, variable,
   type RandomOptions,

@@ -6,8 +6,8 @@
 // (the layout of a canvas ImageData). A tensor's element [i, j] is the pixel in row i, column j.
 import { decode, encode, hasPngSignature, convertIndexedToRgb, type DecodedPng } from 'fast-png';
 import { ArgumentError, ShapeError, describe, shapeStr } from './errors.js';
-import { DIMS, Tensor, empty } from './tensor.js';
-import { checkInt, checkTensor, readArray, readOptions } from './ops/util.js';
+import { DIMS, Tensor, empty, checkTensor } from './tensor.js';
+import { checkInt, readArray, readOptions } from './args.js';
 import { heap } from './wasm/runtime.js';
 
 /**

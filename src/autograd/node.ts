@@ -62,7 +62,7 @@ export class GradNode {
 
   constructor(name: string, inputs: readonly (Tensor | null | undefined)[], rule: BackwardFn, saved: readonly Tensor[]) {
     this.name = name;
-    this.edges = inputs.map((t) => (t instanceof Tensor && t._requiresGrad ? (t._node ?? t) : null));
+    this.edges = inputs.map((t) => (t instanceof Tensor && t._requiresGrad ? ((t._node as GradNode | null) ?? t) : null));
     for (const e of this.edges) if (e instanceof GradNode) e.ref();
     this.rule = rule;
     // Saved tensors are private handles on the same storage: disposing the user's handle (or a

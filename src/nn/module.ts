@@ -4,7 +4,9 @@ import { DIMS, Tensor, outsideScopes } from '../tensor.js';
 import { tensor } from '../ops/create.js';
 import { noGrad } from '../autograd/node.js';
 import { heap } from '../wasm/runtime.js';
-import { checkShape, readArray, sameShape, sizeOf } from '../ops/util.js';
+import { checkShape } from '../ops/util.js';
+import { sameShape, sizeOf } from '../layout.js';
+import { readArray } from '../args.js';
 
 /**
  * One entry of a state dict: a shape and its data (a Float32Array, or a number array once JSON-parsed).

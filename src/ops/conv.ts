@@ -5,12 +5,13 @@
 // else is im2col + GEMM per image and group. Every op can write its result into an `out` tensor.
 // Weights are OIHW ([Cout, Cin/groups, kh, kw]) in both activation layouts.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty } from '../tensor.js';
+import { DIMS, Tensor, empty, checkTensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Slot, partScratch, scratch } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
-import { MAX_INT32, checkInt, checkTensor, readArray, readNumbers, readOptions, stridesOf } from './util.js';
+import { stridesOf } from '../layout.js';
+import { MAX_INT32, checkInt, readArray, readNumbers, readOptions } from '../args.js';
 import { copyStrided } from './strided.js';
 
 /**

@@ -1,10 +1,12 @@
 // Making tensors: from JS data, constants, ranges and seeded random numbers.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, type NestedArray } from '../tensor.js';
+import { DIMS, Tensor, empty, type NestedArray, checkTensor } from '../tensor.js';
 import { K, X } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { fillStrided } from './strided.js';
-import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, checkTensor, readOptions, sizeOf } from './util.js';
+import { checkBytes, checkShape } from './util.js';
+import { sizeOf } from '../layout.js';
+import { checkFinite, checkInt, checkNumber, readOptions } from '../args.js';
 
 type Data = NestedArray | readonly NestedArray[] | ArrayLike<number>;
 

@@ -1,10 +1,11 @@
 // Elementwise arithmetic with NumPy broadcasting, each op next to its derivative rule.
 import { ArgumentError, describe } from '../errors.js';
-import { DIMS, Tensor, empty, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { writeMeta } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { broadcastShapes, checkTensor, sameShape, sizeOf } from './util.js';
+import { broadcastShapes } from './util.js';
+import { sameShape, sizeOf } from '../layout.js';
 import { sum } from './reduce.js';
 import { broadcastStrides, collapse } from './strided.js';
 

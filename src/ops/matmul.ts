@@ -3,14 +3,15 @@
 // Geometry options and their validation are conv2d's (ops/conv.ts). Each op is differentiable;
 // its backward rule sits next to its forward.
 import { ArgumentError, ShapeError, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty } from '../tensor.js';
+import { DIMS, Tensor, empty, checkTensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Slot, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { checkInputShape, geometry, optionsOf, pair, type Geometry, type Padding, type Pair } from './conv.js';
 import { reshape } from './shape.js';
 import { broadcastStrides, copyStrided } from './strided.js';
-import { checkBytes, checkTensor, sizeOf } from './util.js';
+import { checkBytes } from './util.js';
+import { sizeOf } from '../layout.js';
 
 /**
  * Options of {@link im2col}: conv2d's geometry options.

@@ -1,11 +1,12 @@
 // Reductions over all elements or along axes. Summation order is fixed by the kernel, so results
 // are bitwise identical on every runtime.
 import { ShapeError, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { checkTensor, normAxes, sizeOf, stridesOf } from './util.js';
+import { normAxes } from './util.js';
+import { sizeOf, stridesOf } from '../layout.js';
 import { broadcastStrides, copyStrided } from './strided.js';
 
 type ReduceKernel = 'sum' | 'max' | 'min';

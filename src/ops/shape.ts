@@ -1,10 +1,12 @@
 // Shape ops. reshape and detach share memory; transpose, flip and slice copy (every tensor is
 // contiguous, so kernels never see strides they do not expect). set() writes in place.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
 import { X } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
-import { broadcastShapes, checkDims, checkShape, checkTensor, normAxes, normAxis, readArray, readNumbers, sizeOf, stridesOf } from './util.js';
+import { broadcastShapes, checkDims, checkShape, normAxes, normAxis } from './util.js';
+import { sizeOf, stridesOf } from '../layout.js';
+import { readArray, readNumbers } from '../args.js';
 import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 
 /**

@@ -4,7 +4,7 @@ import { ArgumentError, DisposedTensorError, describe } from '../errors.js';
 import { DIMS, Tensor, checkGrad, outsideScopes } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../ops/create.js';
-import { readArray } from '../ops/util.js';
+import { readArray } from '../args.js';
 
 /**
  * What an optimizer updates: an array of tensors, or a module (whose parameters are looked up at

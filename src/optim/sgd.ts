@@ -2,7 +2,7 @@ import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Optimizer, hyper, type Params } from './optimizer.js';
-import { readOptions } from '../ops/util.js';
+import { readOptions } from '../args.js';
 
 const KEYS = new Set(['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
 

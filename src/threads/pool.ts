@@ -16,10 +16,11 @@ import { K, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } 
 import type { Heap } from '../wasm/memory.js';
 import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
 import { UnsupportedRuntimeError } from '../errors.js';
+import { MAX_THREADS } from '../wasm/runtime.js';
 import type { PoolWorker, Spawn } from './spawn.js';
 
 /** Most workers a pool ever starts (control records reserved at start). */
-export const MAX_WORKERS = 63;
+const MAX_WORKERS = MAX_THREADS - 1;
 
 /** How long a worker may take to load and instantiate before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;

@@ -2,16 +2,17 @@
 // (vitest.browser.config.ts redirects their `../src/index.js`): the browser API, with an `init`
 // whose default modules are the test builds of the kernels (both twins of every kernel, so
 // `setKernelVariant('scalar')` works). The release modules in dist/ export only the SIMD twins.
-import { init as initWith, type InitOptions } from '../../src/wasm/runtime.js';
+import type { InitOptions } from '../../src/wasm/runtime.js';
+import { initEntry } from '../../src/entry.js';
 import { browserSource } from '../../src/wasm/source-browser.js';
-import type { WasmFile, WasmSource } from '../../src/wasm/source.js';
+import type { WasmSource } from '../../src/wasm/source.js';
 import { TEST_BUILDS } from '../helpers/test-builds.js';
 
 export * from '../../src/browser.js';
 
-const testSource: WasmSource = { ...browserSource, module: (file: WasmFile) => browserSource.fromUrl(TEST_BUILDS[file]) };
+const testSource: WasmSource = browserSource({ 'simdconv.wasm': () => TEST_BUILDS['simdconv.wasm'], 'simdconv-mt.wasm': () => TEST_BUILDS['simdconv-mt.wasm'] });
 
 /** `init` of the browser entry, loading the test builds by default. */
 export function init(options?: InitOptions): Promise<void> {
-  return initWith(options, testSource);
+  return initEntry(options, testSource);
 }
