@@ -377,6 +377,15 @@ export function setGrad(t: Tensor, g: Tensor | null): void {
   if (g !== null) g._gradOf = t;
 }
 
+/**
+ * @internal Counts an in-place write into `t`'s memory (a kernel wrote into it), so autograd
+ * detects a saved tensor changed after it was recorded. Returns `t`.
+ */
+export function wroteInPlace(t: Tensor): Tensor {
+  t._storage.version++;
+  return t;
+}
+
 /** @internal Allocates an uninitialised tensor of `shape` (already validated). */
 export function empty(shape: Shape, op: string): Tensor {
   let size = 1;

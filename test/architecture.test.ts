@@ -165,6 +165,14 @@ describe('architecture: the import graph of src/', () => {
       if (f.startsWith('wasm/')) expect(importsOf(f).filter((d) => d.startsWith('threads/')), f).toEqual([]);
     }
   });
+
+  it('nn and optim change parameters only through ops (no kernel, heap or storage of their own)', () => {
+    for (const [f, deps] of graph) {
+      if (!f.startsWith('nn/') && !f.startsWith('optim/')) continue;
+      expect(deps.filter((d) => d.startsWith('wasm/')), f).toEqual([]);
+      expect(readFileSync(join(SRC, f), 'utf8'), f).not.toMatch(/\._storage\b/);
+    }
+  });
 });
 
 describe('architecture: the checker itself', () => {

@@ -2,8 +2,7 @@
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, outsideScopes } from '../tensor.js';
 import { tensor } from '../ops/create.js';
-import { noGrad } from '../autograd/node.js';
-import { heap } from '../wasm/runtime.js';
+import { assignValues } from '../ops/update.js';
 import { checkShape } from '../ops/util.js';
 import { sameShape, sizeOf } from '../layout.js';
 import { readArray } from '../args.js';
@@ -180,10 +179,7 @@ export abstract class Module {
         owner.registerParameter(local, made[i]!);
         owner.onMaterialized();
       } else {
-        noGrad(() => {
-          heap(op).f32().set(e.data, cur.ptr(op, local) >> 2);
-          cur._storage.version++;
-        });
+        assignValues(op, local, cur, e.data);
       }
     });
   }

@@ -5,7 +5,7 @@
 // else is im2col + GEMM per image and group. Every op can write its result into an `out` tensor.
 // Weights are OIHW ([Cout, Cin/groups, kh, kw]) in both activation layouts.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, checkTensor } from '../tensor.js';
+import { DIMS, Tensor, checkTensor, empty, wroteInPlace } from '../tensor.js';
 import { K } from '../wasm/kernels.js';
 import { Slot, partScratch, scratch } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
@@ -539,12 +539,6 @@ function checkOut(op: string, out: unknown, fits: (s: readonly number[]) => bool
     throw new AutogradError(op, 'out', 'no out tensor when an input requires grad', 'an out tensor with inputs that require grad',
       `${op}: results written to 'out' are not recorded by autograd, but an input requires grad: drop 'out', or run under noGrad (or on detach()ed inputs)`);
   }
-  return t;
-}
-
-/** After a kernel wrote into a caller's `out`: an in-place write for autograd's version checks. */
-function wroteInPlace(t: Tensor): Tensor {
-  t._storage.version++;
   return t;
 }
 

@@ -1,7 +1,7 @@
 // Shape ops. reshape and detach share memory; transpose, flip and slice copy (every tensor is
 // contiguous, so kernels never see strides they do not expect). set() writes in place.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
+import { DIMS, Tensor, checkTensor, empty, view, wroteInPlace } from '../tensor.js';
 import { X } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
 import { broadcastShapes, checkDims, checkShape, normAxes, normAxis } from './util.js';
@@ -250,7 +250,7 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
       if (src !== v) src.dispose();
     }
   }
-  t._storage.version++;
+  wroteInPlace(t);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { adamStep } from '../ops/update.js';
 import { Optimizer, hyper, type Params } from './optimizer.js';
 import { readArray, readOptions } from '../args.js';
 
@@ -58,10 +58,6 @@ export class Adam extends Optimizer {
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
     const t = (this.counts.get(p) ?? 0) + 1;
     this.counts.set(p, t);
-    const [b1, b2] = this.betas;
-    const bc1 = 1 - b1 ** t;
-    const sqrtBc2 = Math.sqrt(1 - b2 ** t);
-    K.adam_step(p.ptr('Adam.step', 'param'), g.ptr('Adam.step', 'grad'), m!.ptr('Adam.step', 'm'), v!.ptr('Adam.step', 'v'), p.size,
-      this.lr, b1, b2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, bc1, sqrtBc2);
+    adamStep(p, g, m!, v!, this, t);
   }
 }

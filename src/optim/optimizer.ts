@@ -82,13 +82,12 @@ export abstract class Optimizer {
     this.steps++;
     for (const p of todo) {
       this.update(p, p._grad!, this.state.get(p)!);
-      p._storage.version++;
     }
   }
 
   /** How many state tensors (shaped like the parameter) each parameter needs. */
   protected abstract readonly stateCount: number;
-  /** Updates `p` in place from `g` and its state. */
+  /** Updates `p` in place from `g` and its state, through an op of ops/update.ts. */
   protected abstract update(p: Tensor, g: Tensor, state: Tensor[]): void;
 
   /** Frees the optimizer's state. */

@@ -1,6 +1,6 @@
 import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { sgdStep } from '../ops/update.js';
 import { Optimizer, hyper, type Params } from './optimizer.js';
 import { readOptions } from '../args.js';
 
@@ -61,8 +61,7 @@ export class SGD extends Optimizer {
     const buf = state[0];
     const first = buf !== undefined && !this.started.has(p);
     if (buf) this.started.add(p);
-    K.sgd_step(p.ptr('SGD.step', 'param'), g.ptr('SGD.step', 'grad'), buf ? buf.ptr('SGD.step', 'momentum') : 0, p.size,
-      this.lr, this.momentum, this.dampening, this.weightDecay, this.nesterov ? 1 : 0, first ? 1 : 0);
+    sgdStep(p, g, buf ?? null, this, first);
   }
 
   private readonly started = new WeakSet<Tensor>();

@@ -38,6 +38,18 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 export type KernelVariant = 'simd' | 'scalar';
 export type KernelTable = { readonly [K in KernelName]: KernelFn };
 
+/** The `accumulate` argument of the kernels that write a result: overwrite it, or add into it. */
+export const OVERWRITE = 0;
+export const ACCUMULATE = 1;
+/** The `flip` argument of corr2d_pad: cross-correlation, or convolution (the kernel turned 180°). */
+export const CORRELATE = 0;
+export const CONVOLVE = 1;
+
+/** A boolean option as the i32 flag (0 or 1) a kernel takes. */
+export function flag(on: boolean): 0 | 1 {
+  return on ? 1 : 0;
+}
+
 /** Single exports with no twin. */
 export interface Extras {
   heap_base(): number;
