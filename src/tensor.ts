@@ -1,37 +1,11 @@
 // Tensor: a float32, row-major, contiguous array in WebAssembly linear memory. Several tensors may
 // share one Storage (reshape, detach); every other op writes a new one. Memory is freed by
-// dispose(), `using`, tidy() or, as a safety net, the garbage collector.
+// dispose(), `using`, tidy() (scope.ts) or, as a safety net, the garbage collector (storage.ts).
+// The methods that run ops are attached by ops/methods.ts.
 import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe, shapeStr } from './errors.js';
-import { heap, heapIfReady } from './wasm/runtime.js';
+import { heap } from './wasm/runtime.js';
 import { formatTensor } from './format.js';
-
-/** The bytes behind one or more tensors, reference-counted. `version` counts in-place writes. */
-export class Storage {
-  ptr: number;
-  readonly bytes: number;
-  refs = 1;
-  version = 0;
-
-  constructor(ptr: number, bytes: number) {
-    this.ptr = ptr;
-    this.bytes = bytes;
-    stats.bytes += bytes;
-  }
-
-  retain(): this {
-    this.refs++;
-    return this;
-  }
-
-  release(): void {
-    if (--this.refs === 0) {
-      const h = heapIfReady();
-      if (h !== null) h.freeTensor(this.ptr, this.bytes);
-      stats.bytes -= this.bytes;
-      this.ptr = -1;
-    }
-  }
-}
+import { Storage, track, untrack } from './storage.js';
 
 /**
  * @internal The key of a tensor's own shape array, for ops (a symbol the package does not export,
@@ -47,69 +21,6 @@ export interface TapeNode {
   readonly name: string;
   /** The tensor no longer refers to the node (disposed). */
   unref(): void;
-}
-
-/** Live tensor handles and the bytes of their storages. */
-const stats = { tensors: 0, bytes: 0 };
-
-// Workers before compatibility date 2025-05-05 have no FinalizationRegistry: there a tensor
-// dropped without dispose() stays allocated until tidy/using/dispose frees it.
-const finalizer: Pick<FinalizationRegistry<Storage>, 'register' | 'unregister'> = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Storage>((storage) => {
-    stats.tensors--;
-    storage.release();
-  })
-  : { register: () => {}, unregister: () => false };
-
-/**
- * Registering with the FinalizationRegistry costs about 0.2 µs per tensor in V8, more than a small
- * op, so new tensors wait here and are registered in batches: when REGISTER_BATCH are waiting, and
- * when the current job ends (a microtask). A tensor disposed before then is never registered, so
- * an op whose result is disposed in the same job pays nothing; one dropped without dispose() is
- * registered by the end of the job at the latest, and collected as before.
- */
-const unregistered: Tensor[] = [];
-const REGISTER_BATCH = 256;
-let registrationQueued = false;
-
-function registerLater(t: Tensor): void {
-  if (unregistered.push(t) >= REGISTER_BATCH) {
-    registerWaiting();
-  } else if (!registrationQueued) {
-    registrationQueued = true;
-    queueMicrotask(registerQueued);
-  }
-}
-
-function registerQueued(): void {
-  registrationQueued = false;
-  registerWaiting();
-}
-
-function registerWaiting(): void {
-  for (let i = 0; i < unregistered.length; i++) {
-    const t = unregistered[i]!;
-    if (!t._disposed) {
-      finalizer.register(t, t._storage, t);
-      t._registered = true;
-    }
-  }
-  unregistered.length = 0;
-}
-
-/** Open tidy() scopes, innermost last: every tensor made is recorded in the innermost one. */
-const scopes: Tensor[][] = [];
-/** While > 0, new tensors belong to no scope (autograd's own tensors). */
-let suspended = 0;
-
-/** @internal Runs `fn` so that the tensors it makes are not recorded by enclosing tidy() scopes. */
-export function outsideScopes<T>(fn: () => T): T {
-  suspended++;
-  try {
-    return fn();
-  } finally {
-    suspended--;
-  }
 }
 
 /**
@@ -165,9 +76,7 @@ export class Tensor {
     // are copied by checkShape / readNumbers first); tensors may share one.
     this.#dims = shape;
     this.#size = size;
-    stats.tensors++;
-    registerLater(this);
-    if (scopes.length > 0 && suspended === 0) scopes[scopes.length - 1]!.push(this);
+    track(this);
   }
 
   /** The extent of each axis (a frozen copy: editing it throws in strict code, and changes nothing). */
@@ -294,9 +203,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    stats.tensors--;
-    if (this._registered) finalizer.unregister(this);
-    this._storage.release();
+    untrack(this);
     if (this._node) {
       this._node.unref();
       this._node = null;
@@ -398,112 +305,4 @@ export function empty(shape: Shape, op: string): Tensor {
 /** @internal A new handle on `t`'s storage with another shape (same size). */
 export function view(t: Tensor, shape: Shape): Tensor {
   return new Tensor(t._storage.retain(), shape, t.size);
-}
-
-/**
- * Live tensors, the bytes they hold and the size of the WebAssembly memory.
- * @example
- * const before = sc.memory().tensors;
- * sc.tidy(() => { sc.ones([3]).add(1); });
- * sc.memory().tensors === before   // => true
- */
-export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
-  return { tensors: stats.tensors, bytes: stats.bytes, wasmBytes: heapIfReady()?.memory.buffer.byteLength ?? 0 };
-}
-
-/**
- * The tensors inside a tidy() result: the result itself, or inside arrays, Maps (keys and values),
- * Sets and plain objects' own enumerable values, at any depth (each object visited once).
- */
-function collect(v: unknown, into: Set<Tensor>, seen: Set<object>): void {
-  if (v instanceof Tensor) {
-    into.add(v);
-    return;
-  }
-  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || seen.has(v)) return;
-  seen.add(v);
-  if (Array.isArray(v) || v instanceof Set) {
-    for (const x of v) collect(x, into, seen);
-  } else if (v instanceof Map) {
-    for (const [k, x] of v) {
-      collect(k, into, seen);
-      collect(x, into, seen);
-    }
-  } else {
-    for (const x of Object.values(v)) collect(x, into, seen);
-  }
-}
-
-/**
- * Runs `fn` and disposes every tensor made inside it except those it returns (a tensor, or
- * tensors inside returned arrays/objects). Scopes nest. `fn` must be synchronous.
- * @example
- * const x = sc.tensor([1, 2]);
- * const before = sc.memory().tensors;
- * const y = sc.tidy(() => x.mul(2).add(1));   // the x.mul(2) temporary is freed
- * y                                           // => [3, 5]
- * sc.memory().tensors - before                // => 1
- */
-export function tidy<T>(fn: () => T): T {
-  if (typeof fn !== 'function') throw new ArgumentError('tidy', 'fn', 'a function', describe(fn));
-  const scope: Tensor[] = [];
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    scopes.pop();
-    for (const t of scope) t.dispose();
-    throw e;
-  }
-  scopes.pop();
-  if (isThenable(result)) {
-    // An async fn has already run up to its first await; what it made so far is freed, and what
-    // it makes after the await belongs to no scope.
-    for (const t of scope) t.dispose();
-    throw new ArgumentError('tidy', 'fn', 'a synchronous function', 'a function that returned a Promise (an async function)',
-      'tidy: fn must be synchronous, but it returned a Promise (an async function?): tidy cannot wait for it; free tensors with dispose() or `using` in async code');
-  }
-  const kept = new Set<Tensor>();
-  collect(result, kept, new Set());
-  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
-  for (const t of scope) {
-    if (kept.has(t)) parent?.push(t);
-    else t.dispose();
-  }
-  return result;
-}
-
-/**
- * Takes `t` out of the enclosing tidy() scopes so it survives them. Returns `t`.
- * @example
- * let kept!: sc.Tensor;
- * sc.tidy(() => {
- *   kept = sc.keep(sc.ones([2]));
- *   sc.zeros([2]);   // freed when the scope ends
- * });
- * kept.isDisposed   // => false
- */
-export function keep<T extends Tensor>(t: T): T {
-  if (!(t instanceof Tensor)) throw new ArgumentError('keep', 't', 'a Tensor', describe(t));
-  for (const scope of scopes) {
-    const i = scope.indexOf(t);
-    if (i >= 0) scope.splice(i, 1);
-  }
-  return t;
-}
-
-function isThenable(v: unknown): boolean {
-  if (v instanceof Promise) return true;
-  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return false;
-  try {
-    return typeof (v as { then?: unknown }).then === 'function';
-  } catch {
-    return false;
-  }
-}
-
-/** @internal for error messages */
-export function describeShape(t: Tensor): string {
-  return shapeStr(t[DIMS]);
 }

@@ -2,7 +2,8 @@
 // step, report. In Node it can draw a progress line on the terminal; in a browser it yields to the
 // event loop between steps so the page stays responsive.
 import { ArgumentError, describe } from './errors.js';
-import { Tensor, tidy, checkTensor } from './tensor.js';
+import { Tensor, checkTensor } from './tensor.js';
+import { tidy } from './scope.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { checkInt, readOptions } from './args.js';
 

@@ -23,13 +23,13 @@ const LAYERS: readonly { name: string; files: RegExp[] }[] = [
   // The worker pool: below the ops that split jobs over it, started by the entries.
   { name: 'threads', files: [/^threads\//] },
   // Tensor handles over the allocator's blocks, tidy scopes.
-  { name: 'tensor', files: [/^tensor(-[a-z]+)?\.ts$/, /^scope\.ts$/] },
+  { name: 'tensor', files: [/^storage\.ts$/, /^tensor\.ts$/, /^scope\.ts$/] },
   // The tape (record, noGrad) and the backward traversal.
   { name: 'autograd', files: [/^autograd\//] },
   // Ops: validate, run a kernel, record; their gradient rules; the tensor methods.
   { name: 'ops', files: [/^ops\//] },
   // Layers, losses, optimizers and the tools built on ops.
-  { name: 'nn/optim', files: [/^nn\//, /^optim\//, /^filters\.ts$/, /^receptive\.ts$/, /^train\.ts$/, /^image(-[a-z]+)?\.ts$/, /^data\//] },
+  { name: 'nn/optim', files: [/^nn\//, /^optim\//, /^filters\.ts$/, /^receptive\.ts$/, /^train\.ts$/, /^image(\.ts$|\/)/, /^data\//] },
   // The public face: what package.json's exports point at.
   { name: 'entries', files: [/^core\.ts$/, /^entry\.ts$/, /^index\.ts$/, /^browser\.ts$/, /^workerd\.ts$/, /^inline\.ts$/] },
 ];

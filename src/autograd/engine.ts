@@ -1,7 +1,8 @@
 // Reverse-mode traversal: orders the recorded nodes reachable from the output, runs each rule
 // once with the summed gradient of its output, and adds leaf gradients into `.grad`.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, checkGrad, checkTensor, empty, outsideScopes, setGrad, view } from '../tensor.js';
+import { DIMS, Tensor, checkGrad, checkTensor, empty, setGrad, view } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { sameShape } from '../layout.js';
 import { GradNode, noGrad } from './node.js';
 import { K, X } from '../wasm/kernels.js';

@@ -2,7 +2,8 @@
 // tensors, checked against in-place writes) and an edge per input: the input's own node, the
 // leaf tensor whose .grad receives the gradient, or null when the input needs no gradient.
 import { ArgumentError, AutogradError, describe } from '../errors.js';
-import { DIMS, Tensor, outsideScopes, view } from '../tensor.js';
+import { DIMS, Tensor, view } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 
 export type Edge = GradNode | Tensor | null;
 

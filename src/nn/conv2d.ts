@@ -1,7 +1,8 @@
 // nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
 // [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, outsideScopes, checkTensor } from '../tensor.js';
+import { DIMS, Tensor, checkTensor } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
 import { conv2d, type Conv2dOptions, type Padding, type Pair } from '../ops/conv.js';
 import { reshape } from '../ops/shape.js';

@@ -1,7 +1,8 @@
 // Losses, built from differentiable ops.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { sub, square } from '../ops/elementwise.js';
+import { sub } from '../ops/elementwise.js';
+import { square } from '../ops/unary.js';
 import { mean, sum } from '../ops/reduce.js';
 import { sameShape } from '../layout.js';
 

@@ -1,6 +1,7 @@
 // nn.Module: a container of parameters and sub-modules, PyTorch-style.
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { tensor } from '../ops/create.js';
 import { assignValues } from '../ops/update.js';
 import { checkShape } from '../ops/util.js';

@@ -5,7 +5,8 @@
 // the entries call attachTensorMethods() in init, before any tensor exists.
 import { Tensor } from '../tensor.js';
 import { backward } from '../autograd/engine.js';
-import { abs, add, div, exp, log, maximum, minimum, mul, neg, pow, relu, sqrt, square, sub } from './elementwise.js';
+import { add, div, maximum, minimum, mul, pow, sub } from './elementwise.js';
+import { abs, exp, log, neg, relu, sqrt, square } from './unary.js';
 import { item, max, mean, min, sum } from './reduce.js';
 import { clone, detach, flip, reshape, setSlice, slice, transpose, type IndexSpec, type SetValue } from './shape.js';
 import { matmul } from './matmul.js';

@@ -4,7 +4,7 @@ import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '..
 import { DIMS, Tensor, checkTensor, empty, view, wroteInPlace } from '../tensor.js';
 import { X } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
-import { broadcastShapes, checkDims, checkShape, normAxes, normAxis } from './util.js';
+import { broadcastShapes, checkDims, normAxes, normAxis } from './util.js';
 import { sizeOf, stridesOf } from '../layout.js';
 import { readArray, readNumbers } from '../args.js';
 import { broadcastStrides, copyStrided, fillStrided } from './strided.js';

@@ -1,7 +1,8 @@
 // Optimizers update parameters in place with one SIMD kernel call per parameter; their state
 // (momentum buffers, Adam moments) is allocated once per parameter and reused.
 import { ArgumentError, DisposedTensorError, describe } from '../errors.js';
-import { DIMS, Tensor, checkGrad, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, checkGrad } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../ops/create.js';
 import { readArray } from '../args.js';
