@@ -15,6 +15,18 @@ export function checkFinite(op: string, argument: string, v: unknown): number {
   return v;
 }
 
+/**
+ * A finite number in [min, maxExclusive) (hyper-parameters: learning rates, momenta, betas).
+ * Returns it.
+ */
+export function checkFiniteRange(op: string, argument: string, v: unknown, min: number, maxExclusive = Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v >= maxExclusive) {
+    const range = maxExclusive === Infinity ? `a finite number >= ${min}` : `a number in [${min}, ${maxExclusive})`;
+    throw new ArgumentError(op, argument, range, describe(v));
+  }
+  return v;
+}
+
 /** The largest integer the kernels take: they read 32-bit signed arguments. */
 export const MAX_INT32 = 2 ** 31 - 1;
 

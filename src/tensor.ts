@@ -6,6 +6,7 @@ import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe
 import { heap } from './wasm/runtime.js';
 import { formatTensor } from './format.js';
 import { Storage, track, untrack } from './storage.js';
+import { F32_BYTES } from './wasm/memory.js';
 
 /**
  * @internal The key of a tensor's own shape array, for ops (a symbol the package does not export,
@@ -297,7 +298,7 @@ export function wroteInPlace(t: Tensor): Tensor {
 export function empty(shape: Shape, op: string): Tensor {
   let size = 1;
   for (let i = 0; i < shape.length; i++) size *= shape[i]!;
-  const bytes = size * 4;
+  const bytes = size * F32_BYTES;
   const ptr = heap(op).allocTensor(bytes, op);
   return new Tensor(new Storage(ptr, bytes), shape, size);
 }

@@ -4,7 +4,7 @@
 // its backward rule sits next to its forward.
 import { ArgumentError, ShapeError, shapeStr } from '../errors.js';
 import { DIMS, Tensor, empty, checkTensor } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { K, OVERWRITE, flag } from '../wasm/kernels.js';
 import { Slot, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { checkInputShape, geometry, optionsOf, pair, type Geometry, type Padding, type Pair } from './conv.js';
@@ -12,6 +12,7 @@ import { reshape } from './shape.js';
 import { broadcastStrides, copyStrided } from './strided.js';
 import { checkBytes } from './util.js';
 import { sizeOf } from '../layout.js';
+import { F32_BYTES } from '../wasm/memory.js';
 
 /**
  * Options of {@link im2col}: conv2d's geometry options.
@@ -85,7 +86,7 @@ export function im2col(x: Tensor, kernelSize: Pair, opts: Im2colOptions = {}): T
   checkBytes(op, 'x', g.N * L * R, shape);
   const out = empty(shape, op);
   const xp = tx.ptr(op, 'x'), cp = out.ptr(op, 'out');
-  const xStep = g.C * g.H * g.W * 4, cStep = L * R * 4;
+  const xStep = g.C * g.H * g.W * F32_BYTES, cStep = L * R * F32_BYTES;
   for (let n = 0; n < g.N; n++) {
     if (nhwc) K.im2col_nhwc(xp + n * xStep, g.H, g.W, g.C, 0, g.C, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, cp + n * cStep);
     else K.im2col_nchw(xp + n * xStep, g.C, g.H, g.W, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, cp + n * cStep);
@@ -165,17 +166,17 @@ export function toeplitz(Kt: Tensor, inputShape: readonly [number, number], opts
   const tp = out.ptr(op, 'out'), kp = tk.ptr(op, 'K');
   K.fill(tp, out.size, 0);
   // Each tap is one strided broadcast of a kernel element (source stride 0) into its diagonal band.
-  forEachTap(g, (offset, sh, strides, tap) => copyStrided(op, tp + offset * 4, kp + tap * 4, sh, strides, [0, 0]));
+  forEachTap(g, (offset, sh, strides, tap) => copyStrided(op, tp + offset * F32_BYTES, kp + tap * F32_BYTES, sh, strides, [0, 0]));
   if (needsGrad(tk)) {
     // dK[tap] = the sum of dT over the entries that tap occupies (gathered, then summed).
     record(out, 'Toeplitz', [tk], (gy) => {
       const dk = empty([kh, kw], op);
       const dkp = dk.ptr(op, 'dK'), gp = gy.ptr(op, 'dy');
       K.fill(dkp, dk.size, 0);
-      const tmp = scratch(Slot.Tmp, g.HO * g.WO * 4, op);
+      const tmp = scratch(Slot.Tmp, g.HO * g.WO * F32_BYTES, op);
       forEachTap(g, (offset, [nh, nw], strides, tap) => {
-        copyStrided(op, tmp, gp + offset * 4, [nh, nw], [nw, 1], strides);
-        K.sum(dkp + tap * 4, tmp, 1, nh * nw, 1);
+        copyStrided(op, tmp, gp + offset * F32_BYTES, [nh, nw], [nw, 1], strides);
+        K.sum(dkp + tap * F32_BYTES, tmp, 1, nh * nw, 1);
       });
       return [dk];
     });
@@ -255,10 +256,10 @@ function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): T
   const nb = sizeOf(batch);
   const oa = batchOffsets(aB, batch), ob = batchOffsets(bB, batch);
   // Bytes per batch entry of a, b and the result.
-  const sa = M * Kd * 4, sb = Kd * N * 4, sc = M * N * 4;
+  const sa = M * Kd * F32_BYTES, sb = Kd * N * F32_BYTES, sc = M * N * F32_BYTES;
   const pa = a.ptr(op, 'a'), pb = b.ptr(op, 'b'), pc = out.ptr(op, 'out');
   if (M > 0 && N > 0) {
-    for (let t = 0; t < nb; t++) K.gemm(M, N, Kd, pa + oa[t]! * sa, Kd, pb + ob[t]! * sb, N, pc + t * sc, N, 0);
+    for (let t = 0; t < nb; t++) K.gemm(M, N, Kd, pa + oa[t]! * sa, Kd, pb + ob[t]! * sb, N, pc + t * sc, N, OVERWRITE);
   }
   if (needsGrad(a, b)) {
     // C = A·B:  dA = dC·Bᵀ (gemm_nt),  dB = Aᵀ·dC (gemm_tn), summed over broadcast batch entries.
@@ -268,7 +269,7 @@ function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): T
       if (needs[0]) {
         da = empty(a[DIMS], op);
         const p = da.ptr(op, 'da'), bp = savedB!.ptr(op, 'b');
-        const acc = sizeOf(aB) !== nb ? 1 : 0; // a broadcast: its entries collect several terms
+        const acc = flag(sizeOf(aB) !== nb); // a broadcast: its entries collect several terms
         if (acc) K.fill(p, da.size, 0);
         if (M > 0 && Kd > 0) {
           for (let t = 0; t < nb; t++) K.gemm_nt(M, Kd, N, gp + t * sc, N, bp + ob[t]! * sb, N, p + oa[t]! * sa, Kd, acc);
@@ -277,7 +278,7 @@ function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): T
       if (needs[1]) {
         db = empty(b[DIMS], op);
         const p = db.ptr(op, 'db'), ap = savedA!.ptr(op, 'a');
-        const acc = sizeOf(bB) !== nb ? 1 : 0;
+        const acc = flag(sizeOf(bB) !== nb);
         if (acc) K.fill(p, db.size, 0);
         if (Kd > 0 && N > 0) {
           for (let t = 0; t < nb; t++) K.gemm_tn(Kd, N, M, ap + oa[t]! * sa, Kd, gp + t * sc, N, p + ob[t]! * sb, N, acc);

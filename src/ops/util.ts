@@ -2,7 +2,7 @@
 // input never reaches memory (arguments in general: ../args.ts; tensors: checkTensor in ../tensor.ts).
 import { ArgumentError, ShapeError, SimdconvOutOfMemoryError, describe, shapeStr } from '../errors.js';
 import { readArray } from '../args.js';
-import { MAX_BYTES } from '../wasm/memory.js';
+import { F32_BYTES, MAX_BYTES } from '../wasm/memory.js';
 
 /**
  * Checks a shape (an array of at most 8 non-negative integers, read once) and that its float32
@@ -29,8 +29,8 @@ export function checkDims(op: string, argument: string, s: unknown[]): number[] 
 
 /** Throws SimdconvOutOfMemoryError when `size` float32s cannot fit in wasm32 memory at all. */
 export function checkBytes(op: string, argument: string, size: number, shape: readonly number[]): void {
-  if (size * 4 > MAX_BYTES) {
-    throw new SimdconvOutOfMemoryError(op, argument, `a tensor of at most ${MAX_BYTES / 4} elements (4 GiB of float32)`,
+  if (size * F32_BYTES > MAX_BYTES) {
+    throw new SimdconvOutOfMemoryError(op, argument, `a tensor of at most ${MAX_BYTES / F32_BYTES} elements (4 GiB of float32)`,
       `shape ${shapeStr(shape)} with ${size} elements`);
   }
 }

@@ -109,11 +109,3 @@ function newState(shape: readonly number[], count: number): Tensor[] {
   }
   return out;
 }
-
-export function hyper(op: string, argument: string, v: unknown, min: number, maxExclusive = Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v >= maxExclusive) {
-    const range = maxExclusive === Infinity ? `a finite number >= ${min}` : `a number in [${min}, ${maxExclusive})`;
-    throw new ArgumentError(op, argument, range, describe(v));
-  }
-  return v;
-}

@@ -13,7 +13,7 @@
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
 import { K, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
-import type { Heap } from '../wasm/memory.js';
+import { I32_BYTES, type Heap } from '../wasm/memory.js';
 import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
 import { UnsupportedRuntimeError } from '../errors.js';
 import { MAX_THREADS } from '../wasm/runtime.js';
@@ -99,7 +99,7 @@ export interface PoolOptions {
  */
 export async function startPool(o: PoolOptions, workers: number): Promise<number> {
   if (pool === null) {
-    const bytes = MAX_WORKERS * CTL_WORDS * 4;
+    const bytes = MAX_WORKERS * CTL_WORDS * I32_BYTES;
     const ctlAt = o.heap.alloc(bytes, 'init');
     o.heap.i32().fill(0, ctlAt >> 2, (ctlAt + bytes) >> 2);
     pool = { ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0, f64: new Float64Array(o.memory.buffer) };
@@ -127,7 +127,7 @@ async function resizePool(workers: number): Promise<number> {
 }
 
 function startMember(p: Pool, slot: number): Promise<Member> {
-  const ctl = p.ctlAt + slot * CTL_WORDS * 4;
+  const ctl = p.ctlAt + slot * CTL_WORDS * I32_BYTES;
   return new Promise((resolve, reject) => {
     let worker: PoolWorker;
     try {

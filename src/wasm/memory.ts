@@ -6,6 +6,9 @@
 import { SimdconvOutOfMemoryError } from '../errors.js';
 
 const PAGE = 65536;
+/** Bytes of one float32 element (tensors' elements), and of one int32 (kernel parameter blocks). */
+export const F32_BYTES = 4;
+export const I32_BYTES = 4;
 /** wasm32 can address 4 GiB; V8 allows that many pages for a non-shared memory. */
 export const MAX_PAGES = 65536;
 export const MAX_BYTES = MAX_PAGES * PAGE;

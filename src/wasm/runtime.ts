@@ -5,7 +5,7 @@
 import { ArgumentError, NotInitializedError, SimdconvOutOfMemoryError, UnsupportedRuntimeError, describe } from '../errors.js';
 import { bindKernels, X } from './kernels.js';
 import { checkInt, readOptions } from '../args.js';
-import { Heap, MAX_PAGES } from './memory.js';
+import { Heap, I32_BYTES, MAX_PAGES } from './memory.js';
 import type { WasmFile, WasmSource } from './source.js';
 
 /**
@@ -323,7 +323,7 @@ export function scratch(slot: Slot, bytes: number, op: string): number {
 export function writeMeta(op: string, ...lists: readonly (readonly number[])[]): number {
   let n = 0;
   for (const l of lists) n += l.length;
-  const at = scratch(Slot.Meta, n * 4, op);
+  const at = scratch(Slot.Meta, n * I32_BYTES, op);
   const i32 = heap(op).i32();
   let p = at >> 2;
   for (const l of lists) for (let i = 0; i < l.length; i++) i32[p++] = l[i]!;
