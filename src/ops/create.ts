@@ -275,9 +275,7 @@ export function rand(shape: readonly number[], opts?: RandomOptions & { low?: nu
   const high = checkFinite(op, 'high', o.high ?? 1);
   if (!(high > low)) throw new ArgumentError(op, 'high', `a number greater than low (${low})`, String(high));
   const [seed, counter] = takeStream(op, sizeOf(s), o);
-  const t = empty(s, op);
-  K.rand_uniform(t.ptr(op, 'out'), t.size, seed, counter, low, high);
-  return t;
+  return uniformAt(op, s, low, high, seed, counter);
 }
 
 /** @internal Uniform numbers in [low, high) from an explicit (seed, counter) stream position. */

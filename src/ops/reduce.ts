@@ -120,7 +120,7 @@ function extreme(op: 'max' | 'min', a: Tensor, axis: number | readonly number[] 
 }
 
 /** Broadcasts `g` (of `keptShape`, reduced axes of length 1) to `shape`: the adjoint of sum. */
-export function expandTo(g: Tensor, keptShape: readonly number[], shape: readonly number[]): Tensor {
+function expandTo(g: Tensor, keptShape: readonly number[], shape: readonly number[]): Tensor {
   const op = 'expand';
   const out = empty(shape, op);
   copyStrided(op, out.ptr(op, 'out'), g.ptr(op, 'g'), shape, stridesOf(shape), broadcastStrides(keptShape, shape));

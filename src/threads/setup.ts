@@ -10,7 +10,7 @@ import type { Spawn } from './spawn.js';
 import { spawnWebWorker } from './spawn-web.js';
 
 /** The thread count a `threads` value asks for here (1 where threads cannot run). */
-export async function wantedThreads(v: ThreadsOption | undefined): Promise<number> {
+async function wantedThreads(v: ThreadsOption | undefined): Promise<number> {
   if (v === undefined || v === 1 || !threadsSupported()) return 1;
   return v === 'auto' ? autoThreads() : v;
 }
@@ -37,7 +37,7 @@ function sharedMemory(initial: number): { memory: WebAssembly.Memory; maxPages: 
  * Instantiates `module` on a new shared memory. Resolves to null when the module does not take a
  * shared memory (the single-thread build was given): the caller then runs single-threaded.
  */
-export async function instantiateShared(module: WebAssembly.Module, initial: number): Promise<SharedInstance | null> {
+async function instantiateShared(module: WebAssembly.Module, initial: number): Promise<SharedInstance | null> {
   const { memory, maxPages } = sharedMemory(initial);
   try {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -68,7 +68,7 @@ async function spawner(): Promise<Spawn> {
  * if needed; extra ones stay idle). Resolves to the thread count
  * reached: fewer when workers fail to start (ops stay correct, just with fewer threads).
  */
-export async function startThreads(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: Heap, threads: number): Promise<number> {
+async function startThreads(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: Heap, threads: number): Promise<number> {
   await startPool({ module, memory, heap, spawn: await spawner(), blocking: canBlock() }, threads - 1);
   return poolThreads();
 }

@@ -7,6 +7,7 @@ import { bindKernels, X } from './kernels.js';
 import { checkInt, readOptions } from '../args.js';
 import { Heap, I32_BYTES, MAX_PAGES } from './memory.js';
 import type { WasmFile, WasmSource } from './source.js';
+import { hasWasmSimd } from './probe.js';
 
 /**
  * How to find the kernel module. With no option, simdconv loads the `.wasm` that ships beside it.
@@ -42,7 +43,7 @@ export type ThreadsOption = number | 'auto';
 export const MAX_THREADS = 64;
 
 /** Checks a `threads` value; throws ArgumentError naming `op`. */
-export function checkThreads(op: string, v: unknown): ThreadsOption {
+function checkThreads(op: string, v: unknown): ThreadsOption {
   if (v === 'auto') return v;
   if (typeof v !== 'number') throw new ArgumentError(op, 'threads', `an integer from 1 to ${MAX_THREADS}, or 'auto'`, describe(v));
   return checkInt(op, 'threads', v, 1, MAX_THREADS);
@@ -71,28 +72,10 @@ export interface ThreadSupport {
 
 let heapRef: Heap | null = null;
 let pending: Promise<void> | null = null;
-let simdSupported: boolean | null = null;
 /** How this platform finds the `.wasm` files: set by the package entry whose `init` was called. */
 let sourceRef: WasmSource | null = null;
 /** The worker pool, as the package entry whose `init` was called passed it. */
 let threadsRef: ThreadSupport | null = null;
-
-/** The smallest module using a SIMD instruction (i8x16.splat + popcnt): validates only with SIMD. */
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
-
-/** Whether this runtime's WebAssembly has fixed-width SIMD. */
-export function hasWasmSimd(): boolean {
-  if (simdSupported === null) {
-    try {
-      simdSupported = typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
-    } catch {
-      simdSupported = false;
-    }
-  }
-  return simdSupported;
-}
 
 /**
  * Loads and instantiates the kernels. Call once and await it; later calls return at once.
@@ -151,11 +134,6 @@ let firstOptions: InitOptions | null = null;
 function sameSource(o: InitOptions, first: InitOptions): boolean {
   if (o.module === undefined && o.bytes === undefined && o.url === undefined) return true;
   return o.module === first.module && o.bytes === first.bytes && String(o.url) === String(first.url);
-}
-
-/** Whether `init()` has completed. */
-export function isInitialized(): boolean {
-  return heapRef !== null;
 }
 
 async function load(options: InitOptions, source: WasmSource, pool: ThreadSupport): Promise<void> {
