@@ -35,15 +35,36 @@ const MR = 4;
 /** Bytes of A a row block may hold so that it stays in L2 while B panels stream past it. */
 const A_BLOCK_BYTES: i32 = 128 * 1024;
 
+/**
+ * R rows (1..4, a literal) x 8 columns: acc = init ? C : 0; acc += a(i, k) * B(k, 0..7) for the
+ * k from pb to pe; then C = acc, or C + acc when accumulating, plus bias[i] when bias != 0.
+ * gemm passes init = false and bias = 0 (folded away after inlining).
+ */
 @inline
 function tile8(
   R: i32, pa: usize, ars: usize, aks: usize,
-  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, accumulate: i32,
+  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, accumulate: i32, init: bool, bias: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (init) {
+    c00 = v128.load(pc);
+    c01 = v128.load(pc, 16);
+    if (R > 1) {
+      c10 = v128.load(pc + crs);
+      c11 = v128.load(pc + crs, 16);
+    }
+    if (R > 2) {
+      c20 = v128.load(pc + 2 * crs);
+      c21 = v128.load(pc + 2 * crs, 16);
+    }
+    if (R > 3) {
+      c30 = v128.load(pc + 3 * crs);
+      c31 = v128.load(pc + 3 * crs, 16);
+    }
+  }
   const ar2 = ars + ars, ar3 = ar2 + ars;
   while (pb < pe) {
     const b0 = v128.load(pb);
@@ -83,6 +104,26 @@ function tile8(
     if (R > 3) {
       c30 = f32x4.add(v128.load(pc + 3 * crs), c30);
       c31 = f32x4.add(v128.load(pc + 3 * crs, 16), c31);
+    }
+  }
+  if (bias) {
+    const s0 = v128.load32_splat(bias);
+    c00 = f32x4.add(c00, s0);
+    c01 = f32x4.add(c01, s0);
+    if (R > 1) {
+      const s1 = v128.load32_splat(bias, 4);
+      c10 = f32x4.add(c10, s1);
+      c11 = f32x4.add(c11, s1);
+    }
+    if (R > 2) {
+      const s2 = v128.load32_splat(bias, 8);
+      c20 = f32x4.add(c20, s2);
+      c21 = f32x4.add(c21, s2);
+    }
+    if (R > 3) {
+      const s3 = v128.load32_splat(bias, 12);
+      c30 = f32x4.add(c30, s3);
+      c31 = f32x4.add(c31, s3);
     }
   }
   v128.store(pc, c00);
@@ -150,7 +191,7 @@ function rowsR(
   let j = 0;
   for (; j + 8 <= N; j += 8) {
     const pb = b + (<usize>j << 2);
-    tile8(R, pa, ars, aks, pb, bks, pb + kspan, pc + (<usize>j << 2), crs, accumulate);
+    tile8(R, pa, ars, aks, pb, bks, pb + kspan, pc + (<usize>j << 2), crs, accumulate, false, 0);
   }
   if (j + 4 <= N) {
     const pb = b + (<usize>j << 2);
@@ -181,6 +222,9 @@ function gemmCoreSimd(
   let mc = (A_BLOCK_BYTES / (K1 << 2)) & ~(MR - 1);
   if (mc < MR) mc = MR;
   const M4 = M & ~(MR - 1);
+  // Even row blocks (64 rows as 32 + 32, not 56 + 8: every block streams all of B once).
+  const nb = (M4 + mc - 1) / mc;
+  if (nb > 0) mc = ((M4 / MR + nb - 1) / nb) * MR;
   for (let i0 = 0; i0 < M4; i0 += mc) {
     const i1 = min(i0 + mc, M4);
     let j = 0;
@@ -189,7 +233,7 @@ function gemmCoreSimd(
       const pe = pb + kspan;
       const pcj = c + (<usize>j << 2);
       for (let i = i0; i < i1; i += MR) {
-        tile8(4, a + <usize>i * ars, ars, aks, pb, bks, pe, pcj + <usize>i * crs, crs, accumulate);
+        tile8(4, a + <usize>i * ars, ars, aks, pb, bks, pe, pcj + <usize>i * crs, crs, accumulate, false, 0);
       }
     }
     // Column tail (N mod 8) of this row block: 4-column tiles, then single elements.
@@ -395,6 +439,320 @@ export function gemm_nt_f32_scalar(
       }
       const q = c + <usize>i * crs + (<usize>j << 2);
       store<f32>(q, accumulate ? load<f32>(q) + s : s);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv_nchw: the convolution of one NCHW image (or one group of it) as an implicit GEMM: the
+// column matrix of im2col_nchw is never stored whole; it is packed 8 columns at a time straight
+// into the micro-kernel's panel order, and every 4 x 8 register tile of y reads that panel.
+//
+//   y[i*HO*WO + oh*WO + ow] = (Σ_{k<K} w[i*K + k] · col(k, oh, ow)) (+ bias[i])
+//   for i < M, r0 <= oh < r1 (a band of output rows), ow < WO; K = C*KH*KW, k = (c*KH + a)*KW + b,
+//   col(k, oh, ow) = x[(c*H + ih)*W + iw] with ih = oh*SH - PT + a*DH, iw = ow*SW - PL + b*DW,
+//   or 0 where (ih, iw) lies outside x (multiplied like any other value, as gemm would).
+//
+// Arguments: x (the C x H x W input), geo (int32[14] at a 4-byte-aligned address: C, H, W, KH,
+// KW, SH, SW, PT, PL, DH, DW, HO, WO, M; SH, SW, DH, DW >= 1, PT and PL any integers), the band
+// r0 .. r1-1 (0 <= r0 <= r1 <= HO), w (M x K, row-major, contiguous), y (M x HO*WO, rows of the
+// band written, nothing else), bias (M floats, or 0 for none) and work: a 16-byte-aligned
+// scratch block of at least CONV_WORK_BYTES + 12*K bytes, not shared with a concurrent call.
+// x, w and bias need only 4-byte alignment; y must not overlap x, w, bias or work.
+//
+// Summation order: gemm's (s = 0; s = s + w(i, k) * col(k, j) for k = 0 .. K-1 in order), then
+// y = s, or y = s + bias[i]: bitwise what im2col_nchw + gemm (+ bias_add_rows) give, and the
+// same in the _simd and _scalar twins, whatever the band. No fused multiply-add.
+//
+// SIMD loops: K is cut into even blocks of at most CONV_PANEL_K rows (the panel, <= 20 KB,
+// stays in L1) and at most A_BLOCK_BYTES of w (the rows of w a block reads stay in L2 while the
+// panels stream past); a later block starts its accumulators from the partial sums in y, so the
+// blocking does not change the order. Per block and panel of 8 columns: pack the panel, then
+// every 4-row tile of y runs over it (8 accumulators + 4 splats + 2 panel vectors = 14 vector
+// registers). Packing (stride 1 along the width): where the 8 columns lie in one output row, two
+// vector copies per row of the panel, with the lanes outside the input row cleared by a mask at
+// the left and right edges; where they span two output rows, two such runs merged by lane; any
+// other panel (strides, WO < 8, the band's last columns) element by element with bounds tests.
+// Vector loads never leave x (those that would take the element-by-element path).
+
+/** Rows of a packed panel (8 floats each) per K block. */
+const CONV_PANEL_K = 640;
+/** Bytes of `work` besides the 12*K bytes of tap tables: panel, one spare 4 x 8 tile, lane data. */
+const CONV_WORK_BYTES: i32 = CONV_PANEL_K * 32 + 128 + 128;
+
+/** Bytes of w one K block may read (kept in L2 across the panels of the block). */
+const CONV_A_BYTES: i32 = 384 * 1024;
+
+/** R rows (1..4) x 8 columns of y from a packed panel (rows of 8 floats): tile8 with A's k step 4. */
+@inline
+function panelTile(
+  R: i32, pa: usize, ars: usize, pb: usize, pe: usize, pc: usize, crs: usize, init: bool, bias: usize,
+): void {
+  tile8(R, pa, ars, 4, pb, 32, pe, pc, crs, 0, init, bias);
+}
+
+/**
+ * R rows (1..4) of y for columns j .. j+nr-1 (nr 1..7) from a packed panel whose lanes >= nr
+ * are zero: through the spare tile `tmp` (4 x 8 floats), so only the nr columns are read and
+ * written.
+ */
+@inline
+function panelTileTail(
+  R: i32, nr: i32, pa: usize, ars: usize, pb: usize, pe: usize, pc: usize, crs: usize,
+  init: bool, bias: usize, tmp: usize,
+): void {
+  if (init) {
+    for (let r = 0; r < R; r++) {
+      for (let l = 0; l < nr; l++) {
+        store<f32>(tmp + (<usize>(r * 8 + l) << 2), load<f32>(pc + <usize>r * crs + (<usize>l << 2)));
+      }
+    }
+  }
+  panelTile(R, pa, ars, pb, pe, tmp, 32, init, bias);
+  for (let r = 0; r < R; r++) {
+    for (let l = 0; l < nr; l++) {
+      store<f32>(pc + <usize>r * crs + (<usize>l << 2), load<f32>(tmp + (<usize>(r * 8 + l) << 2)));
+    }
+  }
+}
+
+/** Every row of y (M of them, 4 at a time, then the M mod 4 rest) for one packed panel. */
+@inline
+function panelRows(
+  M: i32, nr: i32, pa: usize, ars: usize, pb: usize, pe: usize, pc: usize, crs: usize,
+  init: bool, bias: usize, tmp: usize,
+): void {
+  const M4 = M & ~3;
+  if (nr == 8) {
+    for (let i = 0; i < M4; i += 4) {
+      panelTile(4, pa + <usize>i * ars, ars, pb, pe, pc + <usize>i * crs, crs, init, bias ? bias + (<usize>i << 2) : 0);
+    }
+  } else {
+    for (let i = 0; i < M4; i += 4) {
+      panelTileTail(4, nr, pa + <usize>i * ars, ars, pb, pe, pc + <usize>i * crs, crs, init,
+        bias ? bias + (<usize>i << 2) : 0, tmp);
+    }
+  }
+  const qa = pa + <usize>M4 * ars, qc = pc + <usize>M4 * crs, qb = bias ? bias + (<usize>M4 << 2) : 0;
+  if (nr == 8) {
+    switch (M - M4) {
+      case 3: panelTile(3, qa, ars, pb, pe, qc, crs, init, qb); break;
+      case 2: panelTile(2, qa, ars, pb, pe, qc, crs, init, qb); break;
+      case 1: panelTile(1, qa, ars, pb, pe, qc, crs, init, qb); break;
+      default: break;
+    }
+  } else {
+    switch (M - M4) {
+      case 3: panelTileTail(3, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
+      case 2: panelTileTail(2, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
+      case 1: panelTileTail(1, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
+      default: break;
+    }
+  }
+}
+
+/**
+ * Tap tables for k = 0 .. K-1 (k = (c*KH + a)*KW + b): tab[k] = byte offset of tap k from an
+ * output's top-left input element, ((c*H + a*DH)*W + b*DW)*4; tab[K + k] = a*DH; tab[2K + k] = b*DW.
+ */
+function tapTables(tab: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, DH: i32, DW: i32): void {
+  const K = C * KH * KW;
+  const da = tab + (<usize>K << 2), db = da + (<usize>K << 2);
+  let k: usize = 0;
+  for (let c = 0; c < C; c++) {
+    for (let a = 0; a < KH; a++) {
+      for (let b = 0; b < KW; b++) {
+        store<i32>(tab + k, ((c * H + a * DH) * W + b * DW) << 2);
+        store<i32>(da + k, a * DH);
+        store<i32>(db + k, b * DW);
+        k += 4;
+      }
+    }
+  }
+}
+
+/**
+ * im2col_nchw into panel order: rows k0 .. k1-1 of columns j0 .. j0+nr-1 (nr 1..8; column
+ * j = oh*WO + ow) of the column matrix, as panel[(k - k0)*8 + l] for lane l = j - j0; lanes
+ * >= nr are zero. `lanes` is 96 bytes of scratch.
+ */
+function packPanel(
+  x: usize, geo: usize, tab: usize, K: i32, k0: i32, k1: i32, j0: i32, nr: i32, panel: usize, lanes: usize,
+): void {
+  const H = load<i32>(geo, 4), W = load<i32>(geo, 8), KH = load<i32>(geo, 12), KW = load<i32>(geo, 16);
+  const SH = load<i32>(geo, 20), SW = load<i32>(geo, 24), PT = load<i32>(geo, 28), PL = load<i32>(geo, 32);
+  const DH = load<i32>(geo, 36), DW = load<i32>(geo, 40), WO = load<i32>(geo, 48);
+  const offs = tab + (<usize>k0 << 2), kn = <usize>(k1 - k0) << 2;
+  const das = tab + (<usize>(K + k0) << 2), dbs = tab + (<usize>(2 * K + k0) << 2);
+  const spanH = (KH - 1) * DH, spanW = (KW - 1) * DW;
+  // Last address of x where 8 floats can be loaded (unsigned compares: a wrapped address fails them).
+  const xlast = x + (<usize>(load<i32>(geo) * H * W) << 2) - 32;
+  const oh0 = j0 / WO, ow0 = j0 - oh0 * WO;
+  const ih0 = oh0 * SH - PT, iw0 = ow0 * SW - PL;
+  let q = panel;
+  const rowsInside = ih0 >= 0 && ih0 + spanH < H;
+  if (SW == 1 && nr == 8 && ow0 + 8 <= WO) {
+    // One output row: tap k's 8 inputs are consecutive floats of one input row.
+    const base = x + <usize>((ih0 * W + iw0) << 2);
+    if (rowsInside && iw0 >= 0 && iw0 + 7 + spanW < W) {
+      for (let t: usize = 0; t < kn; t += 4) {
+        const p = base + <usize>load<i32>(offs + t);
+        const v0 = v128.load(p), v1 = v128.load(p, 16);
+        v128.store(q, v0);
+        v128.store(q, v1, 16);
+        q += 32;
+      }
+      return;
+    }
+    // Taps in input rows outside x: zeros. Taps at the left or right edge: 8 consecutive floats
+    // loaded where they all lie inside x, the lanes outside the input row cleared; else element
+    // by element.
+    const z = f32x4.splat(0), wv = i32x4.splat(W);
+    for (let t: usize = 0; t < kn; t += 4) {
+      const p = base + <usize>load<i32>(offs + t);
+      const iw = iw0 + load<i32>(dbs + t);
+      if (!rowsInside && <u32>(ih0 + load<i32>(das + t)) >= <u32>H) {
+        v128.store(q, z);
+        v128.store(q, z, 16);
+      } else if (iw >= 0 && iw + 8 <= W) {
+        const v0 = v128.load(p), v1 = v128.load(p, 16);
+        v128.store(q, v0);
+        v128.store(q, v1, 16);
+      } else if (p >= x && p <= xlast) {
+        const s = i32x4.splat(iw);
+        const m0 = i32x4.lt_u(i32x4.add(s, i32x4(0, 1, 2, 3)), wv), m1 = i32x4.lt_u(i32x4.add(s, i32x4(4, 5, 6, 7)), wv);
+        v128.store(q, v128.and(v128.load(p), m0));
+        v128.store(q, v128.and(v128.load(p, 16), m1), 16);
+      } else {
+        v128.store(q, z);
+        v128.store(q, z, 16);
+        const lo = iw < 0 ? -iw : 0, hi = W - iw < 8 ? W - iw : 8;
+        for (let l = lo; l < hi; l++) store<f32>(q + (<usize>l << 2), load<f32>(p + (<usize>l << 2)));
+      }
+      q += 32;
+    }
+    return;
+  }
+  if (SW == 1 && nr == 8 && rowsInside) {
+    // Two output rows: lanes 0 .. L-1 end row oh0, lanes L .. 7 start row oh0 + 1. Where both runs
+    // of a tap lie inside x, both are loaded as 8 consecutive floats and merged by lane; every
+    // such load stays inside the tap's channel plane (the next input row exists and W >= 8).
+    const L = WO - ow0, ih1 = ih0 + SH;
+    if (WO >= 8 && W >= 8 && ih1 + spanH < H) {
+      const base0 = x + <usize>((ih0 * W + iw0) << 2);
+      const base1 = x + <usize>((ih1 * W - PL - L) << 2);
+      const Lv = i32x4.splat(L), wv = i32x4.splat(W);
+      const lane0 = i32x4(0, 1, 2, 3), lane1 = i32x4(4, 5, 6, 7);
+      const mask0 = i32x4.gt_s(Lv, lane0), mask1 = i32x4.gt_s(Lv, lane1);
+      for (let t: usize = 0; t < kn; t += 4) {
+        const off = <usize>load<i32>(offs + t);
+        const db = load<i32>(dbs + t);
+        const a = iw0 + db, b = db - PL;
+        const p = base0 + off, r = base1 + off;
+        if (a >= 0 && a + L <= W && b >= 0 && b + 8 - L <= W) {
+          v128.store(q, v128.bitselect(v128.load(p), v128.load(r), mask0));
+          v128.store(q, v128.bitselect(v128.load(p, 16), v128.load(r, 16), mask1), 16);
+        } else if (p >= x && p <= xlast && r >= x && r <= xlast) {
+          // An edge tap: the same merge, lanes whose column lies outside the input row cleared.
+          const av = i32x4.splat(a), bv = i32x4.sub(i32x4.splat(b), Lv);
+          const m0 = i32x4.lt_u(v128.bitselect(i32x4.add(av, lane0), i32x4.add(bv, lane0), mask0), wv);
+          const m1 = i32x4.lt_u(v128.bitselect(i32x4.add(av, lane1), i32x4.add(bv, lane1), mask1), wv);
+          v128.store(q, v128.and(v128.bitselect(v128.load(p), v128.load(r), mask0), m0));
+          v128.store(q, v128.and(v128.bitselect(v128.load(p, 16), v128.load(r, 16), mask1), m1), 16);
+        } else {
+          for (let l = 0; l < 8; l++) {
+            const iw = l < L ? a + l : b + l - L;
+            const pl = l < L ? p : r;
+            store<f32>(q + (<usize>l << 2), iw >= 0 && iw < W ? load<f32>(pl + (<usize>l << 2)) : 0);
+          }
+        }
+        q += 32;
+      }
+      return;
+    }
+  }
+  // Any other panel: per element, each lane's (ih, iw) tested against x.
+  let oh = oh0, ow = ow0;
+  for (let l = 0; l < nr; l++) {
+    const ih = oh * SH - PT, iw = ow * SW - PL;
+    store<i32>(lanes + (<usize>l << 2), ih);
+    store<i32>(lanes + (<usize>l << 2), iw, 32);
+    store<i32>(lanes + (<usize>l << 2), (ih * W + iw) << 2, 64);
+    if (++ow == WO) {
+      ow = 0;
+      oh++;
+    }
+  }
+  for (let t: usize = 0; t < kn; t += 4) {
+    const off = load<i32>(offs + t), da = load<i32>(das + t), db = load<i32>(dbs + t);
+    v128.store(q, f32x4.splat(0));
+    v128.store(q, f32x4.splat(0), 16);
+    for (let l = 0; l < nr; l++) {
+      const pl = lanes + (<usize>l << 2);
+      const ih = load<i32>(pl) + da, iw = load<i32>(pl, 32) + db;
+      if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+        store<f32>(q + (<usize>l << 2), load<f32>(x + <usize>(load<i32>(pl, 64) + off)));
+      }
+    }
+    q += 32;
+  }
+}
+
+/** The implicit-GEMM convolution over packed panels (see the section header). */
+export function conv_nchw_f32_simd(x: usize, geo: usize, r0: i32, r1: i32, w: usize, y: usize, bias: usize, work: usize): void {
+  const C = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), KH = load<i32>(geo, 12), KW = load<i32>(geo, 16);
+  const DH = load<i32>(geo, 36), DW = load<i32>(geo, 40), HO = load<i32>(geo, 44), WO = load<i32>(geo, 48), M = load<i32>(geo, 52);
+  if (r1 <= r0 || WO <= 0 || M <= 0) return;
+  const K = C * KH * KW;
+  const ars = <usize>K << 2, crs = <usize>(HO * WO) << 2;
+  const panel = work, tmp = work + (<usize>CONV_PANEL_K << 5), lanes = tmp + 128, tab = work + <usize>CONV_WORK_BYTES;
+  tapTables(tab, C, H, W, KH, KW, DH, DW);
+  // Even K blocks of at most kmax rows.
+  let kmax = min(CONV_PANEL_K, CONV_A_BYTES / (M << 2));
+  if (kmax < 8) kmax = 8;
+  const nkb = (K + kmax - 1) / kmax;
+  const j0 = r0 * WO, j1 = r1 * WO;
+  for (let kb = 0; kb < nkb; kb++) {
+    const k0 = <i32>(<i64>K * kb / nkb), k1 = <i32>(<i64>K * (kb + 1) / nkb);
+    const init = kb > 0;
+    const bz = kb == nkb - 1 ? bias : 0;
+    const pe = panel + (<usize>(k1 - k0) << 5);
+    const pa = w + (<usize>k0 << 2);
+    for (let j = j0; j < j1; j += 8) {
+      const nr = min(8, j1 - j);
+      packPanel(x, geo, tab, K, k0, k1, j, nr, panel, lanes);
+      panelRows(M, nr, pa, ars, panel, pe, y + (<usize>j << 2), crs, init, bz, tmp);
+    }
+  }
+}
+
+/** Scalar twin of conv_nchw_f32_simd: one sequential sum per output, bounds tested per term (same order). */
+export function conv_nchw_f32_scalar(x: usize, geo: usize, r0: i32, r1: i32, w: usize, y: usize, bias: usize, work: usize): void {
+  const C = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), KH = load<i32>(geo, 12), KW = load<i32>(geo, 16);
+  const SH = load<i32>(geo, 20), SW = load<i32>(geo, 24), PT = load<i32>(geo, 28), PL = load<i32>(geo, 32);
+  const DH = load<i32>(geo, 36), DW = load<i32>(geo, 40), HO = load<i32>(geo, 44), WO = load<i32>(geo, 48), M = load<i32>(geo, 52);
+  const K = C * KH * KW;
+  for (let i = 0; i < M; i++) {
+    const wi = w + <usize>i * (<usize>K << 2);
+    for (let oh = r0; oh < r1; oh++) {
+      for (let ow = 0; ow < WO; ow++) {
+        let s: f32 = 0;
+        let k = 0;
+        for (let c = 0; c < C; c++) {
+          for (let a = 0; a < KH; a++) {
+            const ih = oh * SH - PT + a * DH;
+            for (let b = 0; b < KW; b++) {
+              const iw = ow * SW - PL + b * DW;
+              let v: f32 = 0;
+              if (ih >= 0 && ih < H && iw >= 0 && iw < W) v = load<f32>(x + ((<usize>(c * H + ih) * <usize>W + <usize>iw) << 2));
+              s += load<f32>(wi + (<usize>k << 2)) * v;
+              k++;
+            }
+          }
+        }
+        if (bias) s = s + load<f32>(bias + (<usize>i << 2));
+        store<f32>(y + ((<usize>i * <usize>(HO * WO) + <usize>(oh * WO + ow)) << 2), s);
+      }
     }
   }
 }

@@ -380,7 +380,7 @@ function step(r: Run): boolean {
 function showRun(r: Run): void {
   drawLoss(r.losses, r.epochs);
   // The layer makes its weight at the first forward (its input channels are taken from the input).
-  if (r.conv.weight === null) return;
+  if (r.conv.hasLazyParameters) return;
   const w = r.conv.weight.data();
   learnedText.textContent = kernelText(w, r.kernel.h, r.kernel.w);
   drawKernels(r.kernel, w);

@@ -1,4 +1,4 @@
-// `npm run build:inline` (run after every `npm run build`, as `postbuild`): writes
+// `npm run build:inline` (run by scripts/build.mjs after the TypeScript build): writes
 // dist/wasm/simdconv-base64.js, dist/simdconv.wasm as a base64 string, for the `simdconv/inline`
 // entry (src/inline.ts; its declaration is src/wasm/simdconv-base64.d.ts).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -2,16 +2,18 @@
 // and workerd.ts re-export all of this and add the `init` that knows where their platform finds
 // the .wasm. Add new public exports HERE (not to index.ts), so every runtime gets them.
 export { type InitOptions, setThreads } from './wasm/runtime.js';
+export type { WasmBytes, WasmModule } from './wasm/types.js';
 export { capabilities, type Capabilities, type RuntimeName } from './threads/capabilities.js';
 export { type NestedArray, type Shape } from './tensor.js';
 export { tidy, keep, memory } from './scope.js';
 export { Tensor } from './ops/methods.js'; // the class, with the methods that run ops
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, variable,
-  type RandomOptions,
+  type Data, type RandomOptions,
 } from './ops/create.js';
 export { add, sub, mul, div, pow, maximum, minimum } from './ops/elementwise.js';
 export { neg, abs, square, sqrt, exp, log, relu, sign } from './ops/unary.js';
+export type { Operand } from './ops/elementwise-kernels.js';
 export { sum, mean, max, min } from './ops/reduce.js';
 export { reshape, transpose, flip, slice, clone, detach, type IndexSpec, type SetValue } from './ops/shape.js';
 export {

@@ -14,10 +14,10 @@ const RELEASE_MT_URL = new URL('../dist/simdconv-mt.wasm', import.meta.url);
 
 /**
  * Most bytes a release module may have. Issue 12's goal is 64 KiB; the CNN chapter's kernels
- * (pooling, activations, softmax, cross-entropy) took the module to 84.5 KB, so this budget holds
+ * (pooling, activations, softmax, cross-entropy) and the implicit-GEMM conv kernel took the module to 90.7 KB, so this budget holds
  * today's size until they are trimmed back under 64 KiB.
  */
-const MAX_RELEASE_BYTES = 86 * 1024;
+const MAX_RELEASE_BYTES = 92 * 1024;
 
 /** Exports of every build that are not kernel twins (`memory` is the imported memory, re-exported). */
 const EXTRAS = ['copy_f32', 'heap_base', 'memory'];

@@ -140,7 +140,7 @@ export function fromPNG(bytes: Uint8Array | ArrayBuffer, options?: FromImageOpti
  * const img = { width: 2, height: 1, data: new Uint8ClampedArray([0, 0, 0, 255, 255, 255, 255, 255]) };
  * fromImageData(img)   // => [[0, 1]]
  */
-export function fromImageData(image: RGBAImage | ImageData, options?: FromImageOptions): Tensor {
+export function fromImageData(image: RGBAImage, options?: FromImageOptions): Tensor {
   const op = 'fromImageData';
   const o = fromOptions(op, options);
   if (image === null || typeof image !== 'object') throw new ArgumentError(op, 'image', 'an ImageData or { width, height, data }', describe(image));

@@ -1,6 +1,6 @@
 // nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
 // [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
-import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
+import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
@@ -51,7 +51,7 @@ function frozen(argument: string, v: unknown, depth = 0): unknown {
  * const X = sc.ones([6, 8]).set([null, [2, 6]], 0);   // the lesson's image
  * const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
  * conv.forward(X.reshape([1, 1, 6, 8])).shape   // => [1, 1, 6, 7]
- * conv.weight!.shape                            // => [1, 1, 1, 2]
+ * conv.weight.shape                             // => [1, 1, 1, 2]
  */
 export class Conv2d extends Module {
   readonly outChannels: number;
@@ -64,17 +64,25 @@ export class Conv2d extends Module {
   #weight: Tensor | null = null;
   #bias: Tensor | null = null;
 
-  /** The weight [Cout, Cin/groups, kh, kw] (null until a lazy layer's first input). Read-only: load values with loadStateDict. */
-  get weight(): Tensor | null {
+  /**
+   * The weight [Cout, Cin/groups, kh, kw]. Read-only: load values with loadStateDict. A lazy layer
+   * (no `inChannels`) makes it at its first forward (or loadStateDict); reading it before throws a
+   * SimdconvError (`hasLazyParameters` tells whether it exists yet).
+   */
+  get weight(): Tensor {
+    if (this.#weight === null) {
+      throw new SimdconvError('Conv2d', 'weight', 'read after the first forward', 'a lazy layer that has not seen an input',
+        'Conv2d: a lazy layer (no inChannels) makes its weight at its first forward: call forward (or loadStateDict) first, or pass inChannels');
+    }
     return this.#weight;
   }
 
-  set weight(_: Tensor | null) {
+  set weight(_: Tensor) {
     throw new ArgumentError('Conv2d', 'weight', 'no assignment (the layer owns its parameters)', 'an assignment',
       "Conv2d: 'weight' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.weight.set([], values))");
   }
 
-  /** The bias [Cout], or null. Read-only, like `weight`. */
+  /** The bias [Cout]; null without a bias, and before a lazy layer's first forward. Read-only, like `weight`. */
   get bias(): Tensor | null {
     return this.#bias;
   }
@@ -146,7 +154,7 @@ export class Conv2d extends Module {
     const named = new Map(this.namedParameters());
     this.#weight = named.get('weight') ?? null;
     this.#bias = named.get('bias') ?? null;
-    if (this.weight) this.#inChannels = this.weight[DIMS][1]! * (this.options.groups ?? 1);
+    if (this.#weight) this.#inChannels = this.#weight[DIMS][1]! * (this.options.groups ?? 1);
   }
 
   forward(x: Tensor): Tensor {
@@ -158,14 +166,14 @@ export class Conv2d extends Module {
     const image2d = t.ndim === 2;
     const input = image2d ? reshape(t, nhwc ? [...t[DIMS], 1] : [1, ...t[DIMS]]) : t;
     const cin = nhwc ? input[DIMS][input.ndim - 1]! : input[DIMS][input.ndim - 3]!;
-    if (this.weight === null) this.materialize(cin);
-    if (this.weight!.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
+    if (this.#weight === null) this.materialize(cin);
+    if (this.weight.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
     if (this.bias?.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'bias');
     const want = this.#inChannels!;
     if (cin !== want) {
       throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
     }
-    const y = conv2d(input, this.weight!, { ...this.options, bias: this.bias });
+    const y = conv2d(input, this.weight, { ...this.options, bias: this.bias });
     if (input !== t) input.dispose();
     if (image2d && this.outChannels === 1) {
       const r = reshape(y, nhwc ? y[DIMS].slice(0, 2) : y[DIMS].slice(1));

@@ -8,7 +8,15 @@ import { checkBytes, checkShape } from './util.js';
 import { sizeOf } from '../layout.js';
 import { checkFinite, checkInt, checkNumber, readOptions } from '../args.js';
 
-type Data = NestedArray | readonly NestedArray[] | ArrayLike<number>;
+/**
+ * What `tensor` and `variable` read: a number, nested arrays of numbers (one level per axis), or a
+ * flat array-like of numbers (e.g. a Float32Array) with a shape.
+ * @example
+ * const data: sc.Data = [[1, 2], [3, 4]];
+ * sc.tensor(data).shape                                      // => [2, 2]
+ * sc.tensor(new Float32Array([1, 2, 3, 4]), [2, 2]).sum().item()   // => 10
+ */
+export type Data = NestedArray | readonly NestedArray[] | ArrayLike<number>;
 
 /**
  * Reads nested arrays (each length and element exactly once) into plain numbers and their shape,

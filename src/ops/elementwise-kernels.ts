@@ -11,6 +11,13 @@ import { sameShape, sizeOf } from '../layout.js';
 import { sum } from './reduce.js';
 import { broadcastStrides, collapse } from './strided.js';
 
+/**
+ * An operand of the elementwise binary ops (`add`, `mul`, `maximum`, ...): a tensor, or a number
+ * (a scalar, broadcast to the other operand's shape).
+ * @example
+ * const two: sc.Operand = 2;
+ * sc.mul(sc.tensor([1, 2]), two)   // => [2, 4]
+ */
 export type Operand = Tensor | number;
 export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 export type UnaryKernel = 'neg' | 'abs' | 'square' | 'sqrt' | 'exp' | 'log' | 'relu' | 'sign' | 'recip'

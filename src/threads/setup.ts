@@ -73,7 +73,7 @@ async function startThreads(module: WebAssembly.Module, memory: WebAssembly.Memo
   return poolThreads();
 }
 
-/** The worker pool as the wasm loader sees it: the package entries pass this to its init. */
+/** @internal The worker pool as the wasm loader sees it: the package entries pass this to its init. */
 export const threadSupport: ThreadSupport = {
   wanted: wantedThreads,
   instantiateShared,

@@ -4,6 +4,7 @@
 // memory.buffer are rebuilt whenever the buffer changed (growth detaches the old one), so no view
 // outlives an allocation.
 import { SimdconvOutOfMemoryError } from '../errors.js';
+import type { WasmMemory } from './types.js';
 
 const PAGE = 65536;
 /** Bytes of one float32 element (tensors' elements), and of one int32 (kernel parameter blocks). */
@@ -25,7 +26,7 @@ const RECYCLE_BYTES = 1024;
 
 export class Heap {
   /** The linear memory; replaced only by `adopt` (moving to a shared memory for threads). */
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   private readonly base: number;
   /** End of the highest block ever handed out and not given back to the top. */
   private top: number;
@@ -48,7 +49,7 @@ export class Heap {
 
   private maxPages: number;
 
-  constructor(memory: WebAssembly.Memory, heapBase: number, maxPages = MAX_PAGES) {
+  constructor(memory: WasmMemory, heapBase: number, maxPages = MAX_PAGES) {
     this.memory = memory;
     this.maxPages = maxPages;
     this.base = align(heapBase);
@@ -73,7 +74,7 @@ export class Heap {
    * Switches to `memory`, which must already hold a copy of every byte of the current one (same
    * addresses; it may be larger), and may grow to `maxPages`. Allocations are kept as they are.
    */
-  adopt(memory: WebAssembly.Memory, maxPages: number): void {
+  adopt(memory: WasmMemory, maxPages: number): void {
     this.memory = memory;
     this.maxPages = maxPages;
     this.refresh();

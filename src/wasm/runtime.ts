@@ -8,6 +8,7 @@ import { checkInt, readOptions } from '../args.js';
 import { Heap, I32_BYTES, MAX_PAGES } from './memory.js';
 import type { WasmFile, WasmSource } from './source.js';
 import { hasWasmSimd } from './probe.js';
+import type { WasmBytes, WasmModule } from './types.js';
 
 /**
  * How to find the kernel module. With no option, simdconv loads the `.wasm` that ships beside it.
@@ -18,9 +19,9 @@ import { hasWasmSimd } from './probe.js';
  */
 export interface InitOptions {
   /** A compiled module (Cloudflare Workers: `import wasm from 'simdconv/simdconv.wasm'`). */
-  module?: WebAssembly.Module;
-  /** The module's bytes. */
-  bytes?: BufferSource;
+  module?: WasmModule;
+  /** The module's bytes: an ArrayBuffer or a view of one (a Uint8Array, a Node Buffer). */
+  bytes?: WasmBytes;
   /** Where to fetch the module from (in Node also a `file:` URL or a path). */
   url?: string | URL;
   /**
@@ -49,14 +50,14 @@ function checkThreads(op: string, v: unknown): ThreadsOption {
   return checkInt(op, 'threads', v, 1, MAX_THREADS);
 }
 
-/** A module instantiated on a shared memory (the threads build), with the most pages it may grow to. */
+/** @internal A module instantiated on a shared memory (the threads build), with the most pages it may grow to. */
 export interface SharedInstance {
   instance: WebAssembly.Instance;
   memory: WebAssembly.Memory;
   maxPages: number;
 }
 
-/** What loading needs from the worker pool: src/threads/setup.ts's `threadSupport`, passed by the entries. */
+/** @internal What loading needs from the worker pool: src/threads/setup.ts's `threadSupport`, passed by the entries. */
 export interface ThreadSupport {
   /** The thread count a `threads` value asks for here (1 where threads cannot run). */
   wanted(threads: ThreadsOption | undefined): Promise<number>;
@@ -78,7 +79,7 @@ let sourceRef: WasmSource | null = null;
 let threadsRef: ThreadSupport | null = null;
 
 /**
- * Loads and instantiates the kernels. Call once and await it; later calls return at once.
+ * @internal Loads and instantiates the kernels. Call once and await it; later calls return at once.
  * `source` is how this platform finds the `.wasm` files and `threads` the worker pool: each
  * package entry (index.ts, browser.ts, workerd.ts, inline.ts) exports an `init` that passes its
  * own (through entry.ts).

@@ -22,7 +22,7 @@ export function workerdSource(simdconv: WebAssembly.Module): WasmSource {
       return simdconv;
     },
     // Other hosts with the `worker` condition (a Web Worker bundle) may still compile at run time.
-    fromBytes: (bytes) => compileHere('bytes', bytes),
+    fromBytes: (bytes) => compileHere('bytes', bytes as BufferSource),
     fromUrl: async (url) => {
       const u = url instanceof URL ? url : new URL(url, globalThis.location?.href);
       const response = await fetch(u);

@@ -3,6 +3,7 @@
 // shipped in dist/; this file holds the platform-neutral parts. Nothing here imports a `node:`
 // module, so browser bundles never see one.
 import { UnsupportedRuntimeError } from '../errors.js';
+import type { WasmBytes, WasmModule } from './types.js';
 
 /** The kernel modules in dist/: the single-thread build and the shared-memory (threads) build. */
 export type WasmFile = 'simdconv.wasm' | 'simdconv-mt.wasm';
@@ -12,11 +13,11 @@ export interface WasmSource {
   /** The platform family, for messages: 'node' (also Deno, Bun), 'browser' or 'workerd'. */
   readonly platform: 'node' | 'browser' | 'workerd';
   /** Compiles the named module shipped with the package (the zero-configuration path). */
-  module(file: WasmFile): Promise<WebAssembly.Module>;
+  module(file: WasmFile): Promise<WasmModule>;
   /** Compiles `init({ bytes })`. */
-  fromBytes(bytes: BufferSource): Promise<WebAssembly.Module>;
+  fromBytes(bytes: WasmBytes): Promise<WasmModule>;
   /** Compiles `init({ url })`: a URL, or a string resolved the platform's way (Node: a path). */
-  fromUrl(url: string | URL): Promise<WebAssembly.Module>;
+  fromUrl(url: string | URL): Promise<WasmModule>;
 }
 
 /**
@@ -24,9 +25,9 @@ export interface WasmSource {
  * 'wasm-unsafe-eval') is an UnsupportedRuntimeError for `argument`, describing `what` was compiled;
  * for the package's own module (`argument` null) the message names no argument and ends with `fix`.
  */
-export async function compileBytes(bytes: BufferSource, argument: string | null = 'bytes', what = 'bytes', fix = PACKAGE_FIX): Promise<WebAssembly.Module> {
+export async function compileBytes(bytes: WasmBytes, argument: string | null = 'bytes', what = 'bytes', fix = PACKAGE_FIX): Promise<WasmModule> {
   try {
-    return await WebAssembly.compile(bytes);
+    return await WebAssembly.compile(bytes as BufferSource);
   } catch (e) {
     throw compileError((e as Error).message, argument, what, fix);
   }
@@ -49,7 +50,7 @@ function compileError(message: string, argument: string | null, what: string, fi
  * option that gave the URL, or null for the package's own module: then a failure names no
  * argument, says what was tried and how the module is found instead (`fix`).
  */
-export async function fetchModule(url: URL, argument: 'url' | null, fix = PACKAGE_FIX): Promise<WebAssembly.Module> {
+export async function fetchModule(url: URL, argument: 'url' | null, fix = PACKAGE_FIX): Promise<WasmModule> {
   const fail = (got: string, expected: string) => argument === null
     ? new UnsupportedRuntimeError('init', 'simdconv.wasm', expected, got,
       `init: the simdconv kernel module was not found: ${got}. Fix: ${fix}.`)

@@ -10,7 +10,10 @@ import { TEST_BUILDS } from '../helpers/test-builds.js';
 
 export * from '../../src/browser.js';
 
-const testSource: WasmSource = browserSource({ 'simdconv.wasm': () => TEST_BUILDS['simdconv.wasm'], 'simdconv-mt.wasm': () => TEST_BUILDS['simdconv-mt.wasm'] });
+const testSource: WasmSource = browserSource({
+  'simdconv.wasm': () => TEST_BUILDS['simdconv.wasm'],
+  'simdconv-mt.wasm': () => TEST_BUILDS['simdconv-mt.wasm'],
+});
 
 /** `init` of the browser entry, loading the test builds by default. */
 export function init(options?: InitOptions): Promise<void> {
