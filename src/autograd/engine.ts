@@ -5,7 +5,7 @@ import { DIMS, Tensor, checkGrad, checkTensor, empty, setGrad, view } from '../t
 import { outsideScopes } from '../storage.js';
 import { sameShape } from '../layout.js';
 import { GradNode, noGrad } from './node.js';
-import { K, X } from '../wasm/kernels.js';
+import { kernels, extras } from '../wasm/kernels.js';
 
 /**
  * `acc + g`: in place when `acc` owns its storage alone, else into a new tensor (rules may return
@@ -13,26 +13,26 @@ import { K, X } from '../wasm/kernels.js';
  */
 function accumulate(acc: Tensor, g: Tensor): Tensor {
   if (acc._storage.refs === 1) {
-    K.axpy(acc.ptr('backward', 'grad'), g.ptr('backward', 'grad'), acc.size, 1);
+    kernels.axpy(acc.ptr('backward', 'grad'), g.ptr('backward', 'grad'), acc.size, 1);
     return acc;
   }
   const sum = copyOf(acc);
   acc.dispose();
-  K.axpy(sum.ptr('backward', 'grad'), g.ptr('backward', 'grad'), sum.size, 1);
+  kernels.axpy(sum.ptr('backward', 'grad'), g.ptr('backward', 'grad'), sum.size, 1);
   return sum;
 }
 
 /** A copy of `t` with memory of its own (rules may return views that share memory). */
 function copyOf(t: Tensor): Tensor {
   const out = empty(t[DIMS], 'backward');
-  X.copy_f32(out.ptr('backward', 'grad'), t.ptr('backward', 'grad'), t.size);
+  extras.copy_f32(out.ptr('backward', 'grad'), t.ptr('backward', 'grad'), t.size);
   return out;
 }
 
 /** The gradient of a scalar output with respect to itself: ones of `shape`. */
 function ones(shape: readonly number[]): Tensor {
   const out = empty(shape, 'backward');
-  K.fill(out.ptr('backward', 'grad'), out.size, 1);
+  kernels.fill(out.ptr('backward', 'grad'), out.size, 1);
   return out;
 }
 

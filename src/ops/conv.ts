@@ -6,7 +6,7 @@
 // Weights are OIHW ([Cout, Cin/groups, kh, kw]) in both activation layouts.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor, empty, wroteInPlace } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { kernels } from '../wasm/kernels.js';
 import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
@@ -244,7 +244,7 @@ function weightForKernels(op: string, g: Geometry, w: number): number {
   if (!g.flip) return w;
   const kk = g.KH * g.KW, planes = g.CO * g.CG;
   const at = scratch(Slot.Weight, planes * kk * 4, op);
-  K.corr2d_flip(at, w, planes, kk);
+  kernels.corr2d_flip(at, w, planes, kk);
   return at;
 }
 
@@ -286,7 +286,7 @@ function paddedInput(op: string, g: Geometry, x: number): [number, number, numbe
   if (Hp === g.H && Wp === g.W) return [x, Hp, Wp];
   const planes = g.N * g.C;
   const at = scratch(Slot.Pad, planes * Hp * Wp * 4, op);
-  K.fill(at, planes * Hp * Wp, 0);
+  kernels.fill(at, planes * Hp * Wp, 0);
   copyStrided(op, at + (g.PT * Wp + g.PL) * 4, x, [planes, g.H, g.W], [Hp * Wp, Wp, 1], [g.H * g.W, g.W, 1]);
   return [at, Hp, Wp];
 }
@@ -320,7 +320,7 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
   }
   if (isDirect(g)) {
     forwardDirect(g, x, w0, y);
-    if (bias) for (let n = 0; n < g.N; n++) K.bias_add_rows(y + n * g.CO * HWo * 4, bias, g.CO, HWo);
+    if (bias) for (let n = 0; n < g.N; n++) kernels.bias_add_rows(y + n * g.CO * HWo * 4, bias, g.CO, HWo);
     return;
   }
   const w = weightForKernels(op, g, w0);
@@ -379,7 +379,7 @@ export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number
     const scr = partScratch(op, T, colBytes + (byImage ? 0 : g.G * kk * Math.ceil(g.CG / T) * g.COG * 4));
     const wp = byImage ? packedWeightNHWC(op, g, w0) : 0;
     if (!byImage) {
-      K.fill(dx, g.N * g.C * g.H * g.W, 0);
+      kernels.fill(dx, g.N * g.C * g.H * g.W, 0);
       for (let t = 0; t < T; t++) packWeightSliceNHWC(op, g, w0, partStart(g.CG, T, t), partStart(g.CG, T, t + 1), scr[t]! + colBytes);
     }
     parallel(T, (k, t) => {
@@ -510,14 +510,14 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
       }
     }
   });
-  if (g.flip) K.corr2d_flip(dw, target, g.CO * g.CG, kk);
+  if (g.flip) kernels.corr2d_flip(dw, target, g.CO * g.CG, kk);
 }
 
 /** db[c] = sum of dy over batch and positions. */
 export function gradBiasKernels(g: Geometry, dy: number, db: number): void {
   const HWo = g.HO * g.WO;
-  if (g.nhwc) K.bias_grad_cols(dy, db, g.N * HWo, g.CO, 0);
-  else for (let n = 0; n < g.N; n++) K.bias_grad_rows(dy + n * g.CO * HWo * 4, db, g.CO, HWo, n > 0 ? 1 : 0);
+  if (g.nhwc) kernels.bias_grad_cols(dy, db, g.N * HWo, g.CO, 0);
+  else for (let n = 0; n < g.N; n++) kernels.bias_grad_rows(dy + n * g.CO * HWo * 4, db, g.CO, HWo, n > 0 ? 1 : 0);
 }
 
 function checkBias(op: string, bias: unknown, CO: number): Tensor | null {
@@ -715,8 +715,8 @@ function outOption(op: string, opts: unknown): unknown {
  * @example sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toArray()
  * // => [[19, 25], [37, 43]]
  */
-export function corr2d(X: Tensor, Kt: Tensor, opts?: { out?: Tensor | null }): Tensor {
-  return correlate('corr2d', X, Kt, false, opts);
+export function corr2d(X: Tensor, K: Tensor, opts?: { out?: Tensor | null }): Tensor {
+  return correlate('corr2d', X, K, false, opts);
 }
 
 /**
@@ -726,14 +726,14 @@ export function corr2d(X: Tensor, Kt: Tensor, opts?: { out?: Tensor | null }): T
  * sc.convolve2d(X, K)   // => [[5, 11], [23, 29]]
  * sc.corr2d(X, K.flip())   // => [[5, 11], [23, 29]]
  */
-export function convolve2d(X: Tensor, Kt: Tensor, opts?: { out?: Tensor | null }): Tensor {
-  return correlate('convolve2d', X, Kt, true, opts);
+export function convolve2d(X: Tensor, K: Tensor, opts?: { out?: Tensor | null }): Tensor {
+  return correlate('convolve2d', X, K, true, opts);
 }
 
-function correlate(op: string, X: Tensor, Kt: Tensor, flip: boolean, opts: unknown): Tensor {
+function correlate(op: string, X: Tensor, K: Tensor, flip: boolean, opts: unknown): Tensor {
   const given = outOption(op, opts);
   const tx = checkTensor(op, 'X', X);
-  const tk = checkTensor(op, 'K', Kt);
+  const tk = checkTensor(op, 'K', K);
   const xs = tx[DIMS], ks = tk[DIMS];
   if (xs.length !== 2) throw new ShapeError(op, 'X', 'a 2-D tensor [height, width]', `shape ${shapeStr(xs)}`);
   if (ks.length !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(ks)}`);
@@ -747,8 +747,8 @@ function correlate(op: string, X: Tensor, Kt: Tensor, flip: boolean, opts: unkno
   const recording = needsGrad(tx, tk);
   const out = given === undefined || given === null ? empty([HO, WO], op)
     : checkOut(op, given, (s) => is2d(s, HO, WO), () => [HO, WO], recording, [tx, tk], ['X', 'K']);
-  if (flip) K.corr2d_pad(tx.ptr(op, 'X'), H, W, tk.ptr(op, 'K'), KH, KW, 0, 0, out.ptr(op, 'out'), HO, WO, 0, 1);
-  else K.corr2d_valid(tx.ptr(op, 'X'), H, W, tk.ptr(op, 'K'), KH, KW, out.ptr(op, 'out'), 0);
+  if (flip) kernels.corr2d_pad(tx.ptr(op, 'X'), H, W, tk.ptr(op, 'K'), KH, KW, 0, 0, out.ptr(op, 'out'), HO, WO, 0, 1);
+  else kernels.corr2d_valid(tx.ptr(op, 'X'), H, W, tk.ptr(op, 'K'), KH, KW, out.ptr(op, 'out'), 0);
   if (out === given) return wroteInPlace(out);
   if (recording) {
     const g = single(H, W, KH, KW, flip);
@@ -833,5 +833,5 @@ function gradWeightDirect(op: string, g: Geometry, x: number, dy: number, dw: nu
       }
     }
   });
-  if (g.flip) K.corr2d_flip(dw, target, g.CO, kk);
+  if (g.flip) kernels.corr2d_flip(dw, target, g.CO, kk);
 }

@@ -3,7 +3,7 @@
 // the recording of a unary op with its derivative rule.
 import { ArgumentError, describe } from '../errors.js';
 import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { kernels } from '../wasm/kernels.js';
 import { writeMeta } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { broadcastShapes } from './util.js';
@@ -30,14 +30,14 @@ export function broadcastKernel(op: string, kernel: BinaryKernel, a: Tensor, b: 
   if (out.size === 0) return out;
   const [dims, [sa, sb]] = collapse(shape, broadcastStrides(a[DIMS], shape), broadcastStrides(b[DIMS], shape));
   const meta = writeMeta(op, dims, sa!, sb!);
-  K[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), b.ptr(op, 'b'), meta, dims.length);
+  kernels[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), b.ptr(op, 'b'), meta, dims.length);
   return out;
 }
 
 /** Runs a unary kernel with scalar parameter `p`. */
 export function unaryKernel(op: string, kernel: UnaryKernel, a: Tensor, p = 0): Tensor {
   const out = empty(a[DIMS], op);
-  K[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), a.size, p);
+  kernels[kernel](out.ptr(op, 'out'), a.ptr(op, 'a'), a.size, p);
   return out;
 }
 
@@ -68,7 +68,7 @@ export function operand(op: string, argument: string, v: unknown): Operand {
 /** A 0-d tensor holding `v` (for the rare scalar forms that have no scalar kernel). */
 export function scalarTensor(op: string, v: number): Tensor {
   const t = empty([], op);
-  K.fill(t.ptr(op, 'out'), 1, v);
+  kernels.fill(t.ptr(op, 'out'), 1, v);
   return t;
 }
 

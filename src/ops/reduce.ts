@@ -2,7 +2,7 @@
 // are bitwise identical on every runtime.
 import { ShapeError, shapeStr } from '../errors.js';
 import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { kernels } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { normAxes } from './util.js';
@@ -30,8 +30,8 @@ function reduceAxes(op: string, kernel: ReduceKernel, t: Tensor, axes: readonly 
       throw new ShapeError(op, 'this', 'a non-empty tensor along the reduced axes', shapeStr(t[DIMS]));
     }
     const out = empty(next, op);
-    if (n === 0) K.fill(out.ptr(op, 'out'), out.size, 0);
-    else if (out.size > 0) K[kernel](out.ptr(op, 'out'), cur.ptr(op, 'a'), outer, n, inner);
+    if (n === 0) kernels.fill(out.ptr(op, 'out'), out.size, 0);
+    else if (out.size > 0) kernels[kernel](out.ptr(op, 'out'), cur.ptr(op, 'a'), outer, n, inner);
     if (cur !== t) cur.dispose();
     cur = out;
     shape = next;
@@ -76,7 +76,7 @@ function sumOrMean(op: 'sum' | 'mean', a: Tensor, axis: number | readonly number
   for (const ax of axes) count *= t[DIMS][ax]!;
   // Divide (not multiply by 1/n) so means of integers stay exact where they can.
   const scale = (x: Tensor) => {
-    if (op === 'mean') K.divs(x.ptr(op, 'out'), x.ptr(op, 'out'), x.size, count);
+    if (op === 'mean') kernels.divs(x.ptr(op, 'out'), x.ptr(op, 'out'), x.size, count);
     return x;
   };
   let out = scale(reduceAxes(op, 'sum', t, axes));

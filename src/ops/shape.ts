@@ -2,7 +2,7 @@
 // contiguous, so kernels never see strides they do not expect). set() writes in place.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor, empty, view, wroteInPlace } from '../tensor.js';
-import { X } from '../wasm/kernels.js';
+import { extras } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
 import { broadcastShapes, checkDims, normAxes, normAxis } from './util.js';
 import { sizeOf, stridesOf } from '../layout.js';
@@ -265,7 +265,7 @@ export function clone(a: Tensor): Tensor {
   const op = 'clone';
   const t = checkTensor(op, 'this', a);
   const out = empty(t[DIMS], op);
-  X.copy_f32(out.ptr(op, 'out'), t.ptr(op, 'this'), t.size);
+  extras.copy_f32(out.ptr(op, 'out'), t.ptr(op, 'this'), t.size);
   if (needsGrad(t)) record(out, 'Clone', [t], (gy) => [view(gy, gy[DIMS])]);
   return out;
 }

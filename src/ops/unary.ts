@@ -1,6 +1,6 @@
 // Elementwise unary functions, each next to its derivative rule.
 import { DIMS, Tensor, empty } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { kernels } from '../wasm/kernels.js';
 import { broadcastKernel, times, unary, unaryKernel } from './elementwise-kernels.js';
 
 /**
@@ -61,7 +61,7 @@ export function log(a: Tensor): Tensor {
 export function relu(a: Tensor): Tensor {
   return unary('relu', 'relu', 'Relu', a, (gy, x) => {
     const g = empty(gy[DIMS], 'relu');
-    K.relu_backward(g.ptr('relu', 'out'), gy.ptr('relu', 'dy'), x.ptr('relu', 'x'), g.size);
+    kernels.relu_backward(g.ptr('relu', 'out'), gy.ptr('relu', 'dy'), x.ptr('relu', 'x'), g.size);
     return g;
   });
 }

@@ -4,7 +4,7 @@
 import type { Tensor } from '../tensor.js';
 import { wroteInPlace } from '../tensor.js';
 import { heap } from '../wasm/runtime.js';
-import { K, flag } from '../wasm/kernels.js';
+import { kernels, flag } from '../wasm/kernels.js';
 
 /** Copies `values` (exactly `t.size` floats, checked by the caller) into `t`. */
 export function assignValues(op: string, argument: string, t: Tensor, values: Float32Array): void {
@@ -27,7 +27,7 @@ export interface SgdHyper {
  */
 export function sgdStep(p: Tensor, g: Tensor, momentum: Tensor | null, h: SgdHyper, first: boolean): void {
   const op = 'SGD.step';
-  K.sgd_step(p.ptr(op, 'param'), g.ptr(op, 'grad'), momentum !== null ? momentum.ptr(op, 'momentum') : 0, p.size,
+  kernels.sgd_step(p.ptr(op, 'param'), g.ptr(op, 'grad'), momentum !== null ? momentum.ptr(op, 'momentum') : 0, p.size,
     h.lr, h.momentum, h.dampening, h.weightDecay, flag(h.nesterov), flag(first));
   wroteInPlace(p);
 }
@@ -47,7 +47,7 @@ export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamHype
   const [b1, b2] = h.betas;
   const bc1 = 1 - b1 ** t;
   const sqrtBc2 = Math.sqrt(1 - b2 ** t);
-  K.adam_step(p.ptr(op, 'param'), g.ptr(op, 'grad'), m.ptr(op, 'm'), v.ptr(op, 'v'), p.size,
+  kernels.adam_step(p.ptr(op, 'param'), g.ptr(op, 'grad'), m.ptr(op, 'm'), v.ptr(op, 'v'), p.size,
     h.lr, b1, b2, h.eps, h.weightDecay, flag(h.decoupled), bc1, sqrtBc2);
   wroteInPlace(p);
 }

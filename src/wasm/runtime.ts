@@ -3,7 +3,7 @@
 // is synchronous. The worker pool lives above this module (src/threads/): the package entries
 // hand init its ThreadSupport, so the loader imports nothing from threads/.
 import { ArgumentError, NotInitializedError, SimdconvOutOfMemoryError, UnsupportedRuntimeError, describe } from '../errors.js';
-import { bindKernels, X } from './kernels.js';
+import { bindKernels, extras } from './kernels.js';
 import { checkInt, readOptions } from '../args.js';
 import { Heap, I32_BYTES, MAX_PAGES } from './memory.js';
 import type { WasmFile, WasmSource } from './source.js';
@@ -162,7 +162,7 @@ async function load(options: InitOptions, source: WasmSource, pool: ThreadSuppor
   }
   if (mt !== null) ({ memory, instance } = mt);
   bindKernels(instance!.exports as Record<string, unknown>);
-  const h = new Heap(memory!, X.heap_base(), mt?.maxPages ?? MAX_PAGES);
+  const h = new Heap(memory!, extras.heap_base(), mt?.maxPages ?? MAX_PAGES);
   if (mt !== null && threads > 1) await pool.start(module, memory!, h, threads);
   kernelModule = module;
   heapRef = h;
