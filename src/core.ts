@@ -16,10 +16,9 @@ export { neg, abs, square, sqrt, exp, log, relu, sign } from './ops/unary.js';
 export type { Operand } from './ops/elementwise-kernels.js';
 export { sum, mean, max, min } from './ops/reduce.js';
 export { reshape, transpose, flip, slice, clone, detach, type IndexSpec, type SetValue } from './ops/shape.js';
-export {
-  corr2d, convolve2d, conv2d, conv2dGradInput, conv2dGradWeight, convOutputSize,
-  type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair,
-} from './ops/conv.js';
+export { corr2d, convolve2d } from './ops/corr2d.js';
+export { conv2d, conv2dGradInput, conv2dGradWeight } from './ops/conv.js';
+export { convOutputSize, type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair } from './ops/conv-options.js';
 export { noGrad, isGradEnabled } from './autograd/node.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

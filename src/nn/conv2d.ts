@@ -4,7 +4,8 @@ import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
-import { conv2d, type Conv2dOptions, type Padding, type Pair } from '../ops/conv.js';
+import { conv2d } from '../ops/conv.js';
+import { type Conv2dOptions, type Padding, type Pair } from '../ops/conv-options.js';
 import { reshape } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
 import { checkInt, readArray, readOptions } from '../args.js';

@@ -7,7 +7,8 @@ import { DIMS, Tensor, empty, checkTensor } from '../tensor.js';
 import { kernels, OVERWRITE, flag } from '../wasm/kernels.js';
 import { Slot, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { checkInputShape, geometry, optionsOf, pair, type Geometry, type Padding, type Pair } from './conv.js';
+import { readOptions } from '../args.js';
+import { checkInputShape, geometry, pair, type Geometry, type Padding, type Pair } from './conv-options.js';
 import { reshape } from './shape.js';
 import { broadcastStrides, copyStrided } from './strided.js';
 import { checkBytes } from './util.js';
@@ -70,7 +71,7 @@ const TOEPLITZ_KEYS = new Set(['stride', 'padding', 'dilation', 'mode']);
 export function im2col(x: Tensor, kernelSize: Pair, opts: Im2colOptions = {}): Tensor {
   const op = 'im2col';
   const tx = checkTensor(op, 'x', x);
-  const o = optionsOf<Im2colOptions>(op, opts, IM2COL_KEYS);
+  const o = readOptions<Im2colOptions>(op, opts, IM2COL_KEYS);
   if (kernelSize === undefined) throw new ArgumentError(op, 'kernelSize', 'n or [kh, kw]', 'undefined');
   const [kh, kw] = pair(op, 'kernelSize', kernelSize, 1, 1);
   const nhwc = o.layout === 'NHWC';
@@ -156,7 +157,7 @@ export function toeplitz(K: Tensor, inputShape: readonly [number, number], opts:
   const tk = checkTensor(op, 'K', K);
   if (tk.ndim !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(tk[DIMS])}`);
   const [H, W] = checkInputShape(op, inputShape);
-  const o = optionsOf<ToeplitzOptions>(op, opts, TOEPLITZ_KEYS);
+  const o = readOptions<ToeplitzOptions>(op, opts, TOEPLITZ_KEYS);
   const [kh, kw] = tk[DIMS] as [number, number];
   if (kh < 1 || kw < 1) throw new ShapeError(op, 'K', 'a non-empty kernel', `shape ${shapeStr(tk[DIMS])}`);
   const g = geometry(op, [1, H, W], [1, 1, kh, kw], o, 'inputShape', 'K');
