@@ -1,7 +1,8 @@
 // The browser entry (package.json exports `browser`): the public API from core.ts and an `init`
 // that fetches the .wasm from beside this file (bundlers emit it as an asset). Nothing in this
 // entry's module graph references a `node:` module.
-import { init as initWith, type InitOptions } from './wasm/runtime.js';
+import type { InitOptions } from './wasm/runtime.js';
+import { initEntry } from './entry.js';
 import { browserSource } from './wasm/source-browser.js';
 
 export * from './core.js';
@@ -24,5 +25,5 @@ const source = browserSource({
  * await sc.init();
  */
 export function init(options?: InitOptions): Promise<void> {
-  return initWith(options, source);
+  return initEntry(options, source);
 }

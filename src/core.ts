@@ -4,18 +4,21 @@
 export { type InitOptions, setThreads } from './wasm/runtime.js';
 export type { WasmBytes, WasmModule } from './wasm/types.js';
 export { capabilities, type Capabilities, type RuntimeName } from './threads/capabilities.js';
-export { Tensor, tidy, keep, memory, type NestedArray, type Shape } from './tensor.js';
+export { type NestedArray, type Shape } from './tensor.js';
+export { tidy, keep, memory } from './scope.js';
+export { Tensor } from './ops/methods.js'; // the class, with the methods that run ops
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, variable,
   type Data, type RandomOptions,
 } from './ops/create.js';
-export { add, sub, mul, div, pow, maximum, minimum, neg, abs, square, sqrt, exp, log, relu, sign, type Operand } from './ops/elementwise.js';
+export { add, sub, mul, div, pow, maximum, minimum } from './ops/elementwise.js';
+export { neg, abs, square, sqrt, exp, log, relu, sign } from './ops/unary.js';
+export type { Operand } from './ops/elementwise-kernels.js';
 export { sum, mean, max, min } from './ops/reduce.js';
 export { reshape, transpose, flip, slice, clone, detach, type IndexSpec, type SetValue } from './ops/shape.js';
-export {
-  corr2d, convolve2d, conv2d, conv2dGradInput, conv2dGradWeight, convOutputSize,
-  type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair,
-} from './ops/conv.js';
+export { corr2d, convolve2d } from './ops/corr2d.js';
+export { conv2d, conv2dGradInput, conv2dGradWeight } from './ops/conv.js';
+export { convOutputSize, type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair } from './ops/conv-options.js';
 export { noGrad, isGradEnabled } from './autograd/node.js';
 // ---- CNN chapter (issue 14): ops, Tensor methods (installed by ops/cnn-methods.ts), data ----
 import './ops/cnn-methods.js';

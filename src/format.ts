@@ -1,7 +1,7 @@
 // PyTorch-compatible tensor printing (torch/_tensor_str.py defaults: precision 4, line width 80,
 // summarise above 1000 elements with 3 edge items). Python rounds half to even on the exact
 // binary value; so do we.
-import { stridesOf } from './ops/util.js';
+import { stridesOf } from './layout.js';
 
 const PRECISION = 4;
 const LINE_WIDTH = 80;

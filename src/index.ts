@@ -3,7 +3,8 @@
 //
 // The Node, Deno and Bun entry (package.json exports `node`, `deno`, `bun`, `default`): the public
 // API from core.ts (add new exports there) and an `init` that reads the .wasm with node:fs.
-import { init as initWith, type InitOptions } from './wasm/runtime.js';
+import type { InitOptions } from './wasm/runtime.js';
+import { initEntry } from './entry.js';
 import { nodeSource } from './wasm/source-node.js';
 
 export * from './core.js';
@@ -18,5 +19,5 @@ export * from './core.js';
  * sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toString();
  */
 export function init(options?: InitOptions): Promise<void> {
-  return initWith(options, nodeSource);
+  return initEntry(options, nodeSource);
 }

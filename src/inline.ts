@@ -3,7 +3,8 @@
 // not emit `new URL('./simdconv.wasm', import.meta.url)` assets (esbuild, Rollup without a
 // plugin) and for single-file builds. Nothing in this entry's module graph references a `node:`
 // module.
-import { init as initWith, type InitOptions } from './wasm/runtime.js';
+import type { InitOptions } from './wasm/runtime.js';
+import { initEntry } from './entry.js';
 import { inlineSource } from './wasm/source-inline.js';
 
 export * from './core.js';
@@ -18,5 +19,5 @@ export * from './core.js';
  * inline.corr2d(inline.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), inline.tensor([[0, 1], [2, 3]])).toArray()   // => [[19, 25], [37, 43]]
  */
 export function init(options?: InitOptions): Promise<void> {
-  return initWith(options, inlineSource);
+  return initEntry(options, inlineSource);
 }

@@ -12,8 +12,8 @@
 //   start_l = first_l + (r_l - 1)/2          (its centre)
 // so output i of layer l sees input pixels [first_l + i·j_l, first_l + i·j_l + r_l).
 import { SimdconvError, ArgumentError, describe, shapeStr } from './errors.js';
-import { checkInputShape, geometry, pair, paddingOf, type Padding, type Pair } from './ops/conv.js';
-import { readArray, readOptions } from './ops/util.js';
+import { checkInputShape, geometry, pair, paddingOf, type Padding, type Pair } from './ops/conv-options.js';
+import { readArray, readOptions } from './args.js';
 import { Conv2d } from './nn/conv2d.js';
 
 /**

@@ -1,94 +1,12 @@
 // Tensor: a float32, row-major, contiguous array in WebAssembly linear memory. Several tensors may
 // share one Storage (reshape, detach); every other op writes a new one. Memory is freed by
-// dispose(), `using`, tidy() or, as a safety net, the garbage collector.
-import { ArgumentError, DisposedTensorError, ShapeError, SimdconvOutOfMemoryError, describe, shapeStr } from './errors.js';
-import { heap, heapIfReady } from './wasm/runtime.js';
-import { Heap } from './wasm/memory.js';
-import type { GradNode } from './autograd/node.js';
-import * as ops from './ops/index.js';
-import type { IndexSpec, SetValue } from './ops/shape.js';
+// dispose(), `using`, tidy() (scope.ts) or, as a safety net, the garbage collector (storage.ts).
+// The methods that run ops are attached by ops/methods.ts.
+import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe, shapeStr } from './errors.js';
+import { heap } from './wasm/runtime.js';
 import { formatTensor } from './format.js';
-import { backward as runBackward, setRequiresGrad } from './autograd/engine.js';
-
-/** The bytes behind one or more tensors, reference-counted. `version` counts in-place writes. */
-export class Storage {
-  ptr: number;
-  readonly bytes: number;
-  refs = 1;
-  version = 0;
-
-  constructor(ptr: number, bytes: number) {
-    this.ptr = ptr;
-    this.bytes = bytes;
-    stats.bytes += bytes;
-  }
-
-  retain(): this {
-    this.refs++;
-    return this;
-  }
-
-  release(): void {
-    if (--this.refs === 0) {
-      const h = heapIfReady();
-      if (h !== null) recycle(h, this.ptr, this.bytes);
-      stats.bytes -= this.bytes;
-      this.ptr = -1;
-    }
-  }
-}
-
-/**
- * A few freed small blocks, handed to the next tensor of the same block size. The heap keeps its
- * free blocks sorted and edits that list with Array.splice (about 40 ns an edit once memory has
- * holes), more than a small op costs; a small tensor's block comes back here instead. The
- * RECYCLE_MAX most recently freed blocks of at most RECYCLE_BYTES are held (older ones go back to
- * the heap); they are free memory (memory() does not count them) and all go back to the heap when
- * an allocation would otherwise run out of memory.
- */
-const recycledAt: number[] = [];
-const recycledSize: number[] = [];
-const RECYCLE_MAX = 16;
-const RECYCLE_BYTES = 1024;
-
-function recycle(h: Heap, at: number, bytes: number): void {
-  const size = Heap.blockSize(bytes);
-  if (size > RECYCLE_BYTES) {
-    h.free(at, bytes);
-    return;
-  }
-  if (recycledAt.length === RECYCLE_MAX) h.free(recycledAt.shift()!, recycledSize.shift()!);
-  recycledAt.push(at);
-  recycledSize.push(size);
-}
-
-/** A block of `bytes` (rounded like the heap's): a recycled one of that size, else from the heap. */
-function allocBlock(h: Heap, bytes: number, op: string): number {
-  const size = Heap.blockSize(bytes);
-  if (size <= RECYCLE_BYTES) {
-    for (let i = recycledAt.length - 1; i >= 0; i--) {
-      if (recycledSize[i] !== size) continue;
-      const at = recycledAt[i]!;
-      if (i === recycledAt.length - 1) {
-        recycledAt.pop();
-        recycledSize.pop();
-      } else {
-        recycledAt.splice(i, 1);
-        recycledSize.splice(i, 1);
-      }
-      return at;
-    }
-  }
-  try {
-    return h.alloc(bytes, op);
-  } catch (e) {
-    if (!(e instanceof SimdconvOutOfMemoryError) || recycledAt.length === 0) throw e;
-    for (let i = 0; i < recycledAt.length; i++) h.free(recycledAt[i]!, recycledSize[i]!);
-    recycledAt.length = 0;
-    recycledSize.length = 0;
-    return h.alloc(bytes, op);
-  }
-}
+import { Storage, track, untrack } from './storage.js';
+import { F32_BYTES } from './wasm/memory.js';
 
 /**
  * @internal The key of a tensor's own shape array, for ops (a symbol the package does not export,
@@ -96,67 +14,14 @@ function allocBlock(h: Heap, bytes: number, op: string): number {
  */
 export const DIMS: unique symbol = Symbol('simdconv.dims');
 
-/** Live tensor handles and the bytes of their storages. */
-const stats = { tensors: 0, bytes: 0 };
-
-// Workers before compatibility date 2025-05-05 have no FinalizationRegistry: there a tensor
-// dropped without dispose() stays allocated until tidy/using/dispose frees it.
-const finalizer: Pick<FinalizationRegistry<Storage>, 'register' | 'unregister'> = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Storage>((storage) => {
-    stats.tensors--;
-    storage.release();
-  })
-  : { register: () => {}, unregister: () => false };
-
 /**
- * Registering with the FinalizationRegistry costs about 0.2 µs per tensor in V8, more than a small
- * op, so new tensors wait here and are registered in batches: when REGISTER_BATCH are waiting, and
- * when the current job ends (a microtask). A tensor disposed before then is never registered, so
- * an op whose result is disposed in the same job pays nothing; one dropped without dispose() is
- * registered by the end of the job at the latest, and collected as before.
+ * @internal What a tensor knows of the autograd node that recorded it (autograd/node.ts's GradNode,
+ * which the tape and the backward traversal see in full).
  */
-const unregistered: Tensor[] = [];
-const REGISTER_BATCH = 256;
-let registrationQueued = false;
-
-function registerLater(t: Tensor): void {
-  if (unregistered.push(t) >= REGISTER_BATCH) {
-    registerWaiting();
-  } else if (!registrationQueued) {
-    registrationQueued = true;
-    queueMicrotask(registerQueued);
-  }
-}
-
-function registerQueued(): void {
-  registrationQueued = false;
-  registerWaiting();
-}
-
-function registerWaiting(): void {
-  for (let i = 0; i < unregistered.length; i++) {
-    const t = unregistered[i]!;
-    if (!t._disposed) {
-      finalizer.register(t, t._storage, t);
-      t._registered = true;
-    }
-  }
-  unregistered.length = 0;
-}
-
-/** Open tidy() scopes, innermost last: every tensor made is recorded in the innermost one. */
-const scopes: Tensor[][] = [];
-/** While > 0, new tensors belong to no scope (autograd's own tensors). */
-let suspended = 0;
-
-/** @internal Runs `fn` so that the tensors it makes are not recorded by enclosing tidy() scopes. */
-export function outsideScopes<T>(fn: () => T): T {
-  suspended++;
-  try {
-    return fn();
-  } finally {
-    suspended--;
-  }
+export interface TapeNode {
+  readonly name: string;
+  /** The tensor no longer refers to the node (disposed). */
+  unref(): void;
 }
 
 /**
@@ -195,7 +60,7 @@ export class Tensor {
   /** @internal Whether the finalizer knows this tensor (see registerLater). */
   _registered = false;
   /** @internal The node that made this tensor, when autograd recorded it. */
-  _node: GradNode | null = null;
+  _node: TapeNode | null = null;
   /** @internal Whether autograd tracks this tensor (a leaf the user marked, or an op's output). */
   _requiresGrad = false;
   /** @internal The gradient (see the `grad` accessor); set only through setGrad. */
@@ -212,9 +77,7 @@ export class Tensor {
     // are copied by checkShape / readNumbers first); tensors may share one.
     this.#dims = shape;
     this.#size = size;
-    stats.tensors++;
-    registerLater(this);
-    if (scopes.length > 0 && suspended === 0) scopes[scopes.length - 1]!.push(this);
+    track(this);
   }
 
   /** The extent of each axis (a frozen copy: editing it throws in strict code, and changes nothing). */
@@ -278,7 +141,14 @@ export class Tensor {
   }
 
   set requiresGrad(v: boolean) {
-    setRequiresGrad(this, v);
+    if (this._disposed) throw new DisposedTensorError('requiresGrad', 'this');
+    if (typeof v !== 'boolean') throw new AutogradError('requiresGrad', 'value', 'true or false', String(v));
+    if (this._node !== null) {
+      if (v) return;
+      throw new AutogradError('requiresGrad', 'value', 'a leaf tensor', 'a tensor computed by a recorded op',
+        'requiresGrad: only leaf tensors can change requiresGrad; use detach() to get a tensor that does not require grad');
+    }
+    this._requiresGrad = v;
   }
 
   /** Whether this tensor was made by the user rather than by a recorded op. */
@@ -318,11 +188,6 @@ export class Tensor {
     return build(0);
   }
 
-  /** The only element of a one-element tensor, as a number. */
-  item(): number {
-    return ops.item(this);
-  }
-
   /** PyTorch-style text: `tensor([[19., 25.],\n        [37., 43.]])`. */
   toString(): string {
     if (this._disposed) return 'tensor(<disposed>)';
@@ -339,9 +204,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    stats.tensors--;
-    if (this._registered) finalizer.unregister(this);
-    this._storage.release();
+    untrack(this);
     if (this._node) {
       this._node.unref();
       this._node = null;
@@ -352,149 +215,6 @@ export class Tensor {
   /** `using t = sc.zeros([3])` disposes `t` at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
-  }
-
-  // ---- shape ----------------------------------------------------------------------------------
-
-  /** Same elements, new shape (one axis may be -1). Shares memory with this tensor. */
-  reshape(shape: readonly number[]): Tensor {
-    return ops.reshape(this, shape);
-  }
-
-  /** Flattens to 1-D (shares memory). */
-  flatten(): Tensor {
-    return ops.reshape(this, [this.size]);
-  }
-
-  /**
-   * Permutes axes: no argument reverses them (a matrix transpose), two axes swap, an array is a
-   * full permutation. Copies.
-   */
-  transpose(...axes: number[] | [readonly number[]]): Tensor {
-    return ops.transpose(this, ...axes);
-  }
-
-  /** The transpose (axes reversed), like `X.T` in PyTorch. */
-  get T(): Tensor {
-    return ops.transpose(this);
-  }
-
-  /** Reverses the order along the given axes (all axes when omitted). */
-  flip(axes?: number | readonly number[]): Tensor {
-    return ops.flip(this, axes);
-  }
-
-  /**
-   * A copy of a sub-array. One entry per leading axis: `null` (all), an index (drops the axis),
-   * or `[start, stop]` / `[start, stop, step]` (Python slice rules, negative counts from the end).
-   * @example
-   * const X = sc.arange(16).reshape([2, 8]);
-   * X.slice([null, [2, 6]])   // => [[2, 3, 4, 5], [10, 11, 12, 13]]
-   */
-  slice(index: IndexSpec): Tensor {
-    return ops.slice(this, index);
-  }
-
-  /**
-   * Writes `value` (a number, or a tensor broadcast to the region) into a sub-array, in place.
-   * @example
-   * const X = sc.ones([6, 8]);
-   * X.set([null, [2, 6]], 0);   // X[:, 2:6] = 0, the lesson's image
-   * X.slice([0])                // => [1, 1, 0, 0, 0, 0, 1, 1]
-   */
-  set(index: IndexSpec, value: SetValue): this {
-    ops.setSlice(this, index, value);
-    return this;
-  }
-
-  /** A copy with its own memory. */
-  clone(): Tensor {
-    return ops.clone(this);
-  }
-
-  // ---- arithmetic -----------------------------------------------------------------------------
-
-  add(other: Tensor | number): Tensor {
-    return ops.add(this, other);
-  }
-  sub(other: Tensor | number): Tensor {
-    return ops.sub(this, other);
-  }
-  mul(other: Tensor | number): Tensor {
-    return ops.mul(this, other);
-  }
-  div(other: Tensor | number): Tensor {
-    return ops.div(this, other);
-  }
-  pow(exponent: Tensor | number): Tensor {
-    return ops.pow(this, exponent);
-  }
-  maximum(other: Tensor | number): Tensor {
-    return ops.maximum(this, other);
-  }
-  minimum(other: Tensor | number): Tensor {
-    return ops.minimum(this, other);
-  }
-  neg(): Tensor {
-    return ops.neg(this);
-  }
-  abs(): Tensor {
-    return ops.abs(this);
-  }
-  square(): Tensor {
-    return ops.square(this);
-  }
-  sqrt(): Tensor {
-    return ops.sqrt(this);
-  }
-  exp(): Tensor {
-    return ops.exp(this);
-  }
-  log(): Tensor {
-    return ops.log(this);
-  }
-  relu(): Tensor {
-    return ops.relu(this);
-  }
-  /** Matrix product `this @ other` (see `matmul`: 1-D, 2-D and broadcast batches). */
-  matmul(other: Tensor): Tensor {
-    return ops.matmul(this, other);
-  }
-
-  /** Sum of all elements (a 0-d tensor), or along `axis` (one or several). */
-  sum(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.sum(this, axis, keepDims);
-  }
-
-  /** Mean of all elements, or along `axis`. */
-  mean(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.mean(this, axis, keepDims);
-  }
-
-  /** Largest element (or along `axis`); NaN if any element is NaN. Not differentiable. */
-  max(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.max(this, axis, keepDims);
-  }
-
-  /** Smallest element (or along `axis`); NaN if any element is NaN. Not differentiable. */
-  min(axis?: number | readonly number[], keepDims = false): Tensor {
-    return ops.min(this, axis, keepDims);
-  }
-
-  // ---- autograd -------------------------------------------------------------------------------
-
-  /**
-   * Computes the gradient of this tensor with respect to every leaf that requires grad, adding it
-   * to the leaves' `.grad`. A non-scalar tensor needs `gradient` (same shape): the vector of the
-   * vector-Jacobian product.
-   */
-  backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
-    runBackward(this, gradient, options);
-  }
-
-  /** A tensor sharing this one's memory, cut off from autograd. */
-  detach(): Tensor {
-    return ops.detach(this);
   }
 
   /** Clears `.grad` (disposes it). */
@@ -550,6 +270,13 @@ export function checkGrad(op: string, t: Tensor, g: unknown, assigning = true): 
   }
 }
 
+/** @internal Checks that `t` is a live Tensor (an op's argument `argument`). */
+export function checkTensor(op: string, argument: string, t: unknown): Tensor {
+  if (!(t instanceof Tensor)) throw new ArgumentError(op, argument, 'a Tensor', describe(t));
+  if (t._disposed) throw new DisposedTensorError(op, argument);
+  return t;
+}
+
 /** @internal Installs `g` (checked, or made by backward) as `t.grad`. */
 export function setGrad(t: Tensor, g: Tensor | null): void {
   const old = t._grad;
@@ -558,124 +285,25 @@ export function setGrad(t: Tensor, g: Tensor | null): void {
   if (g !== null) g._gradOf = t;
 }
 
+/**
+ * @internal Counts an in-place write into `t`'s memory (a kernel wrote into it), so autograd
+ * detects a saved tensor changed after it was recorded. Returns `t`.
+ */
+export function wroteInPlace(t: Tensor): Tensor {
+  t._storage.version++;
+  return t;
+}
+
 /** @internal Allocates an uninitialised tensor of `shape` (already validated). */
 export function empty(shape: Shape, op: string): Tensor {
   let size = 1;
   for (let i = 0; i < shape.length; i++) size *= shape[i]!;
-  const bytes = size * 4;
-  const ptr = allocBlock(heap(op), bytes, op);
+  const bytes = size * F32_BYTES;
+  const ptr = heap(op).allocTensor(bytes, op);
   return new Tensor(new Storage(ptr, bytes), shape, size);
 }
 
 /** @internal A new handle on `t`'s storage with another shape (same size). */
 export function view(t: Tensor, shape: Shape): Tensor {
   return new Tensor(t._storage.retain(), shape, t.size);
-}
-
-/**
- * Live tensors, the bytes they hold and the size of the WebAssembly memory.
- * @example
- * const before = sc.memory().tensors;
- * sc.tidy(() => { sc.ones([3]).add(1); });
- * sc.memory().tensors === before   // => true
- */
-export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
-  return { tensors: stats.tensors, bytes: stats.bytes, wasmBytes: heapIfReady()?.memory.buffer.byteLength ?? 0 };
-}
-
-/**
- * The tensors inside a tidy() result: the result itself, or inside arrays, Maps (keys and values),
- * Sets and plain objects' own enumerable values, at any depth (each object visited once).
- */
-function collect(v: unknown, into: Set<Tensor>, seen: Set<object>): void {
-  if (v instanceof Tensor) {
-    into.add(v);
-    return;
-  }
-  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || seen.has(v)) return;
-  seen.add(v);
-  if (Array.isArray(v) || v instanceof Set) {
-    for (const x of v) collect(x, into, seen);
-  } else if (v instanceof Map) {
-    for (const [k, x] of v) {
-      collect(k, into, seen);
-      collect(x, into, seen);
-    }
-  } else {
-    for (const x of Object.values(v)) collect(x, into, seen);
-  }
-}
-
-/**
- * Runs `fn` and disposes every tensor made inside it except those it returns (a tensor, or
- * tensors inside returned arrays/objects). Scopes nest. `fn` must be synchronous.
- * @example
- * const x = sc.tensor([1, 2]);
- * const before = sc.memory().tensors;
- * const y = sc.tidy(() => x.mul(2).add(1));   // the x.mul(2) temporary is freed
- * y                                           // => [3, 5]
- * sc.memory().tensors - before                // => 1
- */
-export function tidy<T>(fn: () => T): T {
-  if (typeof fn !== 'function') throw new ArgumentError('tidy', 'fn', 'a function', describe(fn));
-  const scope: Tensor[] = [];
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    scopes.pop();
-    for (const t of scope) t.dispose();
-    throw e;
-  }
-  scopes.pop();
-  if (isThenable(result)) {
-    // An async fn has already run up to its first await; what it made so far is freed, and what
-    // it makes after the await belongs to no scope.
-    for (const t of scope) t.dispose();
-    throw new ArgumentError('tidy', 'fn', 'a synchronous function', 'a function that returned a Promise (an async function)',
-      'tidy: fn must be synchronous, but it returned a Promise (an async function?): tidy cannot wait for it; free tensors with dispose() or `using` in async code');
-  }
-  const kept = new Set<Tensor>();
-  collect(result, kept, new Set());
-  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
-  for (const t of scope) {
-    if (kept.has(t)) parent?.push(t);
-    else t.dispose();
-  }
-  return result;
-}
-
-/**
- * Takes `t` out of the enclosing tidy() scopes so it survives them. Returns `t`.
- * @example
- * let kept!: sc.Tensor;
- * sc.tidy(() => {
- *   kept = sc.keep(sc.ones([2]));
- *   sc.zeros([2]);   // freed when the scope ends
- * });
- * kept.isDisposed   // => false
- */
-export function keep<T extends Tensor>(t: T): T {
-  if (!(t instanceof Tensor)) throw new ArgumentError('keep', 't', 'a Tensor', describe(t));
-  for (const scope of scopes) {
-    const i = scope.indexOf(t);
-    if (i >= 0) scope.splice(i, 1);
-  }
-  return t;
-}
-
-function isThenable(v: unknown): boolean {
-  if (v instanceof Promise) return true;
-  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return false;
-  try {
-    return typeof (v as { then?: unknown }).then === 'function';
-  } catch {
-    return false;
-  }
-}
-
-/** @internal for error messages */
-export function describeShape(t: Tensor): string {
-  return shapeStr(t[DIMS]);
 }

@@ -2,9 +2,10 @@
 // step, report. In Node it can draw a progress line on the terminal; in a browser it yields to the
 // event loop between steps so the page stays responsive.
 import { ArgumentError, describe } from './errors.js';
-import { Tensor, tidy } from './tensor.js';
+import { Tensor, checkTensor } from './tensor.js';
+import { tidy } from './scope.js';
 import type { Optimizer } from './optim/optimizer.js';
-import { checkInt, checkTensor, readOptions } from './ops/util.js';
+import { checkInt, readOptions } from './args.js';
 
 /**
  * What `fit` reports after every epoch (to `onEpoch`).

@@ -3,7 +3,8 @@
 // time; the Workers bundler (wrangler; miniflare with a CompiledWasm rule) turns this import of
 // the .wasm into a WebAssembly.Module.
 import simdconvWasm from './simdconv.wasm';
-import { init as initWith, type InitOptions } from './wasm/runtime.js';
+import type { InitOptions } from './wasm/runtime.js';
+import { initEntry } from './entry.js';
 import { workerdSource } from './wasm/source-workerd.js';
 
 export * from './core.js';
@@ -19,5 +20,5 @@ const source = workerdSource(simdconvWasm);
  * export default { async fetch() { await sc.init(); return Response.json(sc.ones([2]).toArray()); } };
  */
 export function init(options?: InitOptions): Promise<void> {
-  return initWith(options, source);
+  return initEntry(options, source);
 }

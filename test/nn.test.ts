@@ -44,7 +44,7 @@ describe('nn.Conv2d shapes and lazy in-channels', () => {
       expect(l.bias!.shape).toEqual([8]);
       expect(l.weight!.requiresGrad).toBe(true);
       expect(l.bias!.requiresGrad).toBe(true);
-      expect(l.channelsIn).toBe(3);
+      expect(l.inChannels).toBe(3);
     });
   });
 
@@ -74,7 +74,7 @@ describe('nn.Conv2d shapes and lazy in-channels', () => {
       expect(l.hasLazyParameters).toBe(true);
       expect(() => l.weight).toThrow(/lazy layer \(no inChannels\) makes its weight at its first forward/);
       expect(l.parameters()).toEqual([]);
-      expect(l.channelsIn).toBeUndefined();
+      expect(l.inChannels).toBeUndefined();
       const x = sc.randn(xShape, { seed: 4 });
       const y = sc.noGrad(() => l.forward(x)); // materialises the parameters (requiring grad) even under noGrad
       expect(l.hasLazyParameters).toBe(false);
@@ -285,7 +285,7 @@ describe('nn.Module parameters and state', () => {
     const lazy = new sc.nn.Conv2d({ outChannels: 2, kernelSize: 2 });
     lazy.loadStateDict(JSON.parse(JSON.stringify(src.stateDict({ json: true }))));
     expect(lazy.hasLazyParameters).toBe(false);
-    expect(lazy.channelsIn).toBe(3);
+    expect(lazy.inChannels).toBe(3);
     expect(lazy.weight!.data()).toEqual(src.weight!.data());
     expect(lazy.bias!.data()).toEqual(src.bias!.data());
     expect(lazy.weight!.requiresGrad).toBe(true);

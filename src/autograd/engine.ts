@@ -1,25 +1,11 @@
 // Reverse-mode traversal: orders the recorded nodes reachable from the output, runs each rule
 // once with the summed gradient of its output, and adds leaf gradients into `.grad`.
-import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, checkGrad, outsideScopes, setGrad } from '../tensor.js';
+import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
+import { DIMS, Tensor, checkGrad, checkTensor, empty, setGrad, view } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
+import { sameShape } from '../layout.js';
 import { GradNode, noGrad } from './node.js';
-import { K } from '../wasm/kernels.js';
-import { checkTensor, sameShape } from '../ops/util.js';
-import { full } from '../ops/create.js';
-import { add } from '../ops/elementwise.js';
-import { clone } from '../ops/shape.js';
-
-/** Sets requires-grad on a leaf (the `requiresGrad` setter). */
-export function setRequiresGrad(t: Tensor, v: boolean): void {
-  if (t._disposed) throw new DisposedTensorError('requiresGrad', 'this');
-  if (typeof v !== 'boolean') throw new AutogradError('requiresGrad', 'value', 'true or false', String(v));
-  if (t._node !== null) {
-    if (v) return;
-    throw new AutogradError('requiresGrad', 'value', 'a leaf tensor', 'a tensor computed by a recorded op',
-      'requiresGrad: only leaf tensors can change requiresGrad; use detach() to get a tensor that does not require grad');
-  }
-  t._requiresGrad = v;
-}
+import { kernels, extras } from '../wasm/kernels.js';
 
 /**
  * `acc + g`: in place when `acc` owns its storage alone, else into a new tensor (rules may return
@@ -27,12 +13,27 @@ export function setRequiresGrad(t: Tensor, v: boolean): void {
  */
 function accumulate(acc: Tensor, g: Tensor): Tensor {
   if (acc._storage.refs === 1) {
-    K.axpy(acc.ptr('backward', 'grad'), g.ptr('backward', 'grad'), acc.size, 1);
+    kernels.axpy(acc.ptr('backward', 'grad'), g.ptr('backward', 'grad'), acc.size, 1);
     return acc;
   }
-  const sum = add(acc, g);
+  const sum = copyOf(acc);
   acc.dispose();
+  kernels.axpy(sum.ptr('backward', 'grad'), g.ptr('backward', 'grad'), sum.size, 1);
   return sum;
+}
+
+/** A copy of `t` with memory of its own (rules may return views that share memory). */
+function copyOf(t: Tensor): Tensor {
+  const out = empty(t[DIMS], 'backward');
+  extras.copy_f32(out.ptr('backward', 'grad'), t.ptr('backward', 'grad'), t.size);
+  return out;
+}
+
+/** The gradient of a scalar output with respect to itself: ones of `shape`. */
+function ones(shape: readonly number[]): Tensor {
+  const out = empty(shape, 'backward');
+  kernels.fill(out.ptr('backward', 'grad'), out.size, 1);
+  return out;
 }
 
 export function backward(root: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean }): void {
@@ -60,16 +61,17 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
 }
 
 function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void {
-  const seed = gradient !== undefined ? gradient.reshape(root[DIMS]) : full(root[DIMS], 1);
-  if (root._node === null) {
+  const seed = gradient !== undefined ? view(gradient, root[DIMS]) : ones(root[DIMS]);
+  const rootNode = root._node as GradNode | null;
+  if (rootNode === null) {
     addToLeaf(root, seed);
     return;
   }
   // Topological order (iterative DFS post-order), roots last.
   const order: GradNode[] = [];
   const seen = new Set<GradNode>();
-  const stack: [GradNode, number][] = [[root._node, 0]];
-  seen.add(root._node);
+  const stack: [GradNode, number][] = [[rootNode, 0]];
+  seen.add(rootNode);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     const [node, i] = top;
@@ -85,7 +87,7 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
       order.push(node);
     }
   }
-  const grads = new Map<GradNode, Tensor>([[root._node, seed]]);
+  const grads = new Map<GradNode, Tensor>([[rootNode, seed]]);
   // Leaf gradients are collected and added to the leaves' .grad only once every rule has run, so
   // an error midway (out of memory, a saved tensor modified in place) leaves every .grad as it was.
   const leafGrads: [Tensor, Tensor][] = [];
@@ -152,7 +154,7 @@ function commit(leafGrads: [Tensor, Tensor][]): void {
     if (leaf._disposed || fresh.has(leaf) || (leaf._grad !== null && !leaf._grad._disposed)) continue;
     fresh.add(leaf);
     if (g._storage.refs !== 1) {
-      leafGrads[i] = [leaf, clone(g)];
+      leafGrads[i] = [leaf, copyOf(g)];
       g.dispose();
     }
   }
@@ -176,8 +178,8 @@ function addToLeaf(leaf: Tensor, g: Tensor): void {
   const cur = leaf._grad;
   if (cur === null || cur._disposed) {
     // The gradient is the leaf's own: copy a rule's result that shares memory with other tensors.
-    const own = g._storage.refs === 1 ? g : clone(g);
-    setGrad(leaf, own.reshape(leaf[DIMS]));
+    const own = g._storage.refs === 1 ? g : copyOf(g);
+    setGrad(leaf, view(own, leaf[DIMS]));
     if (own !== g) own.dispose();
   } else {
     setGrad(leaf, accumulate(cur, g));

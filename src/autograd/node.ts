@@ -2,7 +2,8 @@
 // tensors, checked against in-place writes) and an edge per input: the input's own node, the
 // leaf tensor whose .grad receives the gradient, or null when the input needs no gradient.
 import { ArgumentError, AutogradError, describe } from '../errors.js';
-import { DIMS, Tensor, outsideScopes, view } from '../tensor.js';
+import { DIMS, Tensor, view } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 
 export type Edge = GradNode | Tensor | null;
 
@@ -62,7 +63,7 @@ export class GradNode {
 
   constructor(name: string, inputs: readonly (Tensor | null | undefined)[], rule: BackwardFn, saved: readonly Tensor[]) {
     this.name = name;
-    this.edges = inputs.map((t) => (t instanceof Tensor && t._requiresGrad ? (t._node ?? t) : null));
+    this.edges = inputs.map((t) => (t instanceof Tensor && t._requiresGrad ? ((t._node as GradNode | null) ?? t) : null));
     for (const e of this.edges) if (e instanceof GradNode) e.ref();
     this.rule = rule;
     // Saved tensors are private handles on the same storage: disposing the user's handle (or a

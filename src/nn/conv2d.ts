@@ -1,12 +1,14 @@
 // nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
 // [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
 import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, checkTensor } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
-import { conv2d, type Conv2dOptions, type Padding, type Pair } from '../ops/conv.js';
+import { conv2d } from '../ops/conv.js';
+import { type Conv2dOptions, type Padding, type Pair } from '../ops/conv-options.js';
 import { reshape } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
-import { checkInt, checkTensor, readArray, readOptions } from '../ops/util.js';
+import { checkInt, readArray, readOptions } from '../args.js';
 
 /**
  * The options of {@link Conv2d}: its shape (out channels, kernel size, lazy or given in channels),
@@ -36,10 +38,6 @@ export interface Conv2dLayerOptions {
 
 const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']);
 
-function posInt(argument: string, v: unknown): number {
-  return checkInt('Conv2d', argument, v, 1);
-}
-
 /** A frozen copy of an option value (arrays read once, nested pairs too): the layer keeps no caller array. */
 function frozen(argument: string, v: unknown, depth = 0): unknown {
   if (!Array.isArray(v) || depth > 1) return v;
@@ -57,13 +55,13 @@ function frozen(argument: string, v: unknown, depth = 0): unknown {
  * conv.weight.shape                             // => [1, 1, 1, 2]
  */
 export class Conv2d extends Module {
-  readonly inChannels: number | undefined;
   readonly outChannels: number;
   readonly kernelSize: readonly [number, number];
   readonly options: Readonly<Omit<Conv2dOptions, 'bias'>>;
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
-  private inferred: number | undefined;
+  /** The input channel count: the option, or learned from the first input of a lazy layer. */
+  #inChannels: number | undefined;
   #weight: Tensor | null = null;
   #bias: Tensor | null = null;
 
@@ -99,20 +97,20 @@ export class Conv2d extends Module {
     super();
     if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError('Conv2d', 'options', 'an options object', describe(optsArg));
     const opts = readOptions<Record<keyof Conv2dLayerOptions, unknown>>('Conv2d', optsArg, KEYS);
-    this.outChannels = posInt('outChannels', opts.outChannels);
+    this.outChannels = checkInt('Conv2d', 'outChannels', opts.outChannels, 1);
     const ks = frozen('kernelSize', opts.kernelSize);
-    this.kernelSize = Object.freeze(typeof ks === 'number' ? [posInt('kernelSize', ks), ks] as const
-      : Array.isArray(ks) && ks.length === 2 ? [posInt('kernelSize[0]', ks[0]), posInt('kernelSize[1]', ks[1])] as const
+    this.kernelSize = Object.freeze(typeof ks === 'number' ? [checkInt('Conv2d', 'kernelSize', ks, 1), ks] as const
+      : Array.isArray(ks) && ks.length === 2 ? [checkInt('Conv2d', 'kernelSize[0]', ks[0], 1), checkInt('Conv2d', 'kernelSize[1]', ks[1], 1)] as const
       : (() => { throw new ArgumentError('Conv2d', 'kernelSize', 'n or [kh, kw]', describe(ks)); })());
-    const groups = opts.groups === undefined ? 1 : posInt('groups', opts.groups);
+    const groups = opts.groups === undefined ? 1 : checkInt('Conv2d', 'groups', opts.groups, 1);
     if (this.outChannels % groups !== 0) throw new ArgumentError('Conv2d', 'groups', `a divisor of outChannels (${this.outChannels})`, String(groups));
     if (opts.inChannels !== undefined) {
-      const cin = posInt('inChannels', opts.inChannels);
+      const cin = checkInt('Conv2d', 'inChannels', opts.inChannels, 1);
       if (cin % groups !== 0) throw new ArgumentError('Conv2d', 'groups', `a divisor of inChannels (${cin})`, String(groups));
     }
     if (opts.bias !== undefined && typeof opts.bias !== 'boolean') throw new ArgumentError('Conv2d', 'bias', 'true or false', describe(opts.bias));
     if (opts.seed !== undefined) checkInt('Conv2d', 'seed', opts.seed, 0, 2 ** 32 - 1);
-    this.inChannels = opts.inChannels as number | undefined;
+    this.#inChannels = opts.inChannels as number | undefined;
     this.hasBias = (opts.bias as boolean | undefined) ?? true;
     this.seed = opts.seed as number | undefined;
     this.options = Object.freeze({
@@ -123,12 +121,12 @@ export class Conv2d extends Module {
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
     this.registerParameter('weight', null);
     if (this.hasBias) this.registerParameter('bias', null);
-    if (this.inChannels !== undefined) this.materialize(this.inChannels);
+    if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
   }
 
-  /** The number of input channels (known after the first forward when lazy). */
-  get channelsIn(): number | undefined {
-    return this.inChannels ?? this.inferred;
+  /** The number of input channels: the `inChannels` option, or (a lazy layer) learned from its first input; undefined until then. */
+  get inChannels(): number | undefined {
+    return this.#inChannels;
   }
 
   private materialize(cin: number): void {
@@ -141,7 +139,7 @@ export class Conv2d extends Module {
     const wSize = wShape.reduce((a, d) => a * d, 1);
     const n = wSize + (this.hasBias ? this.outChannels : 0);
     const [seed, counter] = takeStream('Conv2d', n, this.seed === undefined ? undefined : { seed: this.seed });
-    this.inferred = cin;
+    this.#inChannels = cin;
     // Parameters outlive any tidy() scope the first forward may run in.
     outsideScopes(() => {
       this.#weight = uniformAt('Conv2d', wShape, -bound, bound, seed, counter);
@@ -157,7 +155,7 @@ export class Conv2d extends Module {
     const named = new Map(this.namedParameters());
     this.#weight = named.get('weight') ?? null;
     this.#bias = named.get('bias') ?? null;
-    if (this.#weight) this.inferred = this.#weight[DIMS][1]! * (this.options.groups ?? 1);
+    if (this.#weight) this.#inChannels = this.#weight[DIMS][1]! * (this.options.groups ?? 1);
   }
 
   forward(x: Tensor): Tensor {
@@ -172,7 +170,7 @@ export class Conv2d extends Module {
     if (this.#weight === null) this.materialize(cin);
     if (this.weight.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
     if (this.bias?.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'bias');
-    const want = this.channelsIn!;
+    const want = this.#inChannels!;
     if (cin !== want) {
       throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
     }

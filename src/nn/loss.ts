@@ -1,9 +1,10 @@
 // Losses, built from differentiable ops.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor } from '../tensor.js';
-import { sub, square } from '../ops/elementwise.js';
+import { DIMS, Tensor, checkTensor } from '../tensor.js';
+import { sub } from '../ops/elementwise.js';
+import { square } from '../ops/unary.js';
 import { mean, sum } from '../ops/reduce.js';
-import { checkTensor, sameShape } from '../ops/util.js';
+import { sameShape } from '../layout.js';
 
 /**
  * How {@link mseLoss} reduces the elementwise errors: their mean, their sum, or none (all of them).

@@ -1,10 +1,12 @@
 // nn.Module: a container of parameters and sub-modules, PyTorch-style.
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { tensor } from '../ops/create.js';
-import { noGrad } from '../autograd/node.js';
-import { heap } from '../wasm/runtime.js';
-import { checkShape, readArray, sameShape, sizeOf } from '../ops/util.js';
+import { assignValues } from '../ops/update.js';
+import { checkShape } from '../ops/util.js';
+import { sameShape, sizeOf } from '../layout.js';
+import { readArray } from '../args.js';
 
 /**
  * One entry of a state dict: a shape and its data (a Float32Array, or a number array once JSON-parsed).
@@ -178,10 +180,7 @@ export abstract class Module {
         owner.registerParameter(local, made[i]!);
         owner.onMaterialized();
       } else {
-        noGrad(() => {
-          heap(op).f32().set(e.data, cur.ptr(op, local) >> 2);
-          cur._storage.version++;
-        });
+        assignValues(op, local, cur, e.data);
       }
     });
   }

@@ -1,10 +1,12 @@
 // Making tensors: from JS data, constants, ranges and seeded random numbers.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, type NestedArray } from '../tensor.js';
-import { K, X } from '../wasm/kernels.js';
+import { DIMS, Tensor, empty, type NestedArray, checkTensor } from '../tensor.js';
+import { kernels, extras } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { fillStrided } from './strided.js';
-import { checkBytes, checkFinite, checkInt, checkNumber, checkShape, checkTensor, readOptions, sizeOf } from './util.js';
+import { checkBytes, checkShape } from './util.js';
+import { sizeOf } from '../layout.js';
+import { checkFinite, checkInt, checkNumber, readOptions } from '../args.js';
 
 /**
  * What `tensor` and `variable` read: a number, nested arrays of numbers (one level per axis), or a
@@ -143,7 +145,7 @@ export function full(shape: readonly number[], value: number, op = 'full'): Tens
   const s = checkShape(op, 'shape', shape);
   checkNumber(op, 'value', value);
   const t = empty(s, op);
-  K.fill(t.ptr(op, 'out'), t.size, value);
+  kernels.fill(t.ptr(op, 'out'), t.size, value);
   return t;
 }
 
@@ -281,15 +283,13 @@ export function rand(shape: readonly number[], opts?: RandomOptions & { low?: nu
   const high = checkFinite(op, 'high', o.high ?? 1);
   if (!(high > low)) throw new ArgumentError(op, 'high', `a number greater than low (${low})`, String(high));
   const [seed, counter] = takeStream(op, sizeOf(s), o);
-  const t = empty(s, op);
-  K.rand_uniform(t.ptr(op, 'out'), t.size, seed, counter, low, high);
-  return t;
+  return uniformAt(op, s, low, high, seed, counter);
 }
 
 /** @internal Uniform numbers in [low, high) from an explicit (seed, counter) stream position. */
 export function uniformAt(op: string, shape: readonly number[], low: number, high: number, seed: number, counter: number): Tensor {
   const t = empty(checkShape(op, 'shape', shape), op);
-  K.rand_uniform(t.ptr(op, 'out'), t.size, seed >>> 0, counter >>> 0, low, high);
+  kernels.rand_uniform(t.ptr(op, 'out'), t.size, seed >>> 0, counter >>> 0, low, high);
   return t;
 }
 
@@ -308,7 +308,7 @@ export function randn(shape: readonly number[], opts?: RandomOptions & { mean?: 
   if (std < 0) throw new ArgumentError(op, 'std', 'a number >= 0', String(std));
   const [seed, counter] = takeStream(op, sizeOf(s), o);
   const t = empty(s, op);
-  K.rand_normal(t.ptr(op, 'out'), t.size, seed, counter, mean, std);
+  kernels.rand_normal(t.ptr(op, 'out'), t.size, seed, counter, mean, std);
   return t;
 }
 
@@ -329,6 +329,6 @@ function cloneLeaf(t: Tensor): Tensor {
   const op = 'variable';
   const src = checkTensor(op, 'data', t).ptr(op, 'data');
   const out = empty(t[DIMS], op);
-  X.copy_f32(out.ptr(op, 'out'), src, t.size);
+  extras.copy_f32(out.ptr(op, 'out'), src, t.size);
   return out;
 }

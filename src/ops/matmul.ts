@@ -3,14 +3,17 @@
 // Geometry options and their validation are conv2d's (ops/conv.ts). Each op is differentiable;
 // its backward rule sits next to its forward.
 import { ArgumentError, ShapeError, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { DIMS, Tensor, empty, checkTensor } from '../tensor.js';
+import { kernels, OVERWRITE, flag } from '../wasm/kernels.js';
 import { Slot, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { checkInputShape, geometry, optionsOf, pair, type Geometry, type Padding, type Pair } from './conv.js';
+import { readOptions } from '../args.js';
+import { checkInputShape, geometry, pair, type Geometry, type Padding, type Pair } from './conv-options.js';
 import { reshape } from './shape.js';
 import { broadcastStrides, copyStrided } from './strided.js';
-import { checkBytes, checkTensor, sizeOf } from './util.js';
+import { checkBytes } from './util.js';
+import { sizeOf } from '../layout.js';
+import { F32_BYTES } from '../wasm/memory.js';
 
 /**
  * Options of {@link im2col}: conv2d's geometry options.
@@ -68,7 +71,7 @@ const TOEPLITZ_KEYS = new Set(['stride', 'padding', 'dilation', 'mode']);
 export function im2col(x: Tensor, kernelSize: Pair, opts: Im2colOptions = {}): Tensor {
   const op = 'im2col';
   const tx = checkTensor(op, 'x', x);
-  const o = optionsOf<Im2colOptions>(op, opts, IM2COL_KEYS);
+  const o = readOptions<Im2colOptions>(op, opts, IM2COL_KEYS);
   if (kernelSize === undefined) throw new ArgumentError(op, 'kernelSize', 'n or [kh, kw]', 'undefined');
   const [kh, kw] = pair(op, 'kernelSize', kernelSize, 1, 1);
   const nhwc = o.layout === 'NHWC';
@@ -84,20 +87,20 @@ export function im2col(x: Tensor, kernelSize: Pair, opts: Im2colOptions = {}): T
   checkBytes(op, 'x', g.N * L * R, shape);
   const out = empty(shape, op);
   const xp = tx.ptr(op, 'x'), cp = out.ptr(op, 'out');
-  const xStep = g.C * g.H * g.W * 4, cStep = L * R * 4;
+  const xStep = g.C * g.H * g.W * F32_BYTES, cStep = L * R * F32_BYTES;
   for (let n = 0; n < g.N; n++) {
-    if (nhwc) K.im2col_nhwc(xp + n * xStep, g.H, g.W, g.C, 0, g.C, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, cp + n * cStep);
-    else K.im2col_nchw(xp + n * xStep, g.C, g.H, g.W, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, cp + n * cStep);
+    if (nhwc) kernels.im2col_nhwc(xp + n * xStep, g.H, g.W, g.C, 0, g.C, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, cp + n * cStep);
+    else kernels.im2col_nchw(xp + n * xStep, g.C, g.H, g.W, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, cp + n * cStep);
   }
   if (needsGrad(tx)) {
     // The adjoint of gathering patches is scattering them back: dx = col2im(dcol).
     record(out, 'Im2col', [tx], (gy) => {
       const dx = empty(tx[DIMS], op);
       const dxp = dx.ptr(op, 'dx'), gp = gy.ptr(op, 'dy');
-      K.fill(dxp, dx.size, 0);
+      kernels.fill(dxp, dx.size, 0);
       for (let n = 0; n < g.N; n++) {
-        if (nhwc) K.col2im_nhwc(gp + n * cStep, g.H, g.W, g.C, 0, g.C, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, dxp + n * xStep);
-        else K.col2im_nchw(gp + n * cStep, g.C, g.H, g.W, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, dxp + n * xStep);
+        if (nhwc) kernels.col2im_nhwc(gp + n * cStep, g.H, g.W, g.C, 0, g.C, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, dxp + n * xStep);
+        else kernels.col2im_nchw(gp + n * cStep, g.C, g.H, g.W, kh, kw, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, dxp + n * xStep);
       }
       return [dx];
     });
@@ -149,12 +152,12 @@ function forEachTap(g: Geometry, fn: (offset: number, shape: [number, number], s
  * T.toArray()[0]   // => [0, 1, 0, 2, 3, 0, 0, 0, 0]
  * sc.matmul(T, sc.arange(9)).toArray()   // => [19, 25, 37, 43]
  */
-export function toeplitz(Kt: Tensor, inputShape: readonly [number, number], opts: ToeplitzOptions = {}): Tensor {
+export function toeplitz(K: Tensor, inputShape: readonly [number, number], opts: ToeplitzOptions = {}): Tensor {
   const op = 'toeplitz';
-  const tk = checkTensor(op, 'K', Kt);
+  const tk = checkTensor(op, 'K', K);
   if (tk.ndim !== 2) throw new ShapeError(op, 'K', 'a 2-D kernel [kh, kw]', `shape ${shapeStr(tk[DIMS])}`);
   const [H, W] = checkInputShape(op, inputShape);
-  const o = optionsOf<ToeplitzOptions>(op, opts, TOEPLITZ_KEYS);
+  const o = readOptions<ToeplitzOptions>(op, opts, TOEPLITZ_KEYS);
   const [kh, kw] = tk[DIMS] as [number, number];
   if (kh < 1 || kw < 1) throw new ShapeError(op, 'K', 'a non-empty kernel', `shape ${shapeStr(tk[DIMS])}`);
   const g = geometry(op, [1, H, W], [1, 1, kh, kw], o, 'inputShape', 'K');
@@ -162,19 +165,19 @@ export function toeplitz(Kt: Tensor, inputShape: readonly [number, number], opts
   checkBytes(op, 'inputShape', shape[0]! * shape[1]!, shape);
   const out = empty(shape, op);
   const tp = out.ptr(op, 'out'), kp = tk.ptr(op, 'K');
-  K.fill(tp, out.size, 0);
+  kernels.fill(tp, out.size, 0);
   // Each tap is one strided broadcast of a kernel element (source stride 0) into its diagonal band.
-  forEachTap(g, (offset, sh, strides, tap) => copyStrided(op, tp + offset * 4, kp + tap * 4, sh, strides, [0, 0]));
+  forEachTap(g, (offset, sh, strides, tap) => copyStrided(op, tp + offset * F32_BYTES, kp + tap * F32_BYTES, sh, strides, [0, 0]));
   if (needsGrad(tk)) {
     // dK[tap] = the sum of dT over the entries that tap occupies (gathered, then summed).
     record(out, 'Toeplitz', [tk], (gy) => {
       const dk = empty([kh, kw], op);
       const dkp = dk.ptr(op, 'dK'), gp = gy.ptr(op, 'dy');
-      K.fill(dkp, dk.size, 0);
-      const tmp = scratch(Slot.Tmp, g.HO * g.WO * 4, op);
+      kernels.fill(dkp, dk.size, 0);
+      const tmp = scratch(Slot.Tmp, g.HO * g.WO * F32_BYTES, op);
       forEachTap(g, (offset, [nh, nw], strides, tap) => {
-        copyStrided(op, tmp, gp + offset * 4, [nh, nw], [nw, 1], strides);
-        K.sum(dkp + tap * 4, tmp, 1, nh * nw, 1);
+        copyStrided(op, tmp, gp + offset * F32_BYTES, [nh, nw], [nw, 1], strides);
+        kernels.sum(dkp + tap * F32_BYTES, tmp, 1, nh * nw, 1);
       });
       return [dk];
     });
@@ -254,10 +257,10 @@ function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): T
   const nb = sizeOf(batch);
   const oa = batchOffsets(aB, batch), ob = batchOffsets(bB, batch);
   // Bytes per batch entry of a, b and the result.
-  const sa = M * Kd * 4, sb = Kd * N * 4, sc = M * N * 4;
+  const sa = M * Kd * F32_BYTES, sb = Kd * N * F32_BYTES, sc = M * N * F32_BYTES;
   const pa = a.ptr(op, 'a'), pb = b.ptr(op, 'b'), pc = out.ptr(op, 'out');
   if (M > 0 && N > 0) {
-    for (let t = 0; t < nb; t++) K.gemm(M, N, Kd, pa + oa[t]! * sa, Kd, pb + ob[t]! * sb, N, pc + t * sc, N, 0);
+    for (let t = 0; t < nb; t++) kernels.gemm(M, N, Kd, pa + oa[t]! * sa, Kd, pb + ob[t]! * sb, N, pc + t * sc, N, OVERWRITE);
   }
   if (needsGrad(a, b)) {
     // C = A·B:  dA = dC·Bᵀ (gemm_nt),  dB = Aᵀ·dC (gemm_tn), summed over broadcast batch entries.
@@ -267,19 +270,19 @@ function matmulNd(op: string, a: Tensor, b: Tensor, batch: readonly number[]): T
       if (needs[0]) {
         da = empty(a[DIMS], op);
         const p = da.ptr(op, 'da'), bp = savedB!.ptr(op, 'b');
-        const acc = sizeOf(aB) !== nb ? 1 : 0; // a broadcast: its entries collect several terms
-        if (acc) K.fill(p, da.size, 0);
+        const acc = flag(sizeOf(aB) !== nb); // a broadcast: its entries collect several terms
+        if (acc) kernels.fill(p, da.size, 0);
         if (M > 0 && Kd > 0) {
-          for (let t = 0; t < nb; t++) K.gemm_nt(M, Kd, N, gp + t * sc, N, bp + ob[t]! * sb, N, p + oa[t]! * sa, Kd, acc);
+          for (let t = 0; t < nb; t++) kernels.gemm_nt(M, Kd, N, gp + t * sc, N, bp + ob[t]! * sb, N, p + oa[t]! * sa, Kd, acc);
         }
       }
       if (needs[1]) {
         db = empty(b[DIMS], op);
         const p = db.ptr(op, 'db'), ap = savedA!.ptr(op, 'a');
-        const acc = sizeOf(bB) !== nb ? 1 : 0;
-        if (acc) K.fill(p, db.size, 0);
+        const acc = flag(sizeOf(bB) !== nb);
+        if (acc) kernels.fill(p, db.size, 0);
         if (Kd > 0 && N > 0) {
-          for (let t = 0; t < nb; t++) K.gemm_tn(Kd, N, M, ap + oa[t]! * sa, Kd, gp + t * sc, N, p + ob[t]! * sb, N, acc);
+          for (let t = 0; t < nb; t++) kernels.gemm_tn(Kd, N, M, ap + oa[t]! * sa, Kd, gp + t * sc, N, p + ob[t]! * sb, N, acc);
         }
       }
       return [da, db];

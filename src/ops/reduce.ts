@@ -1,11 +1,12 @@
 // Reductions over all elements or along axes. Summation order is fixed by the kernel, so results
 // are bitwise identical on every runtime.
 import { ShapeError, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, view } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
+import { kernels } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { checkTensor, normAxes, sizeOf, stridesOf } from './util.js';
+import { normAxes } from './util.js';
+import { sizeOf, stridesOf } from '../layout.js';
 import { broadcastStrides, copyStrided } from './strided.js';
 
 type ReduceKernel = 'sum' | 'max' | 'min';
@@ -29,8 +30,8 @@ function reduceAxes(op: string, kernel: ReduceKernel, t: Tensor, axes: readonly 
       throw new ShapeError(op, 'this', 'a non-empty tensor along the reduced axes', shapeStr(t[DIMS]));
     }
     const out = empty(next, op);
-    if (n === 0) K.fill(out.ptr(op, 'out'), out.size, 0);
-    else if (out.size > 0) K[kernel](out.ptr(op, 'out'), cur.ptr(op, 'a'), outer, n, inner);
+    if (n === 0) kernels.fill(out.ptr(op, 'out'), out.size, 0);
+    else if (out.size > 0) kernels[kernel](out.ptr(op, 'out'), cur.ptr(op, 'a'), outer, n, inner);
     if (cur !== t) cur.dispose();
     cur = out;
     shape = next;
@@ -75,7 +76,7 @@ function sumOrMean(op: 'sum' | 'mean', a: Tensor, axis: number | readonly number
   for (const ax of axes) count *= t[DIMS][ax]!;
   // Divide (not multiply by 1/n) so means of integers stay exact where they can.
   const scale = (x: Tensor) => {
-    if (op === 'mean') K.divs(x.ptr(op, 'out'), x.ptr(op, 'out'), x.size, count);
+    if (op === 'mean') kernels.divs(x.ptr(op, 'out'), x.ptr(op, 'out'), x.size, count);
     return x;
   };
   let out = scale(reduceAxes(op, 'sum', t, axes));
@@ -119,7 +120,7 @@ function extreme(op: 'max' | 'min', a: Tensor, axis: number | readonly number[] 
 }
 
 /** Broadcasts `g` (of `keptShape`, reduced axes of length 1) to `shape`: the adjoint of sum. */
-export function expandTo(g: Tensor, keptShape: readonly number[], shape: readonly number[]): Tensor {
+function expandTo(g: Tensor, keptShape: readonly number[], shape: readonly number[]): Tensor {
   const op = 'expand';
   const out = empty(shape, op);
   copyStrided(op, out.ptr(op, 'out'), g.ptr(op, 'g'), shape, stridesOf(shape), broadcastStrides(keptShape, shape));

@@ -1,11 +1,14 @@
 // Shape ops. reshape and detach share memory; transpose, flip and slice copy (every tensor is
 // contiguous, so kernels never see strides they do not expect). set() writes in place.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty, view } from '../tensor.js';
-import { X } from '../wasm/kernels.js';
+import { DIMS, Tensor, checkTensor, empty, view, wroteInPlace } from '../tensor.js';
+import { extras } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
-import { broadcastShapes, checkDims, checkShape, checkTensor, normAxes, normAxis, readArray, readNumbers, sizeOf, stridesOf } from './util.js';
+import { broadcastShapes, checkDims, normAxes, normAxis } from './util.js';
+import { sizeOf, stridesOf } from '../layout.js';
+import { readArray, readNumbers } from '../args.js';
 import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
+import { F32_BYTES } from '../wasm/memory.js';
 
 /**
  * Same elements in a new shape; one entry may be -1 (inferred). Shares memory with `a`.
@@ -106,7 +109,7 @@ export function flipped(op: string, t: Tensor, axes: readonly number[]): Tensor 
     offset += (t[DIMS][i]! - 1) * s;
     return -s;
   });
-  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + offset * 4, t[DIMS], stridesOf(t[DIMS]), src);
+  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + offset * F32_BYTES, t[DIMS], stridesOf(t[DIMS]), src);
   return out;
 }
 
@@ -194,13 +197,13 @@ export function slice(a: Tensor, index: IndexSpec): Tensor {
   const r = region(op, t[DIMS], index);
   const outShape = r.shape.filter((_, i) => !r.dropped[i]);
   const out = empty(outShape, op);
-  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + r.offset * 4, r.shape, stridesOf(r.shape), r.strides);
+  copyStrided(op, out.ptr(op, 'out'), t.ptr(op, 'this') + r.offset * F32_BYTES, r.shape, stridesOf(r.shape), r.strides);
   if (needsGrad(t)) {
     const inShape = t[DIMS];
     record(out, 'Slice', [t], (gy) => {
       const g = empty(inShape, op);
       fillStrided(op, g.ptr(op, 'out'), inShape, stridesOf(inShape), 0);
-      copyStrided(op, g.ptr(op, 'out') + r.offset * 4, gy.ptr(op, 'gy'), r.shape, r.strides, stridesOf(r.shape));
+      copyStrided(op, g.ptr(op, 'out') + r.offset * F32_BYTES, gy.ptr(op, 'gy'), r.shape, r.strides, stridesOf(r.shape));
       return [g];
     });
   }
@@ -226,7 +229,7 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
         : 'set: a leaf tensor that requires grad cannot be modified in place while autograd records: wrap the update in noGrad(() => ...) or write to detach()');
   }
   const r = region(op, t[DIMS], index);
-  const base = t.ptr(op, 'this') + r.offset * 4;
+  const base = t.ptr(op, 'this') + r.offset * F32_BYTES;
   if (typeof value === 'number') {
     fillStrided(op, base, r.shape, r.strides, value);
   } else {
@@ -248,7 +251,7 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
       if (src !== v) src.dispose();
     }
   }
-  t._storage.version++;
+  wroteInPlace(t);
 }
 
 /**
@@ -262,7 +265,7 @@ export function clone(a: Tensor): Tensor {
   const op = 'clone';
   const t = checkTensor(op, 'this', a);
   const out = empty(t[DIMS], op);
-  X.copy_f32(out.ptr(op, 'out'), t.ptr(op, 'this'), t.size);
+  extras.copy_f32(out.ptr(op, 'out'), t.ptr(op, 'this'), t.size);
   if (needsGrad(t)) record(out, 'Clone', [t], (gy) => [view(gy, gy[DIMS])]);
   return out;
 }

@@ -1,7 +1,7 @@
 // Strided copies and fills: the one way data is rearranged (transpose, flip, slice, broadcast).
 // Axes are merged where both sides are contiguous across them, so the kernel's innermost run is
 // as long as possible.
-import { K } from '../wasm/kernels.js';
+import { kernels } from '../wasm/kernels.js';
 import { writeMeta } from '../wasm/runtime.js';
 
 /** Merges axes of `shape` that are contiguous in every stride list; drops axes of length 1. */
@@ -37,7 +37,7 @@ export function copyStrided(op: string, dst: number, src: number, shape: readonl
   for (const d of shape) if (d === 0) return;
   const [dims, [sd, ss]] = collapse(shape, dstStrides, srcStrides);
   const meta = writeMeta(op, dims, sd!, ss!);
-  K.copy_strided(dst, src, meta, dims.length);
+  kernels.copy_strided(dst, src, meta, dims.length);
 }
 
 /** dst[idx·dstStrides] = v for every index of `shape`. */
@@ -45,7 +45,7 @@ export function fillStrided(op: string, dst: number, shape: readonly number[], d
   for (const d of shape) if (d === 0) return;
   const [dims, [sd]] = collapse(shape, dstStrides);
   const meta = writeMeta(op, dims, sd!);
-  K.fill_strided(dst, meta, dims.length, v);
+  kernels.fill_strided(dst, meta, dims.length, v);
 }
 
 /** Strides to read a tensor of `from` shape broadcast to `to` (0 on broadcast axes). */

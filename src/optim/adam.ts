@@ -1,8 +1,8 @@
 import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
-import { Optimizer, hyper, type Params } from './optimizer.js';
-import { readArray, readOptions } from '../ops/util.js';
+import { adamStep } from '../ops/update.js';
+import { Optimizer, type Params } from './optimizer.js';
+import { checkFiniteRange, readArray, readOptions } from '../args.js';
 
 const KEYS = new Set(['lr', 'betas', 'eps', 'weightDecay', 'decoupled']);
 
@@ -45,12 +45,12 @@ export class Adam extends Optimizer {
     super(op, params);
     if (options === null || typeof options !== 'object') throw new ArgumentError(op, 'options', 'an object { lr?, betas?, ... }', describe(options));
     const o = readOptions<Record<keyof AdamOptions, unknown>>(op, options, KEYS);
-    this.lr = hyper(op, 'lr', o.lr ?? 1e-3, 0);
+    this.lr = checkFiniteRange(op, 'lr', o.lr ?? 1e-3, 0);
     const betas = o.betas === undefined ? [0.9, 0.999] : readArray(op, 'betas', o.betas, 'a pair [beta1, beta2]', 2);
     if (betas.length !== 2) throw new ArgumentError(op, 'betas', 'a pair [beta1, beta2]', describe(betas));
-    this.betas = Object.freeze([hyper(op, 'betas[0]', betas[0], 0, 1), hyper(op, 'betas[1]', betas[1], 0, 1)] as const);
-    this.eps = hyper(op, 'eps', o.eps ?? 1e-8, 0);
-    this.weightDecay = hyper(op, 'weightDecay', o.weightDecay ?? 0, 0);
+    this.betas = Object.freeze([checkFiniteRange(op, 'betas[0]', betas[0], 0, 1), checkFiniteRange(op, 'betas[1]', betas[1], 0, 1)] as const);
+    this.eps = checkFiniteRange(op, 'eps', o.eps ?? 1e-8, 0);
+    this.weightDecay = checkFiniteRange(op, 'weightDecay', o.weightDecay ?? 0, 0);
     if (o.decoupled !== undefined && typeof o.decoupled !== 'boolean') throw new ArgumentError(op, 'decoupled', 'true or false', describe(o.decoupled));
     this.decoupled = o.decoupled ?? false;
   }
@@ -58,10 +58,6 @@ export class Adam extends Optimizer {
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
     const t = (this.counts.get(p) ?? 0) + 1;
     this.counts.set(p, t);
-    const [b1, b2] = this.betas;
-    const bc1 = 1 - b1 ** t;
-    const sqrtBc2 = Math.sqrt(1 - b2 ** t);
-    K.adam_step(p.ptr('Adam.step', 'param'), g.ptr('Adam.step', 'grad'), m!.ptr('Adam.step', 'm'), v!.ptr('Adam.step', 'v'), p.size,
-      this.lr, b1, b2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, bc1, sqrtBc2);
+    adamStep(p, g, m!, v!, this, t);
   }
 }

@@ -1,10 +1,11 @@
 // Optimizers update parameters in place with one SIMD kernel call per parameter; their state
 // (momentum buffers, Adam moments) is allocated once per parameter and reused.
 import { ArgumentError, DisposedTensorError, describe } from '../errors.js';
-import { DIMS, Tensor, checkGrad, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, checkGrad } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../ops/create.js';
-import { readArray } from '../ops/util.js';
+import { readArray } from '../args.js';
 
 /**
  * What an optimizer updates: an array of tensors, or a module (whose parameters are looked up at
@@ -82,13 +83,12 @@ export abstract class Optimizer {
     this.steps++;
     for (const p of todo) {
       this.update(p, p._grad!, this.state.get(p)!);
-      p._storage.version++;
     }
   }
 
   /** How many state tensors (shaped like the parameter) each parameter needs. */
   protected abstract readonly stateCount: number;
-  /** Updates `p` in place from `g` and its state. */
+  /** Updates `p` in place from `g` and its state, through an op of ops/update.ts. */
   protected abstract update(p: Tensor, g: Tensor, state: Tensor[]): void;
 
   /** Frees the optimizer's state. */
@@ -108,12 +108,4 @@ function newState(shape: readonly number[], count: number): Tensor[] {
     throw e;
   }
   return out;
-}
-
-export function hyper(op: string, argument: string, v: unknown, min: number, maxExclusive = Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v >= maxExclusive) {
-    const range = maxExclusive === Infinity ? `a finite number >= ${min}` : `a number in [${min}, ${maxExclusive})`;
-    throw new ArgumentError(op, argument, range, describe(v));
-  }
-  return v;
 }

@@ -1,8 +1,8 @@
 import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
-import { Optimizer, hyper, type Params } from './optimizer.js';
-import { readOptions } from '../ops/util.js';
+import { sgdStep } from '../ops/update.js';
+import { Optimizer, type Params } from './optimizer.js';
+import { checkFiniteRange, readOptions } from '../args.js';
 
 const KEYS = new Set(['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
 
@@ -45,10 +45,10 @@ export class SGD extends Optimizer {
     super(op, params);
     if (options === null || typeof options !== 'object') throw new ArgumentError(op, 'options', 'an object { lr, momentum?, ... }', describe(options));
     const o = readOptions<Record<keyof SGDOptions, unknown>>(op, options, KEYS);
-    this.lr = hyper(op, 'lr', o.lr, 0);
-    this.momentum = hyper(op, 'momentum', o.momentum ?? 0, 0);
-    this.dampening = hyper(op, 'dampening', o.dampening ?? 0, 0, 1.0000001);
-    this.weightDecay = hyper(op, 'weightDecay', o.weightDecay ?? 0, 0);
+    this.lr = checkFiniteRange(op, 'lr', o.lr, 0);
+    this.momentum = checkFiniteRange(op, 'momentum', o.momentum ?? 0, 0);
+    this.dampening = checkFiniteRange(op, 'dampening', o.dampening ?? 0, 0, 1.0000001);
+    this.weightDecay = checkFiniteRange(op, 'weightDecay', o.weightDecay ?? 0, 0);
     if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new ArgumentError(op, 'nesterov', 'true or false', describe(o.nesterov));
     this.nesterov = o.nesterov ?? false;
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
@@ -61,8 +61,7 @@ export class SGD extends Optimizer {
     const buf = state[0];
     const first = buf !== undefined && !this.started.has(p);
     if (buf) this.started.add(p);
-    K.sgd_step(p.ptr('SGD.step', 'param'), g.ptr('SGD.step', 'grad'), buf ? buf.ptr('SGD.step', 'momentum') : 0, p.size,
-      this.lr, this.momentum, this.dampening, this.weightDecay, this.nesterov ? 1 : 0, first ? 1 : 0);
+    sgdStep(p, g, buf ?? null, this, first);
   }
 
   private readonly started = new WeakSet<Tensor>();

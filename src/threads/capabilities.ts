@@ -1,6 +1,6 @@
 // capabilities(): what this runtime offers simdconv and what it is using.
-import { hasWasmSimd } from '../wasm/runtime.js';
-import { crossOriginIsolated, hasRelaxedSimd, runtimeName, sharedMemorySupported, threadsSupported, type RuntimeName } from './env.js';
+import { hasRelaxedSimd, hasWasmSimd } from '../wasm/probe.js';
+import { crossOriginIsolated, runtimeName, sharedMemorySupported, threadsSupported, type RuntimeName } from './env.js';
 import { poolThreads } from './pool.js';
 
 export type { RuntimeName };

@@ -105,30 +105,3 @@ export async function autoThreads(): Promise<number> {
   }
   return Math.max(1, Math.min(AUTO_MAX_THREADS, Math.floor(n) || 1));
 }
-
-/** The smallest module using f32x4.relaxed_madd: validates only where relaxed SIMD is on. */
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, // magic, version
-  1, 5, 1, 96, 0, 1, 123, // type: () -> v128
-  3, 2, 1, 0, // function 0 has type 0
-  10, 61, 1, 59, 0, // code: one body of 59 bytes, no locals
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // v128.const 0
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 133, 2, // f32x4.relaxed_madd (0xfd 0x105)
-  11, // end
-]);
-
-let relaxed: boolean | null = null;
-
-/** Whether this runtime's WebAssembly validates relaxed SIMD (f32x4.relaxed_madd). */
-export function hasRelaxedSimd(): boolean {
-  if (relaxed === null) {
-    try {
-      relaxed = typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
-    } catch {
-      relaxed = false;
-    }
-  }
-  return relaxed;
-}

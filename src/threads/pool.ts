@@ -12,14 +12,15 @@
 // Waiting: Atomics.wait where the calling thread may block (Node, Deno, Bun, any worker). A
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
-import { K, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
-import type { Heap } from '../wasm/memory.js';
+import { kernels, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { I32_BYTES, type Heap } from '../wasm/memory.js';
 import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
 import { UnsupportedRuntimeError } from '../errors.js';
+import { MAX_THREADS } from '../wasm/runtime.js';
 import type { PoolWorker, Spawn } from './spawn.js';
 
 /** Most workers a pool ever starts (control records reserved at start). */
-export const MAX_WORKERS = 63;
+const MAX_WORKERS = MAX_THREADS - 1;
 
 /** How long a worker may take to load and instantiate before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -98,7 +99,7 @@ export interface PoolOptions {
  */
 export async function startPool(o: PoolOptions, workers: number): Promise<number> {
   if (pool === null) {
-    const bytes = MAX_WORKERS * CTL_WORDS * 4;
+    const bytes = MAX_WORKERS * CTL_WORDS * I32_BYTES;
     const ctlAt = o.heap.alloc(bytes, 'init');
     o.heap.i32().fill(0, ctlAt >> 2, (ctlAt + bytes) >> 2);
     pool = { ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0, f64: new Float64Array(o.memory.buffer) };
@@ -126,7 +127,7 @@ async function resizePool(workers: number): Promise<number> {
 }
 
 function startMember(p: Pool, slot: number): Promise<Member> {
-  const ctl = p.ctlAt + slot * CTL_WORDS * 4;
+  const ctl = p.ctlAt + slot * CTL_WORDS * I32_BYTES;
   return new Promise((resolve, reject) => {
     let worker: PoolWorker;
     try {
@@ -218,13 +219,13 @@ export function partStart(n: number, T: number, t: number): number {
 /**
  * Runs parts 0 .. T-1 of a job, each on one thread, and returns when all are done. `part(k, t)`
  * must do part t's work by calling kernels through `k` (a kernel table with the signatures of
- * `K`), write only memory no other part touches, and not allocate. With T = 1 or no pool it is
- * just `part(K, 0)`.
+ * `kernels`), write only memory no other part touches, and not allocate. With T = 1 or no pool it is
+ * just `part(kernels, 0)`.
  */
 export function parallel(T: number, part: (k: KernelTable, t: number) => void): void {
   const p = pool;
   if (T <= 1 || p === null || p.active === 0) {
-    for (let t = 0; t < T || t === 0; t++) part(K, t);
+    for (let t = 0; t < T || t === 0; t++) part(kernels, t);
     return;
   }
   const E = Math.min(T, p.active + 1); // executors: this thread and E-1 workers
@@ -262,7 +263,7 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
   }
   if (slots > 0) dispatched++;
   try {
-    for (let t = 0; t < T; t += E) part(K, t);
+    for (let t = 0; t < T; t += E) part(kernels, t);
   } finally {
     i32 = p.heap.i32();
     let failed = false;

@@ -1,29 +1,16 @@
 // Turning threads on: the `threads` option, the shared memory of the threads build, starting the
 // pool, and moving a running single-thread instance onto a shared memory (`setThreads` after
 // `init({ threads: 1 })`).
-import { ArgumentError, UnsupportedRuntimeError, describe } from '../errors.js';
+import { UnsupportedRuntimeError } from '../errors.js';
 import { SHARED_MAX_PAGES, type Heap } from '../wasm/memory.js';
-import { checkInt } from '../ops/util.js';
-import { autoThreads, canBlock, hasNodeWorkers, threadsSupported } from './env.js';
-import { MAX_WORKERS, poolThreads, startPool } from './pool.js';
+import type { SharedInstance, ThreadSupport, ThreadsOption } from '../wasm/runtime.js';
+import { autoThreads, canBlock, hasNodeWorkers, sharedMemorySupported, threadsSupported } from './env.js';
+import { poolThreads, startPool } from './pool.js';
 import type { Spawn } from './spawn.js';
 import { spawnWebWorker } from './spawn-web.js';
 
-/** `threads` as given to init / setThreads: a count (1 = no workers) or 'auto'. */
-export type ThreadsOption = number | 'auto';
-
-/** Most threads (workers + the calling thread) a pool may have. */
-const MAX_THREADS = MAX_WORKERS + 1;
-
-/** Checks a `threads` value; throws ArgumentError naming `op`. */
-export function checkThreads(op: string, v: unknown): ThreadsOption {
-  if (v === 'auto') return v;
-  if (typeof v !== 'number') throw new ArgumentError(op, 'threads', `an integer from 1 to ${MAX_THREADS}, or 'auto'`, describe(v));
-  return checkInt(op, 'threads', v, 1, MAX_THREADS);
-}
-
 /** The thread count a `threads` value asks for here (1 where threads cannot run). */
-export async function wantedThreads(v: ThreadsOption | undefined): Promise<number> {
+async function wantedThreads(v: ThreadsOption | undefined): Promise<number> {
   if (v === undefined || v === 1 || !threadsSupported()) return 1;
   return v === 'auto' ? autoThreads() : v;
 }
@@ -50,8 +37,7 @@ function sharedMemory(initial: number): { memory: WebAssembly.Memory; maxPages: 
  * Instantiates `module` on a new shared memory. Resolves to null when the module does not take a
  * shared memory (the single-thread build was given): the caller then runs single-threaded.
  */
-export async function instantiateShared(module: WebAssembly.Module, initial: number):
-  Promise<{ instance: WebAssembly.Instance; memory: WebAssembly.Memory; maxPages: number } | null> {
+async function instantiateShared(module: WebAssembly.Module, initial: number): Promise<SharedInstance | null> {
   const { memory, maxPages } = sharedMemory(initial);
   try {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -82,7 +68,16 @@ async function spawner(): Promise<Spawn> {
  * if needed; extra ones stay idle). Resolves to the thread count
  * reached: fewer when workers fail to start (ops stay correct, just with fewer threads).
  */
-export async function startThreads(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: Heap, threads: number): Promise<number> {
+async function startThreads(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: Heap, threads: number): Promise<number> {
   await startPool({ module, memory, heap, spawn: await spawner(), blocking: canBlock() }, threads - 1);
   return poolThreads();
 }
+
+/** @internal The worker pool as the wasm loader sees it: the package entries pass this to its init. */
+export const threadSupport: ThreadSupport = {
+  wanted: wantedThreads,
+  instantiateShared,
+  start: startThreads,
+  count: poolThreads,
+  sharedMemorySupported,
+};

@@ -38,6 +38,18 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 export type KernelVariant = 'simd' | 'scalar';
 export type KernelTable = { readonly [K in KernelName]: KernelFn };
 
+/** The `accumulate` argument of the kernels that write a result: overwrite it, or add into it. */
+export const OVERWRITE = 0;
+export const ACCUMULATE = 1;
+/** The `flip` argument of corr2d_pad: cross-correlation, or convolution (the kernel turned 180°). */
+export const CORRELATE = 0;
+export const CONVOLVE = 1;
+
+/** A boolean option as the i32 flag (0 or 1) a kernel takes. */
+export function flag(on: boolean): 0 | 1 {
+  return on ? 1 : 0;
+}
+
 /** Single exports with no twin. */
 export interface Extras {
   heap_base(): number;
@@ -49,12 +61,12 @@ let variant: KernelVariant = 'simd';
 const tables: Partial<Record<KernelVariant, KernelTable>> = {};
 
 /** The kernels ops call: the table of the current variant. Replaced, not mutated, on a switch. */
-export let K: KernelTable = new Proxy({} as KernelTable, {
+export let kernels: KernelTable = new Proxy({} as KernelTable, {
   get() {
     throw new NotInitializedError('simdconv');
   },
 });
-export let X: Extras = K as unknown as Extras;
+export let extras: Extras = kernels as unknown as Extras;
 
 function buildTable(exp: Record<string, unknown>, v: KernelVariant): KernelTable {
   const table: Record<string, KernelFn> = {};
@@ -82,8 +94,8 @@ export function bindKernels(exp: Record<string, unknown>): void {
   exportsRef = exp;
   tables.simd = simd;
   tables.scalar = scalar;
-  X = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
-  K = tables[variant]!;
+  extras = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
+  kernels = tables[variant]!;
 }
 
 function noScalarTwins(op: string): UnsupportedRuntimeError {
@@ -105,7 +117,7 @@ export function setKernelVariant(v: KernelVariant): void {
   if (exportsRef) {
     const table = tables[v];
     if (table === undefined) throw noScalarTwins('setKernelVariant');
-    K = table;
+    kernels = table;
   }
   variant = v;
 }

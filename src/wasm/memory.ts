@@ -7,6 +7,9 @@ import { SimdconvOutOfMemoryError } from '../errors.js';
 import type { WasmMemory } from './types.js';
 
 const PAGE = 65536;
+/** Bytes of one float32 element (tensors' elements), and of one int32 (kernel parameter blocks). */
+export const F32_BYTES = 4;
+export const I32_BYTES = 4;
 /** wasm32 can address 4 GiB; V8 allows that many pages for a non-shared memory. */
 export const MAX_PAGES = 65536;
 export const MAX_BYTES = MAX_PAGES * PAGE;
@@ -17,6 +20,9 @@ export const MAX_BYTES = MAX_PAGES * PAGE;
  */
 export const SHARED_MAX_PAGES = 32768;
 const ALIGN = 16;
+/** Recycled tensor blocks held at most (see Heap.recycledAt), and the largest block size recycled. */
+const RECYCLE_MAX = 16;
+const RECYCLE_BYTES = 1024;
 
 export class Heap {
   /** The linear memory; replaced only by `adopt` (moving to a shared memory for threads). */
@@ -29,8 +35,17 @@ export class Heap {
   private readonly freeSize: number[] = [];
   private f32View: Float32Array;
   private i32View: Int32Array;
-  /** Bytes currently handed out. */
+  /** Bytes currently handed out (recycled tensor blocks included). */
   usedBytes = 0;
+  /**
+   * Tensor blocks freed recently, handed to the next tensor of the same block size (see
+   * allocTensor): the free list is sorted and edited with Array.splice (about 40 ns an edit once
+   * memory has holes), more than a small op costs. The RECYCLE_MAX most recently freed blocks of
+   * at most RECYCLE_BYTES are held here (older ones go back to the free list); memory() does not
+   * count them as tensors' bytes, and they all go back when an allocation would otherwise fail.
+   */
+  private readonly recycledAt: number[] = [];
+  private readonly recycledSize: number[] = [];
 
   private maxPages: number;
 
@@ -156,6 +171,50 @@ export class Heap {
     }
     fa.splice(lo, 0, start);
     fs.splice(lo, 0, size);
+  }
+
+  /**
+   * A block for a tensor's storage: alloc(bytes), or a recycled block of the same size. Out of
+   * memory is thrown only after every recycled block went back to the free list.
+   */
+  allocTensor(bytes: number, op: string): number {
+    const size = Heap.blockSize(bytes);
+    const ra = this.recycledAt, rs = this.recycledSize;
+    if (size <= RECYCLE_BYTES) {
+      for (let i = ra.length - 1; i >= 0; i--) {
+        if (rs[i] !== size) continue;
+        const at = ra[i]!;
+        if (i === ra.length - 1) {
+          ra.pop();
+          rs.pop();
+        } else {
+          ra.splice(i, 1);
+          rs.splice(i, 1);
+        }
+        return at;
+      }
+    }
+    try {
+      return this.alloc(bytes, op);
+    } catch (e) {
+      if (!(e instanceof SimdconvOutOfMemoryError) || ra.length === 0) throw e;
+      for (let i = 0; i < ra.length; i++) this.free(ra[i]!, rs[i]!);
+      ra.length = 0;
+      rs.length = 0;
+      return this.alloc(bytes, op);
+    }
+  }
+
+  /** Gives back a block from allocTensor(bytes): small ones are kept for reuse (see recycledAt). */
+  freeTensor(at: number, bytes: number): void {
+    const size = Heap.blockSize(bytes);
+    if (size > RECYCLE_BYTES) {
+      this.free(at, bytes);
+      return;
+    }
+    if (this.recycledAt.length === RECYCLE_MAX) this.free(this.recycledAt.shift()!, this.recycledSize.shift()!);
+    this.recycledAt.push(at);
+    this.recycledSize.push(size);
   }
 
   /**

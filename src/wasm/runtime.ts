@@ -1,14 +1,13 @@
 // Loading the kernel module and the process-wide state every op uses: the memory, its heap, the
 // kernel table and reusable scratch blocks. `init()` is the only async step; after it, every op
-// is synchronous.
+// is synchronous. The worker pool lives above this module (src/threads/): the package entries
+// hand init its ThreadSupport, so the loader imports nothing from threads/.
 import { ArgumentError, NotInitializedError, SimdconvOutOfMemoryError, UnsupportedRuntimeError, describe } from '../errors.js';
-import { bindKernels, X } from './kernels.js';
-import { readOptions } from '../ops/util.js';
-import { Heap, MAX_PAGES } from './memory.js';
-import { checkThreads, instantiateShared, startThreads, wantedThreads, type ThreadsOption } from '../threads/setup.js';
-import { poolThreads } from '../threads/pool.js';
-import { sharedMemorySupported } from '../threads/env.js';
+import { bindKernels, extras } from './kernels.js';
+import { checkInt, readOptions } from '../args.js';
+import { Heap, I32_BYTES, MAX_PAGES } from './memory.js';
 import type { WasmFile, WasmSource } from './source.js';
+import { hasWasmSimd } from './probe.js';
 import type { WasmBytes, WasmModule } from './types.js';
 
 /**
@@ -38,39 +37,58 @@ export interface InitOptions {
   threads?: number | 'auto';
 }
 
-let heapRef: Heap | null = null;
-let pending: Promise<void> | null = null;
-let simdSupported: boolean | null = null;
-/** How this platform finds the `.wasm` files: set by the package entry whose `init` was called. */
-let sourceRef: WasmSource | null = null;
+/** `threads` as given to init / setThreads: a count (1 = no workers) or 'auto'. */
+export type ThreadsOption = number | 'auto';
 
-/** The smallest module using a SIMD instruction (i8x16.splat + popcnt): validates only with SIMD. */
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
+/** Most threads (workers + the calling thread) a pool may have. */
+export const MAX_THREADS = 64;
 
-/** Whether this runtime's WebAssembly has fixed-width SIMD. */
-export function hasWasmSimd(): boolean {
-  if (simdSupported === null) {
-    try {
-      simdSupported = typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
-    } catch {
-      simdSupported = false;
-    }
-  }
-  return simdSupported;
+/** Checks a `threads` value; throws ArgumentError naming `op`. */
+function checkThreads(op: string, v: unknown): ThreadsOption {
+  if (v === 'auto') return v;
+  if (typeof v !== 'number') throw new ArgumentError(op, 'threads', `an integer from 1 to ${MAX_THREADS}, or 'auto'`, describe(v));
+  return checkInt(op, 'threads', v, 1, MAX_THREADS);
 }
 
+/** @internal A module instantiated on a shared memory (the threads build), with the most pages it may grow to. */
+export interface SharedInstance {
+  instance: WebAssembly.Instance;
+  memory: WebAssembly.Memory;
+  maxPages: number;
+}
+
+/** @internal What loading needs from the worker pool: src/threads/setup.ts's `threadSupport`, passed by the entries. */
+export interface ThreadSupport {
+  /** The thread count a `threads` value asks for here (1 where threads cannot run). */
+  wanted(threads: ThreadsOption | undefined): Promise<number>;
+  /** `module` on a new shared memory of at least `initial` pages; null when it is the single-thread build. */
+  instantiateShared(module: WebAssembly.Module, initial: number): Promise<SharedInstance | null>;
+  /** Starts or resizes the pool over `memory`; resolves to the thread count reached. */
+  start(module: WebAssembly.Module, memory: WebAssembly.Memory, heap: Heap, threads: number): Promise<number>;
+  /** Threads ops run on now (1 without workers). */
+  count(): number;
+  /** Whether this runtime can create a shared WebAssembly.Memory. */
+  sharedMemorySupported(): boolean;
+}
+
+let heapRef: Heap | null = null;
+let pending: Promise<void> | null = null;
+/** How this platform finds the `.wasm` files: set by the package entry whose `init` was called. */
+let sourceRef: WasmSource | null = null;
+/** The worker pool, as the package entry whose `init` was called passed it. */
+let threadsRef: ThreadSupport | null = null;
+
 /**
- * Loads and instantiates the kernels. Call once and await it; later calls return at once.
- * `source` is how this platform finds the `.wasm` files: each package entry (index.ts,
- * browser.ts, workerd.ts) exports an `init` that passes its own.
+ * @internal Loads and instantiates the kernels. Call once and await it; later calls return at once.
+ * `source` is how this platform finds the `.wasm` files and `threads` the worker pool: each
+ * package entry (index.ts, browser.ts, workerd.ts, inline.ts) exports an `init` that passes its
+ * own (through entry.ts).
  * @example
  * import * as sc from 'simdconv';
  * await sc.init();
  * sc.corr2d(sc.tensor([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), sc.tensor([[0, 1], [2, 3]])).toString();
  */
-export function init(options: InitOptions = {}, source: WasmSource): Promise<void> {
+export function init(options: InitOptions = {}, source: WasmSource, threads: ThreadSupport): Promise<void> {
   if (options === null || typeof options !== 'object') {
     return Promise.reject(new ArgumentError('init', 'options', 'an object { module?, bytes?, url?, threads? }', describe(options)));
   }
@@ -99,8 +117,9 @@ export function init(options: InitOptions = {}, source: WasmSource): Promise<voi
     return ready.then(() => setThreads(t)).then(() => undefined);
   }
   sourceRef = source;
+  threadsRef = threads;
   firstOptions = o;
-  pending = load(o, source).catch((e: unknown) => {
+  pending = load(o, source, threads).catch((e: unknown) => {
     pending = null;
     firstOptions = null;
     throw e;
@@ -118,20 +137,15 @@ function sameSource(o: InitOptions, first: InitOptions): boolean {
   return o.module === first.module && o.bytes === first.bytes && String(o.url) === String(first.url);
 }
 
-/** Whether `init()` has completed. */
-export function isInitialized(): boolean {
-  return heapRef !== null;
-}
-
-async function load(options: InitOptions, source: WasmSource): Promise<void> {
+async function load(options: InitOptions, source: WasmSource, pool: ThreadSupport): Promise<void> {
   if (!hasWasmSimd()) {
     throw new UnsupportedRuntimeError('init', 'runtime', 'a WebAssembly runtime with SIMD (Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+, Deno, Bun, workerd)',
       'a runtime whose WebAssembly has no SIMD');
   }
-  const threads = await wantedThreads(options.threads === undefined ? undefined : checkThreads('init', options.threads));
+  const threads = await pool.wanted(options.threads === undefined ? undefined : checkThreads('init', options.threads));
   const module = await resolveModule(options, source, threads > 1 ? 'simdconv-mt.wasm' : 'simdconv.wasm');
   // Threads: the threads build on a shared memory (null when the module given is not that build).
-  let mt = threads > 1 ? await instantiateShared(module, INITIAL_PAGES) : null;
+  let mt = threads > 1 ? await pool.instantiateShared(module, INITIAL_PAGES) : null;
   let memory: WebAssembly.Memory | undefined;
   let instance: WebAssembly.Instance | undefined;
   if (mt === null) {
@@ -140,7 +154,7 @@ async function load(options: InitOptions, source: WasmSource): Promise<void> {
       instance = await WebAssembly.instantiate(module, { env: { memory } });
     } catch (e) {
       // The threads build given for one thread: it runs on a shared memory, without workers.
-      if (e instanceof WebAssembly.LinkError && sharedMemorySupported()) mt = await instantiateShared(module, INITIAL_PAGES);
+      if (e instanceof WebAssembly.LinkError && pool.sharedMemorySupported()) mt = await pool.instantiateShared(module, INITIAL_PAGES);
       if (mt === null) {
         throw new UnsupportedRuntimeError('init', 'module', 'the simdconv kernel module', `a module that fails to instantiate (${(e as Error).message})`);
       }
@@ -148,8 +162,8 @@ async function load(options: InitOptions, source: WasmSource): Promise<void> {
   }
   if (mt !== null) ({ memory, instance } = mt);
   bindKernels(instance!.exports as Record<string, unknown>);
-  const h = new Heap(memory!, X.heap_base(), mt?.maxPages ?? MAX_PAGES);
-  if (mt !== null && threads > 1) await startThreads(module, memory!, h, threads);
+  const h = new Heap(memory!, extras.heap_base(), mt?.maxPages ?? MAX_PAGES);
+  if (mt !== null && threads > 1) await pool.start(module, memory!, h, threads);
   kernelModule = module;
   heapRef = h;
 }
@@ -183,14 +197,15 @@ export function setThreads(threads: number | 'auto'): Promise<number> {
 async function changeThreads(t: ThreadsOption): Promise<number> {
   if (heapRef === null && pending !== null) await pending;
   const h = heap('setThreads');
-  const n = await wantedThreads(t);
-  if (n === 1 && poolThreads() === 1) return 1;
+  const pool = threadsRef!; // set by the init that made the heap
+  const n = await pool.wanted(t);
+  if (n === 1 && pool.count() === 1) return 1;
   if (typeof SharedArrayBuffer === 'function' && h.memory.buffer instanceof SharedArrayBuffer) {
-    return startThreads(kernelModule!, h.memory, h, n);
+    return pool.start(kernelModule!, h.memory, h, n);
   }
   const module = await sourceRef!.module('simdconv-mt.wasm'); // set by the init that made the heap
   const pages = h.memory.buffer.byteLength / 65536;
-  const mt = await instantiateShared(module, pages);
+  const mt = await pool.instantiateShared(module, pages);
   if (mt === null) return 1;
   // From here on synchronous, so no op runs between the copy and the switch.
   const now = h.memory.buffer.byteLength / 65536;
@@ -200,7 +215,7 @@ async function changeThreads(t: ThreadsOption): Promise<number> {
   bindKernels(mt.instance.exports as Record<string, unknown>);
   h.adopt(mt.memory, mt.maxPages);
   kernelModule = module;
-  return startThreads(module, mt.memory, h, n);
+  return pool.start(module, mt.memory, h, n);
 }
 
 /** The module `init` options name, else the package's `file` (see WasmSource). */
@@ -287,7 +302,7 @@ export function scratch(slot: Slot, bytes: number, op: string): number {
 export function writeMeta(op: string, ...lists: readonly (readonly number[])[]): number {
   let n = 0;
   for (const l of lists) n += l.length;
-  const at = scratch(Slot.Meta, n * 4, op);
+  const at = scratch(Slot.Meta, n * I32_BYTES, op);
   const i32 = heap(op).i32();
   let p = at >> 2;
   for (const l of lists) for (let i = 0; i < l.length; i++) i32[p++] = l[i]!;

@@ -2,7 +2,8 @@
 // (vitest.browser.config.ts redirects their `../src/index.js`): the browser API, with an `init`
 // whose default modules are the test builds of the kernels (both twins of every kernel, so
 // `setKernelVariant('scalar')` works). The release modules in dist/ export only the SIMD twins.
-import { init as initWith, type InitOptions } from '../../src/wasm/runtime.js';
+import type { InitOptions } from '../../src/wasm/runtime.js';
+import { initEntry } from '../../src/entry.js';
 import { browserSource } from '../../src/wasm/source-browser.js';
 import type { WasmSource } from '../../src/wasm/source.js';
 import { TEST_BUILDS } from '../helpers/test-builds.js';
@@ -16,5 +17,5 @@ const testSource: WasmSource = browserSource({
 
 /** `init` of the browser entry, loading the test builds by default. */
 export function init(options?: InitOptions): Promise<void> {
-  return initWith(options, testSource);
+  return initEntry(options, testSource);
 }

@@ -164,7 +164,7 @@ const OPS: Record<string, OpSpec> = {
     args: () => [{ inChannels: 2, outChannels: 4, kernelSize: [3, 2], stride: 1, padding: 'same', dilation: 1, groups: 2, bias: true, layout: 'NCHW', mode: 'correlation', seed: 1 }],
     call: ([o]) => {
       using c = new sc.nn.Conv2d(o as never);
-      return c.forward(sc.ones([1, c.channelsIn ?? 2, 5, 5]));
+      return c.forward(sc.ones([1, c.inChannels ?? 2, 5, 5]));
     },
     options: [0, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']],
   },

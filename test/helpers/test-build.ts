@@ -3,7 +3,8 @@
 // builds of the kernels (build/simdconv-test.wasm and build/simdconv-mt-test.wasm, both twins
 // of every kernel, so `setKernelVariant('scalar')` works). `init({ url | bytes | module })`
 // still loads what it is given. The release modules in dist/ export only the SIMD twins.
-import { init as initWith, type InitOptions } from '../../src/wasm/runtime.js';
+import type { InitOptions } from '../../src/wasm/runtime.js';
+import { initEntry } from '../../src/entry.js';
 import { nodeSource } from '../../src/wasm/source-node.js';
 import type { WasmFile, WasmSource } from '../../src/wasm/source.js';
 import { TEST_BUILDS } from './test-builds.js';
@@ -14,5 +15,5 @@ const testSource: WasmSource = { ...nodeSource, module: (file: WasmFile) => node
 
 /** `init` of the Node entry, loading the test builds by default. */
 export function init(options?: InitOptions): Promise<void> {
-  return initWith(options, testSource);
+  return initEntry(options, testSource);
 }

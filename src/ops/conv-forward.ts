@@ -1,0 +1,168 @@
+// The forward dispatch of conv2d, and the weight and input preparation the gradients share.
+// Single-channel and depthwise convolutions (one input and one output channel per group) at
+// stride 1 and dilation 1 run direct kernels per channel plane, reading the zero padding in place;
+// NCHW otherwise is conv_nchw's implicit GEMM over packed panels, NHWC im2col + GEMM per image and
+// group. Jobs long enough are split over threads by images or bands of output rows.
+import { kernels, CONVOLVE, CORRELATE, OVERWRITE } from '../wasm/kernels.js';
+import { F32_BYTES } from '../wasm/memory.js';
+import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
+import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { stridesOf } from '../layout.js';
+import { copyStrided } from './strided.js';
+import type { Geometry } from './conv-options.js';
+
+/** Direct per-channel path: one input and one output channel per group, stride 1, dilation 1. */
+export function isDirect(g: Geometry): boolean {
+  return g.CG === 1 && g.COG === 1 && g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 && !g.nhwc;
+}
+
+/** The weight as the kernels read it: flipped into scratch for mode 'convolution', else as is. */
+export function weightForKernels(op: string, g: Geometry, w: number): number {
+  if (!g.flip) return w;
+  const kk = g.KH * g.KW, planes = g.CO * g.CG;
+  const at = scratch(Slot.Weight, planes * kk * F32_BYTES, op);
+  kernels.corr2d_flip(at, w, planes, kk);
+  return at;
+}
+
+/**
+ * How the OIHW weight maps onto the NHWC GEMM layout [G][KH][KW][CG][COG]: the packed shape, the
+ * OIHW element strides for each packed axis, and the byte offset of packed element 0 in OIHW
+ * (kernel axes reversed for mode 'convolution').
+ */
+export function nhwcPacking(g: Geometry): [number[], number[], number] {
+  const kk = g.KH * g.KW;
+  const strides = [g.COG * g.CG * kk, g.KW, 1, kk, g.CG * kk];
+  let offset = 0;
+  if (g.flip) {
+    offset = ((g.KH - 1) * g.KW + (g.KW - 1)) * F32_BYTES;
+    strides[1] = -strides[1]!;
+    strides[2] = -strides[2]!;
+  }
+  return [[g.G, g.KH, g.KW, g.CG, g.COG], strides, offset];
+}
+
+/** The weight packed for NHWC GEMMs (see nhwcPacking), in scratch. */
+export function packedWeightNHWC(op: string, g: Geometry, w: number): number {
+  const at = scratch(Slot.Weight, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op);
+  const [shape, oihw, offset] = nhwcPacking(g);
+  copyStrided(op, at, w + offset, shape, stridesOf(shape), oihw);
+  return at;
+}
+
+/** Input channels c0 .. c1-1 of the NHWC-packed weight (see nhwcPacking), [G][KH][KW][c1-c0][COG], at `at`. */
+export function packWeightSliceNHWC(op: string, g: Geometry, w: number, c0: number, c1: number, at: number): void {
+  const [shape, oihw, offset] = nhwcPacking(g);
+  shape[3] = c1 - c0;
+  copyStrided(op, at, w + offset + c0 * oihw[3]! * F32_BYTES, shape, stridesOf(shape), oihw);
+}
+
+/** Zero-pads every channel plane of NCHW `x` into scratch: [N*C, H+PT+PB, W+PL+PR]. */
+export function paddedInput(op: string, g: Geometry, x: number): [number, number, number] {
+  const Hp = g.H + g.PT + g.PB, Wp = g.W + g.PL + g.PR;
+  if (Hp === g.H && Wp === g.W) return [x, Hp, Wp];
+  const planes = g.N * g.C;
+  const at = scratch(Slot.Pad, planes * Hp * Wp * F32_BYTES, op);
+  kernels.fill(at, planes * Hp * Wp, 0);
+  copyStrided(op, at + (g.PT * Wp + g.PL) * F32_BYTES, x, [planes, g.H, g.W], [Hp * Wp, Wp, 1], [g.H * g.W, g.W, 1]);
+  return [at, Hp, Wp];
+}
+
+/** y = conv(x, w) (+ bias). All addresses are byte addresses of validated, contiguous tensors. */
+export function forwardKernels(op: string, g: Geometry, x: number, w0: number, bias: number, y: number): void {
+  const HWo = g.HO * g.WO;
+  const kg = g.CG * g.KH * g.KW;
+  if (g.nhwc) {
+    const wp = packedWeightNHWC(op, g, w0);
+    // Parts take whole images or bands of output rows r0 .. r1-1 (im2col of a band: the top
+    // padding shifted by r0*SH; its GEMM writes the band's rows of y).
+    const [T, byImage] = imagesOrRows(g);
+    const cols = partScratch(op, T, (byImage ? g.HO : Math.ceil(g.HO / T)) * g.WO * kg * F32_BYTES);
+    parallel(T, (k, t) => {
+      const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
+      const r0 = byImage ? 0 : partStart(g.HO, T, t), r1 = byImage ? g.HO : partStart(g.HO, T, t + 1);
+      const m = (r1 - r0) * g.WO, col = cols[t]!;
+      if (m === 0) return;
+      for (let n = n0; n < n1; n++) {
+        const xn = x + n * g.H * g.W * g.C * F32_BYTES;
+        const yr = y + (n * HWo + r0 * g.WO) * g.CO * F32_BYTES;
+        for (let gi = 0; gi < g.G; gi++) {
+          k.im2col_nhwc(xn, g.H, g.W, g.C, gi * g.CG, g.CG, g.KH, g.KW, g.SH, g.SW, g.PT - r0 * g.SH, g.PL, g.DH, g.DW, r1 - r0, g.WO, col);
+          k.gemm(m, g.COG, kg, col, kg, wp + gi * kg * g.COG * F32_BYTES, g.COG, yr + gi * g.COG * F32_BYTES, g.CO, OVERWRITE);
+        }
+        if (bias) k.bias_add_cols(yr, bias, m, g.CO);
+      }
+    });
+    return;
+  }
+  if (isDirect(g)) {
+    forwardDirect(g, x, w0, y);
+    if (bias) for (let n = 0; n < g.N; n++) kernels.bias_add_rows(y + n * g.CO * HWo * F32_BYTES, bias, g.CO, HWo);
+    return;
+  }
+  const w = weightForKernels(op, g, w0);
+  // Parts take whole images or bands of output rows r0 .. r1-1 (as in the NHWC case above); the
+  // implicit GEMM packs its own column panels (no column matrix) and adds the bias.
+  const [T, byImage] = imagesOrRows(g);
+  const work = partScratch(op, T, convWorkBytes(kg));
+  const geo = writeMeta(op, [g.CG, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, g.COG]);
+  parallel(T, (k, t) => {
+    const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
+    const r0 = byImage ? 0 : partStart(g.HO, T, t), r1 = byImage ? g.HO : partStart(g.HO, T, t + 1);
+    if (r1 === r0) return;
+    for (let n = n0; n < n1; n++) {
+      for (let gi = 0; gi < g.G; gi++) {
+        k.conv_nchw(x + (n * g.C + gi * g.CG) * g.H * g.W * F32_BYTES, geo, r0, r1, w + gi * g.COG * kg * F32_BYTES,
+          y + (n * g.CO + gi * g.COG) * HWo * F32_BYTES, bias ? bias + gi * g.COG * F32_BYTES : 0, work[t]!);
+      }
+    }
+  });
+}
+
+/** Scratch bytes of one conv_nchw call with K = C*kh*kw (CONV_WORK_BYTES + 12*K in assembly/gemm.ts). */
+export function convWorkBytes(K: number): number {
+  return 640 * 32 + 256 + 12 * K;
+}
+
+/** 2·N·Cout·Ho·Wo·(Cin/groups)·kh·kw: the multiply-adds of a convolution (and of each gradient), twice. */
+export function convFlops(g: Geometry): number {
+  return 2 * g.N * g.CO * g.HO * g.WO * g.CG * g.KH * g.KW;
+}
+
+/** Threads for a convolution over g, and whether parts take whole images (else output rows). */
+export function imagesOrRows(g: Geometry): [number, boolean] {
+  const [T, d] = chooseSplit(threadsFor(convFlops(g)), g.N, g.HO);
+  return [T, d === 0];
+}
+
+/** 16-byte multiple (scratch blocks carved into several arrays). */
+export function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** y = the correlation of every channel plane of x with its channel's kernel of w (OIHW; flipped for mode 'convolution'), zero padding read in place. */
+function forwardDirect(g: Geometry, x: number, w: number, y: number): void {
+  correlatePlanes(g, x, g.H, g.W, w, g.PT, g.PL, y, g.HO, g.WO, g.flip ? CONVOLVE : CORRELATE);
+}
+
+/**
+ * The direct kernels' loop (forward, and input gradient): correlates each of the N*C planes of
+ * `src` (srcH x srcW) with its channel's kernel of `w` (flipped when `flip` is CONVOLVE) into the
+ * plane of `dst` (dstH x dstW), with top and left zero padding PT, PL (negative: cropped). Parts
+ * take whole planes or bands of dst rows r0 .. r1-1 (a band's top padding is PT - r0).
+ */
+export function correlatePlanes(g: Geometry, src: number, srcH: number, srcW: number, w: number, PT: number, PL: number,
+  dst: number, dstH: number, dstW: number, flip: typeof CORRELATE | typeof CONVOLVE): void {
+  const kk = g.KH * g.KW, planes = g.N * g.C;
+  const [T, d] = chooseSplit(threadsFor(convFlops(g)), planes, dstH);
+  const byPlane = d === 0;
+  parallel(T, (k, t) => {
+    const p0 = byPlane ? partStart(planes, T, t) : 0, p1 = byPlane ? partStart(planes, T, t + 1) : planes;
+    const r0 = byPlane ? 0 : partStart(dstH, T, t), r1 = byPlane ? dstH : partStart(dstH, T, t + 1);
+    if (r1 === r0) return;
+    for (let p = p0; p < p1; p++) {
+      k.corr2d_pad(src + p * srcH * srcW * F32_BYTES, srcH, srcW, w + (p % g.C) * kk * F32_BYTES, g.KH, g.KW, PT - r0, PL,
+        dst + (p * dstH * dstW + r0 * dstW) * F32_BYTES, r1 - r0, dstW, OVERWRITE, flip);
+    }
+  });
+}

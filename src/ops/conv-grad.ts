@@ -1,0 +1,215 @@
+// The gradients of a convolution: their kernel dispatch (input: GEMM + col2im, or conv_nchw's
+// implicit GEMM at stride 1; weight: im2col + GEMM summed over the batch; bias: row sums; direct
+// per-channel kernels where forward runs them), and gradInput / gradWeight / gradBias, the
+// internals of conv2dGradInput, conv2dGradWeight and of conv2d's backward rule.
+import type { Tensor } from '../tensor.js';
+import { kernels, CONVOLVE, CORRELATE, OVERWRITE, flag } from '../wasm/kernels.js';
+import { F32_BYTES } from '../wasm/memory.js';
+import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
+import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { stridesOf } from '../layout.js';
+import { copyStrided } from './strided.js';
+import { inShape, type Geometry } from './conv-options.js';
+import { align16, convFlops, correlatePlanes, convWorkBytes, isDirect, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput, weightForKernels } from './conv-forward.js';
+import { writeResult } from './conv-out.js';
+
+/** dx of the convolution g for output gradient dy and weight w: into `given` (checked) or a new tensor. */
+export function gradInput(op: string, g: Geometry, dy: Tensor, w: Tensor, given: Tensor | null = null): Tensor {
+  return writeResult(op, given, () => inShape(g), (dx) => gradInputKernels(op, g, dy.ptr(op, 'dy'), w.ptr(op, 'w'), dx.ptr(op, 'dx')));
+}
+
+/** dw of the convolution g for input x and output gradient dy: into `given` (checked) or a new tensor. */
+export function gradWeight(op: string, g: Geometry, x: Tensor, dy: Tensor, given: Tensor | null = null): Tensor {
+  return writeResult(op, given, () => [g.CO, g.CG, g.KH, g.KW], (dw) => gradWeightKernels(op, g, x.ptr(op, 'x'), dy.ptr(op, 'dy'), dw.ptr(op, 'dw')));
+}
+
+/** db of the convolution g for output gradient dy: a new tensor [Cout]. */
+export function gradBias(op: string, g: Geometry, dy: Tensor): Tensor {
+  return writeResult(op, null, () => [g.CO], (db) => gradBiasKernels(g, dy.ptr(op, 'dy'), db.ptr(op, 'db')));
+}
+
+/** dx = the input gradient of conv(x, w) for output gradient dy. */
+export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number, dx: number): void {
+  if (isDirect(g)) return gradInputDirect(g, dy, w0, dx);
+  const HWo = g.HO * g.WO;
+  const kk = g.KH * g.KW, kg = g.CG * kk;
+  // Parts take whole images, or input channels c0 .. c1-1 of every group: a part computes only
+  // its channels' rows of the columns and folds them into its channels of dx (col2im adds into
+  // each element of dx only from that element's own channel).
+  const [T, d] = chooseSplit(threadsFor(convFlops(g)), g.N, g.CG);
+  const byImage = d === 0;
+  const colBytes = align16(kk * (byImage ? g.CG : Math.ceil(g.CG / T)) * HWo * F32_BYTES);
+  if (g.nhwc) {
+    // Channel parts read their slice of the packed weight, [G][KH][KW][c1-c0][COG], stored after their columns.
+    const scr = partScratch(op, T, colBytes + (byImage ? 0 : g.G * kk * Math.ceil(g.CG / T) * g.COG * F32_BYTES));
+    const wp = byImage ? packedWeightNHWC(op, g, w0) : 0;
+    if (!byImage) {
+      kernels.fill(dx, g.N * g.C * g.H * g.W, 0);
+      for (let t = 0; t < T; t++) packWeightSliceNHWC(op, g, w0, partStart(g.CG, T, t), partStart(g.CG, T, t + 1), scr[t]! + colBytes);
+    }
+    parallel(T, (k, t) => {
+      const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
+      const c0 = byImage ? 0 : partStart(g.CG, T, t), c1 = byImage ? g.CG : partStart(g.CG, T, t + 1);
+      const kc = kk * (c1 - c0), col = scr[t]!, wt = byImage ? wp : col + colBytes;
+      if (kc === 0) return;
+      for (let n = n0; n < n1; n++) {
+        const dyn = dy + n * HWo * g.CO * F32_BYTES;
+        const dxn = dx + n * g.H * g.W * g.C * F32_BYTES;
+        if (byImage) k.fill(dxn, g.H * g.W * g.C, 0);
+        for (let gi = 0; gi < g.G; gi++) {
+          k.gemm_nt(HWo, kc, g.COG, dyn + gi * g.COG * F32_BYTES, g.CO, wt + gi * kc * g.COG * F32_BYTES, g.COG, col, kc, OVERWRITE);
+          k.col2im_nhwc(col, g.H, g.W, g.C, gi * g.CG + c0, c1 - c0, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, dxn);
+        }
+      }
+    });
+    return;
+  }
+  // Stride 1 with at least 'same' padding (dx no larger than dy) and 8+ input channels per group:
+  // the implicit GEMM, as fast as GEMM + col2im there without a column matrix. Elsewhere it would
+  // compute dx's border from zero padding (7-14 % more multiplies on 3x3 'valid' layers) or give
+  // too few rows per packed panel.
+  if (g.SH === 1 && g.SW === 1 && g.CG >= 8 && g.H * g.W <= g.HO * g.WO) return gradInputStride1(op, g, dy, w0, dx);
+  const w = weightForKernels(op, g, w0);
+  const scr = partScratch(op, T, colBytes);
+  parallel(T, (k, t) => {
+    const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
+    const c0 = byImage ? 0 : partStart(g.CG, T, t), c1 = byImage ? g.CG : partStart(g.CG, T, t + 1);
+    if (c1 === c0) return;
+    for (let n = n0; n < n1; n++) {
+      const dyn = dy + n * g.CO * HWo * F32_BYTES;
+      const dxn = dx + n * g.C * g.H * g.W * F32_BYTES;
+      for (let gi = 0; gi < g.G; gi++) {
+        const dxc = dxn + (gi * g.CG + c0) * g.H * g.W * F32_BYTES;
+        k.fill(dxc, (c1 - c0) * g.H * g.W, 0);
+        k.gemm_tn(kk * (c1 - c0), HWo, g.COG, w + (gi * g.COG * kg + c0 * kk) * F32_BYTES, kg, dyn + gi * g.COG * HWo * F32_BYTES, HWo, scr[t]!, HWo, OVERWRITE);
+        k.col2im_nchw(scr[t]!, c1 - c0, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, dxc);
+      }
+    }
+  });
+}
+
+/**
+ * dx of an NCHW convolution at stride 1: the correlation of dy, zero-extended by
+ * (DH*(kh-1) - top, DW*(kw-1) - left) (negative: cropped), with the weight transposed to
+ * [G][Cin/G][Cout/G][kh][kw] and flipped both ways (for mode 'convolution' the forward kernel is
+ * w flipped, so not flipped), as conv_nchw's implicit GEMM: no column matrix and no col2im.
+ * Parts take whole images or bands of rows of dx.
+ */
+function gradInputStride1(op: string, g: Geometry, dy: number, w0: number, dx: number): void {
+  const kk = g.KH * g.KW, HWo = g.HO * g.WO, HW = g.H * g.W;
+  const wt = scratch(Slot.Weight, g.CO * g.CG * kk * F32_BYTES, op);
+  const shape = [g.G, g.CG, g.COG, g.KH, g.KW];
+  const sa = g.flip ? g.KW : -g.KW, sb = g.flip ? 1 : -1, offset = g.flip ? 0 : (kk - 1) * F32_BYTES;
+  copyStrided(op, wt, w0 + offset, shape, stridesOf(shape), [g.COG * g.CG * kk, kk, g.CG * kk, sa, sb]);
+  const [T, d] = chooseSplit(threadsFor(convFlops(g)), g.N, g.H);
+  const byImage = d === 0;
+  const work = partScratch(op, T, convWorkBytes(g.COG * kk));
+  const geo = writeMeta(op, [g.COG, g.HO, g.WO, g.KH, g.KW, 1, 1, g.DH * (g.KH - 1) - g.PT, g.DW * (g.KW - 1) - g.PL, g.DH, g.DW, g.H, g.W, g.CG]);
+  parallel(T, (k, t) => {
+    const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
+    const r0 = byImage ? 0 : partStart(g.H, T, t), r1 = byImage ? g.H : partStart(g.H, T, t + 1);
+    if (r1 === r0) return;
+    for (let n = n0; n < n1; n++) {
+      for (let gi = 0; gi < g.G; gi++) {
+        k.conv_nchw(dy + (n * g.CO + gi * g.COG) * HWo * F32_BYTES, geo, r0, r1, wt + gi * g.CG * g.COG * kk * F32_BYTES,
+          dx + (n * g.C + gi * g.CG) * HW * F32_BYTES, 0, work[t]!);
+      }
+    }
+  });
+}
+
+/** dw = the weight gradient of conv(x, w) for output gradient dy (OIHW, flipped back for 'convolution'). */
+export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number, dw: number): void {
+  if (isDirect(g)) return gradWeightDirect(op, g, x, dy, dw);
+  const HWo = g.HO * g.WO;
+  const kk = g.KH * g.KW, kg = g.CG * kk;
+  const wsize = g.CO * kg;
+  // The sum over images and positions is never split: parts take input channels (or output
+  // channels) of the weight gradient, each summing its own elements in the single-thread order.
+  const T0 = threadsFor(convFlops(g));
+  const [T, d] = g.nhwc ? chooseSplit(T0, g.CG) : chooseSplit(T0, g.CG, g.COG);
+  if (g.nhwc) {
+    // Part t accumulates dWp_t[G][KH][KW][c1-c0][COG] over the batch from the columns of its
+    // input channels c0 .. c1-1 (stored after them), then each slice is unpacked to OIHW.
+    const colBytes = align16(HWo * kk * Math.ceil(g.CG / T) * F32_BYTES);
+    const scr = partScratch(op, T, colBytes + g.G * kk * Math.ceil(g.CG / T) * g.COG * F32_BYTES);
+    parallel(T, (k, t) => {
+      const c0 = partStart(g.CG, T, t), c1 = partStart(g.CG, T, t + 1);
+      const kc = kk * (c1 - c0), col = scr[t]!, dwp = col + colBytes;
+      if (kc === 0) return;
+      for (let n = 0; n < g.N; n++) {
+        const xn = x + n * g.H * g.W * g.C * F32_BYTES;
+        const dyn = dy + n * HWo * g.CO * F32_BYTES;
+        for (let gi = 0; gi < g.G; gi++) {
+          k.im2col_nhwc(xn, g.H, g.W, g.C, gi * g.CG + c0, c1 - c0, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, col);
+          k.gemm_tn(kc, g.COG, HWo, col, kc, dyn + gi * g.COG * F32_BYTES, g.CO, dwp + gi * kc * g.COG * F32_BYTES, g.COG, flag(n > 0));
+        }
+      }
+    });
+    const [shape, oihw, offset] = nhwcPacking(g);
+    for (let t = 0; t < T; t++) {
+      const c0 = partStart(g.CG, T, t), c1 = partStart(g.CG, T, t + 1);
+      if (c1 === c0) continue;
+      const slice = shape.slice();
+      slice[3] = c1 - c0;
+      copyStrided(op, dw + offset + c0 * oihw[3]! * F32_BYTES, scr[t]! + colBytes, slice, oihw, stridesOf(slice));
+    }
+    return;
+  }
+  const target = g.flip ? scratch(Slot.Weight, wsize * F32_BYTES, op) : dw;
+  // Parts take input channels c0 .. c1-1 of every group (their own columns, their columns of
+  // dW), or, when there are too few, output channels o0 .. o1-1 (each unfolds the whole group).
+  const byChannel = d === 0;
+  const scr = partScratch(op, T, kk * (byChannel ? Math.ceil(g.CG / T) : g.CG) * HWo * F32_BYTES);
+  parallel(T, (k, t) => {
+    const c0 = byChannel ? partStart(g.CG, T, t) : 0, c1 = byChannel ? partStart(g.CG, T, t + 1) : g.CG;
+    const o0 = byChannel ? 0 : partStart(g.COG, T, t), o1 = byChannel ? g.COG : partStart(g.COG, T, t + 1);
+    if (c1 === c0 || o1 === o0) return;
+    for (let n = 0; n < g.N; n++) {
+      const xn = x + n * g.C * g.H * g.W * F32_BYTES;
+      const dyn = dy + n * g.CO * HWo * F32_BYTES;
+      for (let gi = 0; gi < g.G; gi++) {
+        k.im2col_nchw(xn + (gi * g.CG + c0) * g.H * g.W * F32_BYTES, c1 - c0, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, scr[t]!);
+        k.gemm_nt(o1 - o0, kk * (c1 - c0), HWo, dyn + (gi * g.COG + o0) * HWo * F32_BYTES, HWo, scr[t]!, HWo,
+          target + ((gi * g.COG + o0) * kg + c0 * kk) * F32_BYTES, kg, flag(n > 0));
+      }
+    }
+  });
+  if (g.flip) kernels.corr2d_flip(dw, target, g.CO * g.CG, kk);
+}
+
+/** db[c] = sum of dy over batch and positions. */
+export function gradBiasKernels(g: Geometry, dy: number, db: number): void {
+  const HWo = g.HO * g.WO;
+  if (g.nhwc) kernels.bias_grad_cols(dy, db, g.N * HWo, g.CO, OVERWRITE);
+  else for (let n = 0; n < g.N; n++) kernels.bias_grad_rows(dy + n * g.CO * HWo * F32_BYTES, db, g.CO, HWo, flag(n > 0));
+}
+
+/**
+ * dx of a direct convolution: the adjoint of correlating with a kernel is correlating dy, zero
+ * extended by (kh-1-top, kw-1-left) (negative: cropped), with the kernel flipped both ways. For
+ * mode 'convolution' the forward kernel is w flipped, so dx correlates with w itself.
+ */
+export function gradInputDirect(g: Geometry, dy: number, w0: number, dx: number): void {
+  correlatePlanes(g, dy, g.HO, g.WO, w0, g.KH - 1 - g.PT, g.KW - 1 - g.PL, dx, g.H, g.W, g.flip ? CORRELATE : CONVOLVE);
+}
+
+/** dw of a direct convolution: per channel, the filter-gradient kernel over the (padded) input, summed over the batch. */
+export function gradWeightDirect(op: string, g: Geometry, x: number, dy: number, dw: number): void {
+  const kk = g.KH * g.KW, HWo = g.HO * g.WO;
+  const target = g.flip ? scratch(Slot.Weight, g.CO * kk * F32_BYTES, op) : dw;
+  const [xp, Hp, Wp] = paddedInput(op, g, x);
+  // Parts take channels c0 .. c1-1; each channel's sum over the batch stays on one thread, in
+  // order. (One channel is one sum: it is never split.)
+  const [T] = chooseSplit(threadsFor(convFlops(g)), g.C);
+  parallel(T, (k, t) => {
+    const c0 = partStart(g.C, T, t), c1 = partStart(g.C, T, t + 1);
+    for (let n = 0; n < g.N; n++) {
+      for (let c = c0; c < c1; c++) {
+        const p = n * g.C + c;
+        k.corr2d_grad_weight(xp + p * Hp * Wp * F32_BYTES, Hp, Wp, dy + p * HWo * F32_BYTES, g.KH, g.KW, target + c * kk * F32_BYTES, flag(n > 0));
+      }
+    }
+  });
+  if (g.flip) kernels.corr2d_flip(dw, target, g.CO, kk);
+}

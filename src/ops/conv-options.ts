@@ -1,0 +1,250 @@
+// The options and geometry of the convolution ops: option types, reading and checking them once
+// into a Geometry (sizes, strides, padding, dilation, groups, layout), and the shapes it implies.
+// Weights are OIHW ([Cout, Cin/groups, kh, kw]) in both activation layouts.
+import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
+import { DIMS, type Tensor, checkTensor } from '../tensor.js';
+import { MAX_INT32, checkInt, readArray, readNumbers, readOptions } from '../args.js';
+
+/**
+ * One integer for both spatial axes, or [height, width].
+ * @example
+ * const stride: sc.Pair = [2, 1];
+ * sc.conv2d(sc.ones([1, 1, 6, 8]), sc.ones([1, 1, 2, 2]), { stride }).shape   // => [1, 1, 3, 7]
+ */
+export type Pair = number | readonly [number, number];
+
+/**
+ * Zero padding: 'valid' (none), 'same' (output size ceil(n / stride), split evenly with the extra
+ * row/column after, like TensorFlow), n on every side, [ph, pw] on both sides of each axis, or
+ * [[top, bottom], [left, right]].
+ * @example
+ * const padding: sc.Padding = [[1, 0], [0, 2]];
+ * sc.conv2d(sc.ones([1, 1, 6, 8]), sc.ones([1, 1, 3, 3]), { padding }).shape   // => [1, 1, 5, 8]
+ */
+export type Padding = 'valid' | 'same' | number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+
+/**
+ * The options of {@link conv2d}: bias, stride, padding, dilation, groups, activation layout,
+ * correlation or convolution, and an optional output tensor.
+ * @example
+ * const opts: sc.Conv2dOptions = { stride: 2, padding: 'same', dilation: 1, layout: 'NHWC' };
+ * sc.conv2d(sc.ones([1, 8, 8, 3]), sc.ones([4, 3, 3, 3]), opts).shape   // => [1, 4, 4, 4]
+ */
+export interface Conv2dOptions {
+  /** Per-output-channel bias, shape [Cout]. */
+  bias?: Tensor | null;
+  /** Step between windows: n or [sh, sw]. Default 1. */
+  stride?: Pair;
+  /** 'valid' (default), 'same', n, [ph, pw] (both sides) or [[top, bottom], [left, right]]. */
+  padding?: Padding;
+  /** Spacing between kernel taps: n or [dh, dw]. Default 1. */
+  dilation?: Pair;
+  /** Channel groups: Cin and Cout must be multiples. Default 1. */
+  groups?: number;
+  /** Activation layout: 'NCHW' (default, PyTorch) or 'NHWC' (TensorFlow). Weights stay OIHW. */
+  layout?: 'NCHW' | 'NHWC';
+  /** 'correlation' (default: what deep learning calls convolution) or 'convolution' (kernel flipped). */
+  mode?: 'correlation' | 'convolution';
+  /**
+   * Write the result into this tensor instead of a new one (and return it): it must have exactly
+   * the result's shape, share no memory with the inputs, and not be tracked by autograd, and
+   * the inputs must not require grad (results written to `out` are not recorded).
+   */
+  out?: Tensor | null;
+}
+
+/**
+ * conv2d's options without the bias: the geometry the gradient functions need.
+ * @example
+ * const opts: sc.ConvGeometryOptions = { padding: 1 };
+ * sc.conv2dGradInput(sc.ones([1, 1, 4, 4]), sc.ones([1, 1, 3, 3]), [1, 1, 4, 4], opts).shape   // => [1, 1, 4, 4]
+ */
+export type ConvGeometryOptions = Omit<Conv2dOptions, 'bias'>;
+
+export const OPTION_KEYS = new Set(['bias', 'stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'out']);
+
+export const NO_OPTIONS: Conv2dOptions = Object.freeze({});
+
+/** Everything a convolution kernel call needs, validated. */
+export interface Geometry {
+  N: number; C: number; H: number; W: number;
+  CO: number; KH: number; KW: number;
+  G: number; CG: number; COG: number;
+  SH: number; SW: number; DH: number; DW: number;
+  PT: number; PB: number; PL: number; PR: number;
+  HO: number; WO: number;
+  nhwc: boolean; flip: boolean; batched: boolean;
+}
+
+/**
+ * The output length along one axis: `floor((n + padBefore + padAfter - dilation*(k-1) - 1) / stride) + 1`.
+ * @example sc.convOutputSize(8, 2)   // => 7
+ * @example sc.convOutputSize(56, 3, { stride: 2, padBefore: 1, padAfter: 1 })   // => 28
+ */
+export function convOutputSize(n: number, k: number, opts: { stride?: number; padBefore?: number; padAfter?: number; dilation?: number } = {}): number {
+  const op = 'convOutputSize';
+  const o = readOptions<{ stride?: unknown; padBefore?: unknown; padAfter?: unknown; dilation?: unknown }>(op, opts ?? 0, SIZE_KEYS);
+  const N = checkInt(op, 'n', n, 1), Kk = checkInt(op, 'k', k, 1);
+  const stride = checkInt(op, 'stride', o.stride ?? 1, 1), dilation = checkInt(op, 'dilation', o.dilation ?? 1, 1);
+  const padBefore = checkInt(op, 'padBefore', o.padBefore ?? 0, 0), padAfter = checkInt(op, 'padAfter', o.padAfter ?? 0, 0);
+  const span = dilation * (Kk - 1) + 1;
+  if (span > N + padBefore + padAfter) {
+    throw new ShapeError(op, 'k', `a kernel no larger than the padded input (${N + padBefore + padAfter})`,
+      `a kernel spanning ${span}`, `${op}: kernel spanning ${span} is larger than the padded input ${N + padBefore + padAfter}: the output would be empty`);
+  }
+  return Math.floor((N + padBefore + padAfter - span) / stride) + 1;
+}
+
+const SIZE_KEYS = new Set(['stride', 'padBefore', 'padAfter', 'dilation']);
+
+/** Checks an input size [height, width] of two positive integers. */
+export function checkInputShape(op: string, s: unknown): [number, number] {
+  const expected = 'the input [height, width] (two positive integers)';
+  const hw = readNumbers(op, 'inputShape', s, expected, 2, ShapeError);
+  if (hw.length !== 2 || hw.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_INT32)) throw new ShapeError(op, 'inputShape', expected, describe(hw));
+  return [hw[0]!, hw[1]!];
+}
+
+/** Parses n or [h, w] (integers >= min; `dflt` when undefined). */
+export function pair(op: string, argument: string, v: unknown, dflt: number, min: number): [number, number] {
+  if (v === undefined) return [dflt, dflt];
+  if (typeof v === 'number') {
+    const n = checkInt(op, argument, v, min);
+    return [n, n];
+  }
+  const hw = Array.isArray(v) ? readArray(op, argument, v, `an integer >= ${min} or a pair [h, w]`, 2) : [];
+  if (hw.length === 2) return [checkInt(op, `${argument}[0]`, hw[0], min), checkInt(op, `${argument}[1]`, hw[1], min)];
+  throw new ArgumentError(op, argument, `an integer >= ${min} or a pair [h, w]`, describe(v));
+}
+
+/** Resolves padding to [top, bottom, left, right] for an H x W input (only 'same' depends on it). */
+export function paddingOf(op: string, p: unknown, H: number, W: number, KH: number, KW: number, s: [number, number], d: [number, number]): [number, number, number, number] {
+  if (p === undefined || p === 'valid') return [0, 0, 0, 0];
+  if (p === 'same') {
+    // out = ceil(n / stride); total = max((out-1)*stride + d*(k-1) + 1 - n, 0); before = floor(total/2).
+    const side = (n: number, k: number, st: number, dl: number): [number, number] => {
+      const out = Math.ceil(n / st);
+      const total = Math.max((out - 1) * st + dl * (k - 1) + 1 - n, 0);
+      const before = Math.floor(total / 2);
+      return [before, total - before];
+    };
+    const [t, b] = side(H, KH, s[0], d[0]);
+    const [l, r] = side(W, KW, s[1], d[1]);
+    return [t, b, l, r];
+  }
+  if (typeof p === 'number') {
+    const n = checkInt(op, 'padding', p, 0);
+    return [n, n, n, n];
+  }
+  const pp = Array.isArray(p) ? readArray(op, 'padding', p, 'padding', 2) : [];
+  if (pp.length === 2) {
+    const [p0, p1] = pp;
+    if (typeof p0 === 'number' && typeof p1 === 'number') {
+      const ph = checkInt(op, 'padding[0]', p0, 0), pw = checkInt(op, 'padding[1]', p1, 0);
+      return [ph, ph, pw, pw];
+    }
+    const a = Array.isArray(p0) ? readArray(op, 'padding[0]', p0, 'a pair', 2) : [];
+    const b = Array.isArray(p1) ? readArray(op, 'padding[1]', p1, 'a pair', 2) : [];
+    if (a.length === 2 && b.length === 2) {
+      return [checkInt(op, 'padding[0][0]', a[0], 0), checkInt(op, 'padding[0][1]', a[1], 0),
+        checkInt(op, 'padding[1][0]', b[0], 0), checkInt(op, 'padding[1][1]', b[1], 0)];
+    }
+  }
+  throw new ArgumentError(op, 'padding', "'valid', 'same', an integer >= 0, [ph, pw] or [[top, bottom], [left, right]]", describe(p));
+}
+
+/**
+ * Validates a convolution's shapes and options. `xShape` is the input's shape (3-D unbatched or
+ * 4-D), `wShape` the weight's ([Cout, Cin/groups, kh, kw]).
+ */
+export function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: unknown, xArg = 'x', wArg = 'w'): Geometry {
+  const o = readOptions<Conv2dOptions>(op, opts, OPTION_KEYS);
+  const layout = o.layout ?? 'NCHW';
+  if (layout !== 'NCHW' && layout !== 'NHWC') throw new ArgumentError(op, 'layout', "'NCHW' or 'NHWC'", describe(layout));
+  const mode = o.mode ?? 'correlation';
+  if (mode !== 'correlation' && mode !== 'convolution') throw new ArgumentError(op, 'mode', "'correlation' or 'convolution'", describe(mode));
+  const nhwc = layout === 'NHWC';
+  if (xShape.length !== 4 && xShape.length !== 3) {
+    throw new ShapeError(op, xArg, `a 4-D tensor ${nhwc ? '[N, H, W, C]' : '[N, C, H, W]'} (or 3-D unbatched)`, `shape ${shapeStr(xShape)}`);
+  }
+  if (wShape.length !== 4) {
+    throw new ShapeError(op, wArg, 'a 4-D weight [Cout, Cin/groups, kh, kw]', `shape ${shapeStr(wShape)}`);
+  }
+  const batched = xShape.length === 4, b = batched ? 1 : 0;
+  const N = batched ? xShape[0]! : 1;
+  const C = xShape[nhwc ? b + 2 : b]!, H = xShape[nhwc ? b : b + 1]!, W = xShape[nhwc ? b + 1 : b + 2]!;
+  const CO = wShape[0]!, CIG = wShape[1]!, KH = wShape[2]!, KW = wShape[3]!;
+  positive(op, N, 'batch', xArg, xShape);
+  positive(op, C, 'channels', xArg, xShape);
+  positive(op, H, 'height', xArg, xShape);
+  positive(op, W, 'width', xArg, xShape);
+  positive(op, CO, 'output channels', wArg, wShape);
+  positive(op, CIG, 'input channels', wArg, wShape);
+  positive(op, KH, 'kernel height', wArg, wShape);
+  positive(op, KW, 'kernel width', wArg, wShape);
+  const G = o.groups === undefined ? 1 : checkInt(op, 'groups', o.groups, 1);
+  if (C % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the input channels (${C})`, String(G));
+  if (CO % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the output channels (${CO})`, String(G));
+  if (CIG * G !== C) {
+    throw new ShapeError(op, wArg, `${C / G} input channels per group (x has ${C} channels, groups ${G}): shape [${CO}, ${C / G}, ${KH}, ${KW}]`,
+      `shape ${shapeStr(wShape)}`);
+  }
+  let SH = 1, SW = 1, DH = 1, DW = 1, PT = 0, PB = 0, PL = 0, PR = 0;
+  if (o.stride !== undefined) [SH, SW] = pair(op, 'stride', o.stride, 1, 1);
+  if (o.dilation !== undefined) [DH, DW] = pair(op, 'dilation', o.dilation, 1, 1);
+  if (o.padding !== undefined && o.padding !== 'valid') [PT, PB, PL, PR] = paddingOf(op, o.padding, H, W, KH, KW, [SH, SW], [DH, DW]);
+  const ekh = DH * (KH - 1) + 1, ekw = DW * (KW - 1) + 1;
+  if (ekh > H + PT + PB || ekw > W + PL + PR) {
+    throw new ShapeError(op, wArg, `a kernel no larger than the padded input ${H + PT + PB}x${W + PL + PR}`,
+      `a ${KH}x${KW} kernel${DH > 1 || DW > 1 ? ` spanning ${ekh}x${ekw} with dilation` : ''}`,
+      `${op}: kernel ${KH}x${KW}${DH > 1 || DW > 1 ? ` (spanning ${ekh}x${ekw} with dilation)` : ''} is larger than the${PT + PB + PL + PR > 0 ? ' padded' : ''} input ${H + PT + PB}x${W + PL + PR}`);
+  }
+  const HO = Math.floor((H + PT + PB - ekh) / SH) + 1;
+  const WO = Math.floor((W + PL + PR - ekw) / SW) + 1;
+  return {
+    N, C, H, W, CO, KH, KW, G, CG: C / G, COG: CO / G, SH, SW, DH, DW,
+    PT, PB, PL, PR, HO, WO, nhwc, flip: mode === 'convolution', batched,
+  };
+}
+
+/** Throws ShapeError unless the extent `v` (a shape's `what`) is positive. */
+function positive(op: string, v: number, what: string, argument: string, shape: readonly number[]): void {
+  if (v < 1) throw new ShapeError(op, argument, `a positive ${what}`, `shape ${shapeStr(shape)}`);
+}
+
+/** The output shape of a geometry, in its layout (3-D when the input was unbatched). */
+export function outShape(g: Geometry): number[] {
+  const s = g.nhwc ? [g.N, g.HO, g.WO, g.CO] : [g.N, g.CO, g.HO, g.WO];
+  return g.batched ? s : s.slice(1);
+}
+
+export function inShape(g: Geometry): number[] {
+  const s = g.nhwc ? [g.N, g.H, g.W, g.C] : [g.N, g.C, g.H, g.W];
+  return g.batched ? s : s.slice(1);
+}
+
+export function checkShapeArg(op: string, argument: string, s: unknown): readonly number[] {
+  const expected = 'a shape of positive integers';
+  const shape = readNumbers(op, argument, s, expected, 8, ShapeError);
+  if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new ShapeError(op, argument, expected, describe(shape));
+  return shape;
+}
+
+export function noBias(op: string, opts: unknown): void {
+  if ((opts as Conv2dOptions | null | undefined)?.bias !== undefined) throw new ArgumentError(op, 'options', 'no bias option', 'a bias');
+}
+
+export function checkBias(op: string, bias: unknown, CO: number): Tensor | null {
+  if (bias === undefined || bias === null) return null;
+  const b = checkTensor(op, 'bias', bias);
+  if (b.ndim !== 1 || b[DIMS][0] !== CO) throw new ShapeError(op, 'bias', `shape [${CO}] (one per output channel)`, `shape ${shapeStr(b[DIMS])}`);
+  return b;
+}
+
+/** The geometry of a single-channel valid correlation. */
+export function single(H: number, W: number, KH: number, KW: number, flip: boolean): Geometry {
+  return {
+    N: 1, C: 1, H, W, CO: 1, KH, KW, G: 1, CG: 1, COG: 1, SH: 1, SW: 1, DH: 1, DW: 1,
+    PT: 0, PB: 0, PL: 0, PR: 0, HO: H - KH + 1, WO: W - KW + 1, nhwc: false, flip, batched: false,
+  };
+}

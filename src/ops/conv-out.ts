@@ -1,0 +1,84 @@
+// The `out` contract of the convolution ops: a caller's `out` is checked before anything is
+// written (shape, no shared memory with an input, not tracked by autograd, the op not recorded);
+// writeResult runs the kernels into it or into a new tensor, freeing a new one if they throw.
+import { ArgumentError, AutogradError, ShapeError, shapeStr } from '../errors.js';
+import { DIMS, Tensor, checkTensor, empty, wroteInPlace } from '../tensor.js';
+import { isGradEnabled } from '../autograd/node.js';
+import { outShape, type Geometry } from './conv-options.js';
+
+/** Whether `s` is the activation shape [N, C, H, W] (or NHWC, 3-D when unbatched) of g with these C, H, W. */
+export function isActivation(s: readonly number[], g: Geometry, C: number, H: number, W: number): boolean {
+  const b = g.batched ? 1 : 0;
+  if (s.length !== 3 + b || (b === 1 && s[0] !== g.N)) return false;
+  return g.nhwc ? s[b] === H && s[b + 1] === W && s[b + 2] === C : s[b] === C && s[b + 1] === H && s[b + 2] === W;
+}
+
+export function isWeight(s: readonly number[], g: Geometry): boolean {
+  return s.length === 4 && s[0] === g.CO && s[1] === g.CG && s[2] === g.KH && s[3] === g.KW;
+}
+
+export function is2d(s: readonly number[], h: number, w: number): boolean {
+  return s.length === 2 && s[0] === h && s[1] === w;
+}
+
+/**
+ * Checks a caller's `out` tensor (null when none is given): live, of the result's shape (`fits`; `want` names it), sharing
+ * memory with no input, not tracked by autograd, and the op not being recorded (its inputs do
+ * not require grad). Throws the matching SimdconvError before anything is written.
+ */
+export function checkOut(op: string, out: unknown, fits: (s: readonly number[]) => boolean, want: () => readonly number[],
+  recording: boolean, inputs: readonly (Tensor | null)[], names: readonly string[]): Tensor | null {
+  if (out === undefined || out === null) return null;
+  const t = checkTensor(op, 'out', out);
+  if (!fits(t[DIMS])) throw new ShapeError(op, 'out', `shape ${shapeStr(want())} (the result's)`, `shape ${shapeStr(t[DIMS])}`);
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i] !== null && inputs[i]!._storage === t._storage) {
+      throw new ArgumentError(op, 'out', 'a tensor sharing no memory with the inputs', `a tensor sharing memory with '${names[i]}'`,
+        `${op}: 'out' shares memory with the input '${names[i]}'; the result cannot overwrite its own input: write to another tensor`);
+    }
+  }
+  if (isGradEnabled() && t._requiresGrad) {
+    throw new AutogradError(op, 'out', 'a tensor autograd does not track', t._node ? 'a tensor computed by a recorded op' : 'a leaf tensor that requires grad',
+      `${op}: 'out' is ${t._node ? 'a tensor computed by a recorded op' : 'a leaf tensor that requires grad'}, which cannot be overwritten while autograd records: use another tensor (or noGrad)`);
+  }
+  if (recording) {
+    throw new AutogradError(op, 'out', 'no out tensor when an input requires grad', 'an out tensor with inputs that require grad',
+      `${op}: results written to 'out' are not recorded by autograd, but an input requires grad: drop 'out', or run under noGrad (or on detach()ed inputs)`);
+  }
+  return t;
+}
+
+/** Throws unless `got` is the convolution's output shape (dy of the gradients). */
+export function expectOutput(op: string, got: readonly number[], g: Geometry): void {
+  if (!isActivation(got, g, g.CO, g.HO, g.WO)) {
+    throw new ShapeError(op, 'dy', `shape ${shapeStr(outShape(g))} (the convolution's output)`, `shape ${shapeStr(got)}`);
+  }
+}
+
+/**
+ * The result of a convolution op: `given` (a caller's `out`, checked by checkOut) or a new tensor
+ * of `shape()`, filled by `write`. A new tensor is freed when `write` throws (scratch out of
+ * memory), so nothing made is left behind; a written `given` counts as an in-place write.
+ */
+export function writeResult(op: string, given: Tensor | null, shape: () => readonly number[], write: (out: Tensor) => void): Tensor {
+  const out = given ?? empty(shape(), op);
+  try {
+    write(out);
+  } catch (e) {
+    if (out !== given) out.dispose();
+    throw e;
+  }
+  return out === given ? wroteInPlace(out) : out;
+}
+
+/** Runs the gradient makers given (null: not needed), in order; if one throws, frees what the earlier ones made. */
+export function allOrNone(makers: readonly ((() => Tensor) | null)[]): (Tensor | null)[] {
+  const grads: (Tensor | null)[] = [];
+  try {
+    for (const make of makers) grads.push(make === null ? null : make());
+  } catch (e) {
+    for (const t of grads) t?.dispose();
+    throw e;
+  }
+  return grads;
+}
