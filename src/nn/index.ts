@@ -2,6 +2,6 @@
 export { Module, type StateDict, type StateEntry } from './module.js';
 export { Conv2d, type Conv2dLayerOptions } from './conv2d.js';
 export { mseLoss, squaredError, type Reduction } from './loss.js';
-export { crossEntropy, type CrossEntropyOptions, type Labels } from './loss-ce.js';
+export { crossEntropy, type CrossEntropyOptions, type Labels } from '../ops/cross-entropy.js';
 export { Sequential } from './sequential.js';
 export { Linear, MaxPool2d, AvgPool2d, ReLU, Sigmoid, Tanh, Flatten, type LinearOptions } from './layers.js';

@@ -3,14 +3,15 @@
 // and defaults). Pooling layers keep a frozen snapshot of their options (kernelSize required,
 // unknown keys refused); the op validates them against each input (it owns the rules).
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, outsideScopes } from '../tensor.js';
+import { DIMS, Tensor, checkTensor } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
-import { relu } from '../ops/elementwise.js';
+import { relu } from '../ops/unary.js';
 import { sigmoid, tanh } from '../ops/activation.js';
 import { flatten, linear } from '../ops/linear.js';
 import { avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../ops/pool.js';
 import { takeStream, uniformAt } from '../ops/create.js';
-import { checkInt, checkTensor, readArray, readOptions } from '../ops/util.js';
+import { checkInt, readArray, readOptions } from '../args.js';
 
 /**
  * The options of {@link Linear}: the number of output features, the input features (omit them to

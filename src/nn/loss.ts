@@ -6,13 +6,9 @@ import { square } from '../ops/unary.js';
 import { mean, sum } from '../ops/reduce.js';
 import { sameShape } from '../layout.js';
 
-/**
- * How {@link mseLoss} reduces the elementwise errors: their mean, their sum, or none (all of them).
- * @example
- * const reduction: sc.nn.Reduction = 'sum';
- * sc.nn.mseLoss(sc.tensor([1, 2]), sc.tensor([0, 0]), { reduction }).item()   // => 5
- */
-export type Reduction = 'mean' | 'sum' | 'none';
+import type { Reduction } from '../ops/cross-entropy.js';
+
+export type { Reduction };
 
 /**
  * The elementwise squared error `(yHat - y)²`, the lesson's `l`.

@@ -1,9 +1,8 @@
 // Sigmoid and tanh: validate → kernel (assembly/activation.ts) → record. Both backward rules read
 // the saved output y: sigmoid' = y (1 - y), tanh' = 1 - y².
-import { DIMS, Tensor, empty } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
+import { kernels as K } from '../wasm/kernels.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { checkTensor } from './util.js';
 
 type Activation = 'sigmoid' | 'tanh';
 

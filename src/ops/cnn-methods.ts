@@ -1,7 +1,7 @@
 // The CNN chapter's Tensor methods, installed on Tensor.prototype (declaration merging gives them
 // their types): t.sigmoid() t.tanh() t.softmax(dim) t.logSoftmax(dim) t.argmax(dim?, opts?) and
 // t.flatten(startDim?, endDim?) (torch.flatten: no argument flattens everything, as before).
-// Imported by core.ts for this effect; listed in package.json "sideEffects" so bundlers keep it.
+// attachTensorMethods (ops/methods.ts) installs them with the others, at init.
 import { Tensor } from '../tensor.js';
 import { sigmoid, tanh } from './activation.js';
 import { argmax, logSoftmax, softmax } from './softmax.js';
@@ -44,6 +44,9 @@ const methods: Partial<Record<keyof Tensor, unknown>> = {
     return flatten(this, startDim, endDim);
   },
 };
-for (const [name, fn] of Object.entries(methods)) {
-  Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
+/** Attaches the CNN chapter's methods to Tensor.prototype (called by attachTensorMethods). */
+export function attachCnnMethods(): void {
+  for (const [name, fn] of Object.entries(methods)) {
+    Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
+  }
 }

@@ -4,11 +4,12 @@
 // (gemm), dw = dyᵀ · x (gemm_tn), db = the column sums of dy (bias_grad_cols): fixed summation
 // orders, so the same inputs give the same bits everywhere.
 import { ShapeError, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
+import { kernels as K } from '../wasm/kernels.js';
+import { sizeOf } from '../layout.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { reshape } from './shape.js';
-import { checkBytes, checkTensor, normAxis, sizeOf } from './util.js';
+import { checkBytes, normAxis } from './util.js';
 
 /**
  * A fully connected layer's function, like `torch.nn.functional.linear`: `x · wᵀ + b` with x

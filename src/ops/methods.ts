@@ -10,8 +10,12 @@ import { abs, exp, log, neg, relu, sqrt, square } from './unary.js';
 import { item, max, mean, min, sum } from './reduce.js';
 import { clone, detach, flip, reshape, setSlice, slice, transpose, type IndexSpec, type SetValue } from './shape.js';
 import { matmul } from './matmul.js';
+import { attachCnnMethods } from './cnn-methods.js';
 
 export { Tensor };
+// Re-exported so that every program that sees this module (the shipped .d.ts included) also sees
+// cnn-methods.ts's declaration merging.
+export { attachCnnMethods };
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -137,4 +141,5 @@ export function attachTensorMethods(): void {
     configurable: true,
     enumerable: false,
   });
+  attachCnnMethods();
 }

@@ -10,11 +10,11 @@
 // every output extent >= 1. Max pooling saves the winner's index per output (int32, in a private
 // tensor) for its backward; average pooling needs nothing saved.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
+import { kernels as K } from '../wasm/kernels.js';
+import { readOptions } from '../args.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { pair, type Pair } from './conv.js';
-import { checkTensor, readOptions } from './util.js';
+import { pair, type Pair } from './conv-options.js';
 
 /**
  * The options of {@link maxPool2d}: PyTorch's kernel_size, stride (default: the kernel size),

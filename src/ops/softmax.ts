@@ -3,11 +3,12 @@
 // (the axis maximum is subtracted before exp). argmax returns float32 indices (the library has one
 // dtype), exact up to 2^24.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
+import { kernels as K } from '../wasm/kernels.js';
+import { readOptions } from '../args.js';
 import { Slot, heap, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { normAxis, checkTensor, readOptions } from './util.js';
+import { normAxis } from './util.js';
 
 /** [outer, dim, inner] of `shape` around `axis`. */
 function around(shape: readonly number[], axis: number): [number, number, number] {

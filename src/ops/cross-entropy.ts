@@ -3,12 +3,20 @@
 // finite logits) and saves (max, log-sum) per row; the backward kernel writes
 // dx = g · (softmax(x) - target) from them. The reduction is applied here ('mean' divides by B).
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, empty } from '../tensor.js';
-import { K } from '../wasm/kernels.js';
+import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
+import { kernels as K } from '../wasm/kernels.js';
+import { readArray, readOptions } from '../args.js';
 import { heap } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
-import { checkTensor, readArray, readOptions } from '../ops/util.js';
-import type { Reduction } from './loss.js';
+
+/**
+ * How a loss reduces its elementwise (or per-row) values: their mean, their sum, or none (all of
+ * them), as in `nn.mseLoss` and `nn.crossEntropy`.
+ * @example
+ * const reduction: sc.nn.Reduction = 'sum';
+ * sc.nn.mseLoss(sc.tensor([1, 2]), sc.tensor([0, 0]), { reduction }).item()   // => 5
+ */
+export type Reduction = 'mean' | 'sum' | 'none';
 
 /**
  * The options of {@link crossEntropy}: the reduction ('mean' by default, 'sum' or 'none') and the
