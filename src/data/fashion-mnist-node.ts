@@ -41,7 +41,7 @@ export interface LoadFashionMnistOptions {
 export async function loadFashionMnist(options: LoadFashionMnistOptions): Promise<FashionMnist> {
   const { readFile, dir = FASHION_MNIST_DEBIAN_DIR } = options ?? ({} as LoadFashionMnistOptions);
   if (typeof readFile !== 'function') {
-    throw new ArgumentError('loadFashionMnist', 'readFile', "a file reader such as readFile from 'node:fs/promises'", String(readFile));
+    throw new ArgumentError('loadFashionMnist', 'readFile', 'a file reader: (path) => Promise of the bytes, such as fs/promises readFile in Node or Deno.readFile', String(readFile));
   }
   if (typeof dir !== 'string') throw new ArgumentError('loadFashionMnist', 'dir', 'a folder path', String(dir));
   const entries = await Promise.all(Object.entries(FASHION_MNIST_FILES).map(async ([key, name]) => {
