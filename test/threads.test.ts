@@ -66,6 +66,7 @@ const CASES: Case[] = [
   { name: 'NCHW one input channel, many outputs', x: [1, 1, 17, 15], w: [6, 1, 3, 3], opts: { padding: 1 } },
   { name: 'NCHW single channel (direct)', x: [1, 1, 33, 29], w: [1, 1, 3, 3], opts: {} },
   { name: 'NCHW single channel 5x5 padded (direct)', x: [1, 1, 21, 26], w: [1, 1, 5, 5], opts: { padding: 2 } },
+  { name: 'NCHW single channel, dw in row blocks (direct)', x: [1, 1, 300, 130], w: [1, 1, 3, 3], opts: {} },
   { name: 'NCHW depthwise (direct)', x: [2, 6, 10, 12], w: [6, 1, 3, 3], opts: { groups: 6, padding: 1 } },
   { name: 'NHWC 3x3 same', x: [2, 9, 11, 6], w: [8, 6, 3, 3], opts: { layout: 'NHWC', padding: 'same' } },
   { name: 'NHWC stride, dilation', x: [1, 13, 12, 5], w: [7, 5, 3, 2], opts: { layout: 'NHWC', stride: [2, 1], dilation: [1, 2], padding: 1 } },

@@ -194,22 +194,53 @@ export function gradInputDirect(g: Geometry, dy: number, w0: number, dx: number)
   correlatePlanes(g, dy, g.HO, g.WO, w0, g.KH - 1 - g.PT, g.KW - 1 - g.PL, dx, g.H, g.W, g.flip ? CORRELATE : CONVOLVE);
 }
 
-/** dw of a direct convolution: per channel, the filter-gradient kernel over the (padded) input, summed over the batch. */
+/**
+ * Row blocks of each channel's weight-gradient sum in a direct convolution: 1 when there are
+ * enough channels to share out, else enough blocks to give up to 8 parts at least 16 output rows
+ * and ~2^17 multiply-adds each. A function of the geometry alone, never of the thread count, so
+ * the sum order (and every bit of dw) is the same on any number of threads.
+ */
+export function weightRowBlocks(g: Geometry): number {
+  if (g.C >= 8) return 1;
+  const work = g.N * g.HO * g.WO * g.KH * g.KW;
+  return Math.max(1, Math.min(Math.ceil(8 / g.C), Math.floor(g.HO / 16), Math.floor(work / 131072)));
+}
+
+/**
+ * dw of a direct convolution: per channel, the filter-gradient kernel over the (padded) input,
+ * summed over the batch. With B = weightRowBlocks(g) > 1, channel c's sum is split into B row
+ * blocks of dy: block b's partial (over the batch, in image order) goes to its own scratch slot,
+ * and dw[c] = ((p0 + p1) + p2) + ... in block order after all parts are done.
+ */
 export function gradWeightDirect(op: string, g: Geometry, x: number, dy: number, dw: number): void {
   const kk = g.KH * g.KW, HWo = g.HO * g.WO;
   const target = g.flip ? scratch(Slot.Weight, g.CO * kk * F32_BYTES, op) : dw;
   const [xp, Hp, Wp] = paddedInput(op, g, x);
-  // Parts take channels c0 .. c1-1; each channel's sum over the batch stays on one thread, in
-  // order. (One channel is one sum: it is never split.)
-  const [T] = chooseSplit(threadsFor(convFlops(g)), g.C);
+  const B = weightRowBlocks(g);
+  const partials = B > 1 ? scratch(Slot.Col, g.C * B * kk * F32_BYTES, op) : 0;
+  // Parts take units u = c * B + b (channel c, row block b) u0 .. u1-1; each unit's sum over the
+  // batch stays on one thread, in image order.
+  const units = g.C * B;
+  const [T] = chooseSplit(threadsFor(convFlops(g)), units);
   parallel(T, (k, t) => {
-    const c0 = partStart(g.C, T, t), c1 = partStart(g.C, T, t + 1);
-    for (let n = 0; n < g.N; n++) {
-      for (let c = c0; c < c1; c++) {
+    const u0 = partStart(units, T, t), u1 = partStart(units, T, t + 1);
+    for (let u = u0; u < u1; u++) {
+      const c = Math.floor(u / B), b = u - c * B;
+      const r0 = partStart(g.HO, B, b), r1 = partStart(g.HO, B, b + 1);
+      const into = B > 1 ? partials + u * kk * F32_BYTES : target + c * kk * F32_BYTES;
+      for (let n = 0; n < g.N; n++) {
         const p = n * g.C + c;
-        k.corr2d_grad_weight(xp + p * Hp * Wp * F32_BYTES, Hp, Wp, dy + p * HWo * F32_BYTES, g.KH, g.KW, target + c * kk * F32_BYTES, flag(n > 0));
+        k.corr2d_grad_weight(xp + (p * Hp + r0) * Wp * F32_BYTES, r1 - r0 + g.KH - 1, Wp, dy + (p * HWo + r0 * g.WO) * F32_BYTES,
+          g.KH, g.KW, into, flag(n > 0));
       }
     }
   });
+  if (B > 1) {
+    for (let c = 0; c < g.C; c++) {
+      const to = target + c * kk * F32_BYTES, from = partials + c * B * kk * F32_BYTES;
+      copyStrided(op, to, from, [kk], [1], [1]);
+      for (let b = 1; b < B; b++) kernels.axpy(to, from + b * kk * F32_BYTES, kk, 1);
+    }
+  }
   if (g.flip) kernels.corr2d_flip(dw, target, g.CO, kk);
 }
