@@ -69,7 +69,6 @@ function addRun(d: usize, s: usize, n: i32, simd: bool): void {
 }
 
 /** Columns j0 .. j1-1 of one padded row: each cell from (or into) its source cell of the x row. */
-@inline
 function borderCells(yrow: usize, xrow: usize, j0: i32, j1: i32, PL: i32, W: i32, E: i32, mode: i32, backward: bool, simd: bool): void {
   const cell = <usize>E << 2;
   for (let j = j0; j < j1; j++) {
@@ -83,7 +82,8 @@ function borderCells(yrow: usize, xrow: usize, j0: i32, j1: i32, PL: i32, W: i32
   }
 }
 
-@inline
+// One body for both directions and both twins (the flags are arguments, not inlined constants):
+// the kernel is rarely hot next to the convolution it feeds, and this keeps the module small.
 function pad2d(y: usize, x: usize, P: i32, H: i32, W: i32, E: i32, PT: i32, PB: i32, PL: i32, PR: i32, mode: i32, backward: bool, simd: bool): void {
   const HO = PT + H + PB, WO = PL + W + PR;
   const xrowBytes = <usize>W * <usize>E << 2, yrowBytes = <usize>WO * <usize>E << 2;
