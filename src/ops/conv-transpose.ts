@@ -51,14 +51,14 @@ export function convTransposeOutputSize(n: number, k: number, opts: { stride?: n
   const op = 'convTransposeOutputSize';
   const o = readOptions<{ stride?: unknown; padding?: unknown; outputPadding?: unknown; dilation?: unknown }>(op, opts ?? 0, SIZE_KEYS);
   const s = checkInt(op, 'stride', o.stride ?? 1, 1), d = checkInt(op, 'dilation', o.dilation ?? 1, 1);
-  return axis(op, 'size', checkInt(op, 'n', n, 0), checkInt(op, 'k', k, 1), s, checkInt(op, 'padding', o.padding ?? 0, 0),
+  return transposedLength(op, 'size', checkInt(op, 'n', n, 0), checkInt(op, 'k', k, 1), s, checkInt(op, 'padding', o.padding ?? 0, 0),
     checkInt(op, 'outputPadding', o.outputPadding ?? 0, 0), d);
 }
 
 const SIZE_KEYS = new Set(['stride', 'padding', 'outputPadding', 'dilation']);
 
-/** One axis's output length, with PyTorch's checks of outputPadding and of an empty output. */
-function axis(op: string, name: string, n: number, k: number, s: number, p: number, q: number, d: number): number {
+/** One axis's output length, with PyTorch's checks of outputPadding and of an empty output (errors name `op`). */
+export function transposedLength(op: string, name: string, n: number, k: number, s: number, p: number, q: number, d: number): number {
   if (q >= Math.max(s, d)) {
     throw new ArgumentError(op, 'outputPadding', `smaller than the stride (${s}) or the dilation (${d}) of the ${name}`, String(q),
       `${op}: outputPadding ${q} of the ${name} must be smaller than either its stride ${s} or its dilation ${d}`);
@@ -97,8 +97,8 @@ function transposeGeometry(op: string, xShape: readonly number[], wShape: readon
   const [DH, DW] = pair(op, 'dilation', o.dilation, 1, 1);
   const [PH, PW] = pair(op, 'padding', o.padding, 0, 0);
   const [QH, QW] = pair(op, 'outputPadding', o.outputPadding, 0, 0);
-  const HO = axis(op, 'height', H, KH, SH, PH, QH, DH);
-  const WO = axis(op, 'width', W, KW, SW, PW, QW, DW);
+  const HO = transposedLength(op, 'height', H, KH, SH, PH, QH, DH);
+  const WO = transposedLength(op, 'width', W, KW, SW, PW, QW, DW);
   // The convolution C: input [N, Cout, HO, WO], output [N, Cin, H, W], padding PH before and
   // PH - QH after (negative: rows C never reads), so that its output is exactly H x W.
   return {
