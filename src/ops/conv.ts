@@ -17,8 +17,10 @@ import { checkPadsFit, pad2d } from './pad.js';
 /**
  * 2-D convolution (cross-correlation by default) of a batch: x [N, C, H, W] (or NHWC with
  * `layout: 'NHWC'`, or 3-D unbatched) with weight w [Cout, C/groups, kh, kw], with optional bias,
- * stride, padding, dilation and groups. Differentiable in x, w and bias. With `out`, the result
- * is written into that tensor (nothing is allocated).
+ * stride, padding (zeros, or with `paddingMode` the input's reflected, replicated or wrapped
+ * border, as PyTorch's padding_mode), dilation and groups. Differentiable in x, w and bias. With
+ * `out`, the result is written into that tensor (nothing else is kept). An empty batch gives an
+ * empty result.
  * @example
  * const y = sc.conv2d(sc.ones([1, 1, 6, 8]), sc.tensor([[[[1, -1]]]]));
  * y.shape   // => [1, 1, 6, 7]
