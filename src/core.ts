@@ -25,6 +25,8 @@ export { maxPool2d, avgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } fr
 export { sigmoid, tanh } from './ops/activation.js';
 export { softmax, logSoftmax, argmax } from './ops/softmax.js';
 export { linear, flatten } from './ops/linear.js';
+export { conv2dTranspose, convTransposeOutputSize, type Conv2dTransposeOptions } from './ops/conv-transpose.js';
+export type { PaddingMode } from './ops/conv-options.js';
 export * as data from './data/index.js';
 // ---- end CNN chapter ----
 export * as nn from './nn/index.js';

@@ -70,6 +70,7 @@ export function paddedInput(op: string, g: Geometry, x: number): [number, number
 
 /** y = conv(x, w) (+ bias). All addresses are byte addresses of validated, contiguous tensors. */
 export function forwardKernels(op: string, g: Geometry, x: number, w0: number, bias: number, y: number): void {
+  if (g.N === 0) return;
   const HWo = g.HO * g.WO;
   const kg = g.CG * g.KH * g.KW;
   if (g.nhwc) {
@@ -97,7 +98,7 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
   }
   if (isDirect(g)) {
     forwardDirect(g, x, w0, y);
-    if (bias) for (let n = 0; n < g.N; n++) kernels.bias_add_rows(y + n * g.CO * HWo * F32_BYTES, bias, g.CO, HWo);
+    if (bias) biasAdd(false, g.N, g.CO, HWo, y, bias);
     return;
   }
   const w = weightForKernels(op, g, w0);
@@ -117,6 +118,12 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
       }
     }
   });
+}
+
+/** y [N, C, HW] (NHWC: [N, HW, C]) += bias [C] along the channels. */
+export function biasAdd(nhwc: boolean, N: number, C: number, HW: number, y: number, bias: number): void {
+  if (nhwc) kernels.bias_add_cols(y, bias, N * HW, C);
+  else for (let n = 0; n < N; n++) kernels.bias_add_rows(y + n * C * HW * F32_BYTES, bias, C, HW);
 }
 
 /** Scratch bytes of one conv_nchw call with K = C*kh*kw (CONV_WORK_BYTES + 12*K in assembly/gemm.ts). */

@@ -30,6 +30,7 @@ export function gradBias(op: string, g: Geometry, dy: Tensor): Tensor {
 
 /** dx = the input gradient of conv(x, w) for output gradient dy. */
 export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number, dx: number): void {
+  if (g.N === 0) return;
   if (isDirect(g)) return gradInputDirect(g, dy, w0, dx);
   const HWo = g.HO * g.WO;
   const kk = g.KH * g.KW, kg = g.CG * kk;
@@ -120,6 +121,7 @@ function gradInputStride1(op: string, g: Geometry, dy: number, w0: number, dx: n
 
 /** dw = the weight gradient of conv(x, w) for output gradient dy (OIHW, flipped back for 'convolution'). */
 export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number, dw: number): void {
+  if (g.N === 0) return void kernels.fill(dw, g.CO * g.CG * g.KH * g.KW, 0);
   if (isDirect(g)) return gradWeightDirect(op, g, x, dy, dw);
   const HWo = g.HO * g.WO;
   const kk = g.KH * g.KW, kg = g.CG * kk;
@@ -180,9 +182,14 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
 
 /** db[c] = sum of dy over batch and positions. */
 export function gradBiasKernels(g: Geometry, dy: number, db: number): void {
-  const HWo = g.HO * g.WO;
-  if (g.nhwc) kernels.bias_grad_cols(dy, db, g.N * HWo, g.CO, OVERWRITE);
-  else for (let n = 0; n < g.N; n++) kernels.bias_grad_rows(dy + n * g.CO * HWo * F32_BYTES, db, g.CO, HWo, flag(n > 0));
+  biasGrad(g.nhwc, g.N, g.CO, g.HO * g.WO, dy, db);
+}
+
+/** db[c] = the sum of dy [N, C, HW] (NHWC: [N, HW, C]) over images and positions; zeros when N is 0. */
+export function biasGrad(nhwc: boolean, N: number, C: number, HW: number, dy: number, db: number): void {
+  if (N === 0) kernels.fill(db, C, 0);
+  else if (nhwc) kernels.bias_grad_cols(dy, db, N * HW, C, OVERWRITE);
+  else for (let n = 0; n < N; n++) kernels.bias_grad_rows(dy + n * C * HW * F32_BYTES, db, C, HW, flag(n > 0));
 }
 
 /**

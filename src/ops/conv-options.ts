@@ -46,6 +46,13 @@ export interface Conv2dOptions {
   /** 'correlation' (default: what deep learning calls convolution) or 'convolution' (kernel flipped). */
   mode?: 'correlation' | 'convolution';
   /**
+   * What the padding holds, as PyTorch's `padding_mode`: 'zeros' (default), 'reflect' (mirrored
+   * without repeating the edge; each pad must be smaller than its axis), 'replicate' (the edge
+   * repeated) or 'circular' (wrapped around; each pad at most its axis). Differentiable: the
+   * gradient of a border cell goes back to the input cell it was read from.
+   */
+  paddingMode?: PaddingMode;
+  /**
    * Write the result into this tensor instead of a new one (and return it): it must have exactly
    * the result's shape, share no memory with the inputs, and not be tracked by autograd, and
    * the inputs must not require grad (results written to `out` are not recorded).
@@ -59,9 +66,27 @@ export interface Conv2dOptions {
  * const opts: sc.ConvGeometryOptions = { padding: 1 };
  * sc.conv2dGradInput(sc.ones([1, 1, 4, 4]), sc.ones([1, 1, 3, 3]), [1, 1, 4, 4], opts).shape   // => [1, 1, 4, 4]
  */
-export type ConvGeometryOptions = Omit<Conv2dOptions, 'bias'>;
+export type ConvGeometryOptions = Omit<Conv2dOptions, 'bias' | 'paddingMode'>;
 
-export const OPTION_KEYS = new Set(['bias', 'stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'out']);
+/**
+ * What conv2d's padding holds (PyTorch's `padding_mode`).
+ * @example
+ * const paddingMode: sc.PaddingMode = 'reflect';
+ * sc.conv2d(sc.ones([1, 1, 4, 4]), sc.ones([1, 1, 3, 3]), { padding: 1, paddingMode }).toArray()[0][0][0]   // => [9, 9, 9, 9]
+ */
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+/** The padding modes, in the order of the pad2d kernel's `mode` codes (assembly/pad.ts). */
+export const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+/** Reads the paddingMode option (default 'zeros'). */
+export function paddingModeOf(op: string, v: unknown): PaddingMode {
+  if (v === undefined) return 'zeros';
+  if (!PADDING_MODES.includes(v as PaddingMode)) throw new ArgumentError(op, 'paddingMode', "'zeros', 'reflect', 'replicate' or 'circular'", describe(v));
+  return v as PaddingMode;
+}
+
+export const OPTION_KEYS = new Set(['bias', 'stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'out', 'paddingMode']);
 
 export const NO_OPTIONS: Conv2dOptions = Object.freeze({});
 
@@ -174,7 +199,7 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   const N = batched ? xShape[0]! : 1;
   const C = xShape[nhwc ? b + 2 : b]!, H = xShape[nhwc ? b : b + 1]!, W = xShape[nhwc ? b + 1 : b + 2]!;
   const CO = wShape[0]!, CIG = wShape[1]!, KH = wShape[2]!, KW = wShape[3]!;
-  positive(op, N, 'batch', xArg, xShape);
+  // N may be 0 (an empty batch, as in PyTorch): the result and the gradients are then empty, and dw, db zeros.
   positive(op, C, 'channels', xArg, xShape);
   positive(op, H, 'height', xArg, xShape);
   positive(op, W, 'width', xArg, xShape);
@@ -224,14 +249,18 @@ export function inShape(g: Geometry): number[] {
 }
 
 export function checkShapeArg(op: string, argument: string, s: unknown): readonly number[] {
-  const expected = 'a shape of positive integers';
+  const expected = 'a shape of non-negative integers';
   const shape = readNumbers(op, argument, s, expected, 8, ShapeError);
-  if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new ShapeError(op, argument, expected, describe(shape));
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(op, argument, expected, describe(shape));
   return shape;
 }
 
 export function noBias(op: string, opts: unknown): void {
   if ((opts as Conv2dOptions | null | undefined)?.bias !== undefined) throw new ArgumentError(op, 'options', 'no bias option', 'a bias');
+  // Like torch.nn.grad's functions, the gradient ops take zero padding only.
+  if (paddingModeOf(op, (opts as Conv2dOptions | null | undefined)?.paddingMode) !== 'zeros') {
+    throw new ArgumentError(op, 'paddingMode', "'zeros' (the gradient ops take zero padding only)", describe((opts as Conv2dOptions).paddingMode));
+  }
 }
 
 export function checkBias(op: string, bias: unknown, CO: number): Tensor | null {

@@ -6,17 +6,21 @@ import { DIMS, type Tensor, checkTensor } from '../tensor.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { readOptions } from '../args.js';
 import {
-  NO_OPTIONS, OPTION_KEYS, checkBias, checkShapeArg, geometry, inShape, noBias, outShape, type Conv2dOptions, type ConvGeometryOptions,
+  NO_OPTIONS, OPTION_KEYS, checkBias, checkShapeArg, geometry, inShape, noBias, outShape, paddingModeOf, type Conv2dOptions, type ConvGeometryOptions,
+  type Geometry,
 } from './conv-options.js';
 import { allOrNone, checkOut, expectOutput, isActivation, isWeight, writeResult } from './conv-out.js';
 import { forwardKernels } from './conv-forward.js';
 import { gradBias, gradInput, gradWeight } from './conv-grad.js';
+import { checkPadsFit, pad2d } from './pad.js';
 
 /**
  * 2-D convolution (cross-correlation by default) of a batch: x [N, C, H, W] (or NHWC with
  * `layout: 'NHWC'`, or 3-D unbatched) with weight w [Cout, C/groups, kh, kw], with optional bias,
- * stride, padding, dilation and groups. Differentiable in x, w and bias. With `out`, the result
- * is written into that tensor (nothing is allocated).
+ * stride, padding (zeros, or with `paddingMode` the input's reflected, replicated or wrapped
+ * border, as PyTorch's padding_mode), dilation and groups. Differentiable in x, w and bias. With
+ * `out`, the result is written into that tensor (nothing else is kept). An empty batch gives an
+ * empty result.
  * @example
  * const y = sc.conv2d(sc.ones([1, 1, 6, 8]), sc.tensor([[[[1, -1]]]]));
  * y.shape   // => [1, 1, 6, 7]
@@ -30,21 +34,33 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = NO_OPTIONS): 
   const tx = checkTensor(op, 'x', x);
   const tw = checkTensor(op, 'w', w);
   const o = readOptions<Conv2dOptions>(op, opts, OPTION_KEYS);
-  const g = geometry(op, tx[DIMS], tw[DIMS], o);
-  const tb = checkBias(op, o.bias, g.CO);
+  const g0 = geometry(op, tx[DIMS], tw[DIMS], o);
+  const mode = paddingModeOf(op, o.paddingMode);
+  const tb = checkBias(op, o.bias, g0.CO);
   const recording = needsGrad(tx, tw) || (tb !== null && needsGrad(tb));
-  const given = checkOut(op, o.out, (s) => isActivation(s, g, g.CO, g.HO, g.WO), () => outShape(g), recording, [tx, tw, tb], ['x', 'w', 'bias']);
-  const out = writeResult(op, given, () => outShape(g),
-    (y) => forwardKernels(op, g, tx.ptr(op, 'x'), tw.ptr(op, 'w'), tb ? tb.ptr(op, 'bias') : 0, y.ptr(op, 'out')));
-  // (checkOut refuses an out while recording: a recorded result is always a new tensor)
-  if (recording) {
-    record(out, 'Conv2d', [tx, tw, tb], (gy, needs, [sx, sw]) => allOrNone([
-      needs[0] ? () => gradInput(op, g, gy, sw!) : null,
-      needs[1] ? () => gradWeight(op, g, sx!, gy) : null,
-      needs[2] ? () => gradBias(op, g, gy) : null,
-    ]), [tx, tw]);
+  const given = checkOut(op, o.out, (s) => isActivation(s, g0, g0.CO, g0.HO, g0.WO), () => outShape(g0), recording, [tx, tw, tb], ['x', 'w', 'bias']);
+  const pads = [g0.PT, g0.PB, g0.PL, g0.PR] as const;
+  const bordered = mode !== 'zeros' && pads.some((p) => p > 0);
+  if (bordered) checkPadsFit(op, mode, pads, g0.H, g0.W, tx[DIMS]);
+  // A border mode (PyTorch's padding_mode): x padded by pad2d (its own autograd node), then the
+  // convolution without padding.
+  const xin = bordered ? pad2d(op, tx, pads, mode, g0.nhwc) : tx;
+  const g: Geometry = bordered ? { ...g0, H: g0.H + g0.PT + g0.PB, W: g0.W + g0.PL + g0.PR, PT: 0, PB: 0, PL: 0, PR: 0 } : g0;
+  try {
+    const out = writeResult(op, given, () => outShape(g),
+      (y) => forwardKernels(op, g, xin.ptr(op, 'x'), tw.ptr(op, 'w'), tb ? tb.ptr(op, 'bias') : 0, y.ptr(op, 'out')));
+    // (checkOut refuses an out while recording: a recorded result is always a new tensor)
+    if (recording) {
+      record(out, 'Conv2d', [xin, tw, tb], (gy, needs, [sx, sw]) => allOrNone([
+        needs[0] ? () => gradInput(op, g, gy, sw!) : null,
+        needs[1] ? () => gradWeight(op, g, sx!, gy) : null,
+        needs[2] ? () => gradBias(op, g, gy) : null,
+      ]), [xin, tw]);
+    }
+    return out;
+  } finally {
+    if (bordered) xin.dispose(); // the node holds its own handle
   }
-  return out;
 }
 
 /**

@@ -69,7 +69,9 @@ function readLabels(op: string, labels: unknown, B: number, C: number): Int32Arr
  * `torch.nn.functional.cross_entropy`: the mean (default), the sum or each row's
  * `-log softmax(x)[label]`, with optional label smoothing (the target puts `labelSmoothing / C`
  * on every class). Computed from the log-sum-exp, so huge logits do not overflow; the gradient
- * `softmax(x) - target` comes from one fused kernel. Differentiable in the logits.
+ * `softmax(x) - target` comes from one fused kernel. Differentiable in the logits. An empty
+ * batch (B = 0) gives NaN for 'mean' (0 / 0, as PyTorch), 0 for 'sum', [0] for 'none', and an
+ * empty gradient.
  * @example
  * const logits = sc.variable([[2, 0, 0], [0, 0, 0]]);
  * const loss = sc.nn.crossEntropy(logits, [0, 2]);

@@ -71,7 +71,7 @@ interface PoolGeometry {
 }
 
 /** PyTorch's pooling_output_shape for one axis (see the file header); throws when it is < 1. */
-function outSize(op: string, axis: string, n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+export function poolOutputSize(op: string, axis: string, n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
   const span = d * (k - 1) + 1;
   let out = Math.floor((n + 2 * p - span + (ceil ? s - 1 : 0)) / s) + 1;
   if (ceil && (out - 1) * s >= n + p) out--;
@@ -105,8 +105,8 @@ function geometry(op: string, x: Tensor, o: { kernelSize?: unknown; stride?: unk
   const N = batched ? s[0]! : 1;
   const C = s[nhwc ? b + 2 : b]!, H = s[nhwc ? b : b + 1]!, W = s[nhwc ? b + 1 : b + 2]!;
   if (C < 1 || H < 1 || W < 1) throw new ShapeError(op, 'x', 'non-zero channels, height and width', `shape ${shapeStr(s)}`);
-  const HO = outSize(op, 'height', H, KH, SH, PH, DH, ceil);
-  const WO = outSize(op, 'width', W, KW, SW, PW, DW, ceil);
+  const HO = poolOutputSize(op, 'height', H, KH, SH, PH, DH, ceil);
+  const WO = poolOutputSize(op, 'width', W, KW, SW, PW, DW, ceil);
   return { N, C, H, W, HO, WO, KH, KW, SH, SW, PH, PW, DH, DW, nhwc, batched };
 }
 

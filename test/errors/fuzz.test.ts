@@ -105,7 +105,16 @@ const OPS: Record<string, OpSpec> = {
   convolve2d: { args: () => [P().X, P().K, {}], call: ([a, b, o]) => sc.convolve2d(a as never, b as never, o as never), tensors: [0, 1], options: [2, ['out']], minArgs: 2 },
   conv2d: {
     args: () => [P().x4, P().w4, { groups: 2, padding: 1, bias: P().v }], call: ([x, w, o]) => sc.conv2d(x as never, w as never, o as never),
-    tensors: [0, 1], options: [2, [...CONV_KEYS, 'bias', 'out']], minArgs: 2,
+    tensors: [0, 1], options: [2, [...CONV_KEYS, 'bias', 'out', 'paddingMode']], minArgs: 2,
+  },
+  conv2dTranspose: {
+    args: () => [P().dy, P().w4, { groups: 2, stride: 2, padding: 1, outputPadding: 1, dilation: 1, layout: 'NCHW' }],
+    call: ([x, w, o]) => sc.conv2dTranspose(x as never, w as never, o as never),
+    tensors: [0, 1], options: [2, ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'layout', 'bias', 'out']], minArgs: 2,
+  },
+  convTransposeOutputSize: {
+    args: () => [8, 3, { stride: 2, padding: 1, outputPadding: 1, dilation: 1 }], call: ([n, k, o]) => sc.convTransposeOutputSize(n as never, k as never, o as never),
+    options: [2, ['stride', 'padding', 'outputPadding', 'dilation']], minArgs: 2,
   },
   conv2dGradInput: {
     args: () => [P().dy, P().w4, [2, 4, 8, 8], { groups: 2 }], call: ([d, w, s, o]) => sc.conv2dGradInput(d as never, w as never, s as never, o as never),
@@ -167,6 +176,14 @@ const OPS: Record<string, OpSpec> = {
       return c.forward(sc.ones([1, c.inChannels ?? 2, 5, 5]));
     },
     options: [0, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']],
+  },
+  'nn.ConvTranspose2d': {
+    args: () => [{ inChannels: 2, outChannels: 4, kernelSize: [3, 2], stride: 2, padding: 1, outputPadding: 1, dilation: 1, groups: 2, bias: true, layout: 'NCHW', seed: 1 }],
+    call: ([o]) => {
+      using c = new sc.nn.ConvTranspose2d(o as never);
+      return c.forward(sc.ones([1, c.inChannels ?? 2, 5, 5]));
+    },
+    options: [0, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias', 'layout', 'seed']],
   },
   'nn.mseLoss': { args: () => [P().X, P().X, { reduction: 'sum' }], call: ([a, b, o]) => sc.nn.mseLoss(a as never, b as never, o as never), tensors: [0, 1], options: [2, ['reduction']], minArgs: 2 },
   'nn.squaredError': bin(sc.nn.squaredError as never),

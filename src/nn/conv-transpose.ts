@@ -1,0 +1,153 @@
+// nn.ConvTranspose2d: a transposed convolution layer (torch.nn.ConvTranspose2d) with a weight
+// [Cin, Cout/groups, kh, kw] and an optional bias [Cout]; in-channels may be left out and are then
+// taken from the first input (like LazyConvTranspose2d).
+import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe, shapeStr } from '../errors.js';
+import { DIMS, Tensor, checkTensor } from '../tensor.js';
+import { outsideScopes } from '../storage.js';
+import { Module } from './module.js';
+import { conv2dTranspose, type Conv2dTransposeOptions } from '../ops/conv-transpose.js';
+import { pair, type Pair } from '../ops/conv-options.js';
+import { takeStream, uniformAt } from '../ops/create.js';
+import { checkInt, readArray, readOptions } from '../args.js';
+
+/**
+ * The options of {@link ConvTranspose2d}, PyTorch's names: its shape (out channels, kernel size,
+ * lazy or given in channels), conv2dTranspose's geometry, whether it has a bias, the activation
+ * layout and the seed of its initial weights.
+ * @example
+ * const opts: sc.nn.ConvTranspose2dLayerOptions = { outChannels: 4, kernelSize: 2, stride: 2, seed: 0 };
+ * new sc.nn.ConvTranspose2d(opts).forward(sc.ones([1, 8, 5, 5])).shape   // => [1, 4, 10, 10]
+ */
+export interface ConvTranspose2dLayerOptions {
+  /** Input channels; omit to infer them from the first input (lazy). */
+  inChannels?: number;
+  outChannels: number;
+  /** n or [kh, kw]. */
+  kernelSize: Pair;
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  groups?: number;
+  /** Whether to add a learned bias (default true). */
+  bias?: boolean;
+  dilation?: Pair;
+  /** 'NCHW' (default) or 'NHWC'. The weight is [Cin, Cout/groups, kh, kw] either way. */
+  layout?: 'NCHW' | 'NHWC';
+  /** Seed for the initial weights (same seed, same weights on every runtime); default: the global generator. */
+  seed?: number;
+}
+
+const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'layout', 'seed']);
+const GEOMETRY = ['stride', 'padding', 'outputPadding', 'dilation'] as const;
+
+/**
+ * A transposed 2-D convolution layer, like `torch.nn.ConvTranspose2d` (see `conv2dTranspose`):
+ * it upsamples by its stride. Initialised like PyTorch: weight and bias uniform in ±1/√fan_in with
+ * fan_in = (outChannels/groups)·kh·kw. Parameters `weight` and `bias`, as in PyTorch's state dict.
+ * @example
+ * const up = new sc.nn.ConvTranspose2d({ inChannels: 8, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, seed: 0 });
+ * up.forward(sc.ones([2, 8, 7, 7])).shape   // => [2, 4, 14, 14]
+ * up.weight.shape                           // => [8, 4, 3, 3]
+ */
+export class ConvTranspose2d extends Module {
+  readonly outChannels: number;
+  readonly kernelSize: readonly [number, number];
+  readonly options: Readonly<Omit<Conv2dTransposeOptions, 'bias' | 'out'>>;
+  readonly hasBias: boolean;
+  private readonly seed: number | undefined;
+  #inChannels: number | undefined;
+  #weight: Tensor | null = null;
+  #bias: Tensor | null = null;
+
+  /** The weight [Cin, Cout/groups, kh, kw]; a lazy layer makes it at its first forward (reading it before throws). */
+  get weight(): Tensor {
+    if (this.#weight === null) {
+      throw new SimdconvError('ConvTranspose2d', 'weight', 'read after the first forward', 'a lazy layer that has not seen an input',
+        'ConvTranspose2d: a lazy layer (no inChannels) makes its weight at its first forward: call forward (or loadStateDict) first, or pass inChannels');
+    }
+    return this.#weight;
+  }
+
+  /** The bias [Cout]; null without a bias, and before a lazy layer's first forward. */
+  get bias(): Tensor | null {
+    return this.#bias;
+  }
+
+  constructor(optsArg: ConvTranspose2dLayerOptions) {
+    super();
+    const op = 'ConvTranspose2d';
+    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError(op, 'options', 'an options object', describe(optsArg));
+    const o = readOptions<Record<keyof ConvTranspose2dLayerOptions, unknown>>(op, optsArg, KEYS);
+    this.outChannels = checkInt(op, 'outChannels', o.outChannels, 1);
+    if (o.kernelSize === undefined) throw new ArgumentError(op, 'kernelSize', 'n or [kh, kw] (positive integers)', 'undefined');
+    this.kernelSize = Object.freeze(pair(op, 'kernelSize', o.kernelSize, 1, 1));
+    const groups = o.groups === undefined ? 1 : checkInt(op, 'groups', o.groups, 1);
+    if (this.outChannels % groups !== 0) throw new ArgumentError(op, 'groups', `a divisor of outChannels (${this.outChannels})`, String(groups));
+    if (o.inChannels !== undefined && checkInt(op, 'inChannels', o.inChannels, 1) % groups !== 0) {
+      throw new ArgumentError(op, 'groups', `a divisor of inChannels (${o.inChannels})`, String(groups));
+    }
+    if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new ArgumentError(op, 'bias', 'true or false', describe(o.bias));
+    if (o.layout !== undefined && o.layout !== 'NCHW' && o.layout !== 'NHWC') throw new ArgumentError(op, 'layout', "'NCHW' or 'NHWC'", describe(o.layout));
+    this.seed = o.seed === undefined ? undefined : checkInt(op, 'seed', o.seed, 0, 2 ** 32 - 1);
+    this.hasBias = (o.bias as boolean | undefined) ?? true;
+    // Geometry options are kept as frozen copies and checked by conv2dTranspose on each input.
+    const geo: Record<string, unknown> = { groups, layout: o.layout };
+    for (const k of GEOMETRY) {
+      const v = o[k];
+      geo[k] = Array.isArray(v) ? Object.freeze(readArray(op, k, v, 'n or a pair', 2)) : v;
+    }
+    this.options = Object.freeze(geo);
+    this.#inChannels = o.inChannels as number | undefined;
+    this.registerParameter('weight', null);
+    if (this.hasBias) this.registerParameter('bias', null);
+    if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
+  }
+
+  /** The input channel count: the option, or (a lazy layer) learned from its first input. */
+  get inChannels(): number | undefined {
+    return this.#inChannels;
+  }
+
+  private materialize(cin: number): void {
+    const op = 'ConvTranspose2d';
+    const [kh, kw] = this.kernelSize;
+    const groups = this.options.groups ?? 1;
+    if (cin % groups !== 0) throw new ShapeError(op, 'x', `a channel count divisible by groups (${groups})`, `${cin} channels`);
+    const cog = this.outChannels / groups;
+    const bound = 1 / Math.sqrt(cog * kh * kw);
+    const wShape = [cin, cog, kh, kw];
+    const wSize = cin * cog * kh * kw;
+    const [seed, counter] = takeStream(op, wSize + (this.hasBias ? this.outChannels : 0), this.seed === undefined ? undefined : { seed: this.seed });
+    this.#inChannels = cin;
+    outsideScopes(() => {
+      this.#weight = uniformAt(op, wShape, -bound, bound, seed, counter);
+      this.registerParameter('weight', this.#weight);
+      if (this.hasBias) {
+        this.#bias = uniformAt(op, [this.outChannels], -bound, bound, seed, counter + wSize);
+        this.registerParameter('bias', this.#bias);
+      }
+    });
+  }
+
+  protected override onMaterialized(): void {
+    const named = new Map(this.namedParameters());
+    this.#weight = named.get('weight') ?? null;
+    this.#bias = named.get('bias') ?? null;
+    if (this.#weight) this.#inChannels = this.#weight[DIMS][0];
+  }
+
+  forward(x: Tensor): Tensor {
+    const op = 'ConvTranspose2d.forward';
+    const t = checkTensor(op, 'x', x);
+    const nhwc = this.options.layout === 'NHWC';
+    if (t.ndim !== 3 && t.ndim !== 4) {
+      throw new ShapeError(op, 'x', `a 3-D unbatched or a 4-D batched input (${nhwc ? 'NHWC' : 'NCHW'})`, `shape ${shapeStr(t[DIMS])}`);
+    }
+    const cin = t[DIMS][nhwc ? t.ndim - 1 : t.ndim - 3]!;
+    if (this.#weight === null) this.materialize(cin);
+    if (this.#weight!.isDisposed) throw new DisposedTensorError(op, 'weight');
+    if (this.#bias?.isDisposed) throw new DisposedTensorError(op, 'bias');
+    if (cin !== this.#inChannels) throw new ShapeError(op, 'x', `${this.#inChannels} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
+    return conv2dTranspose(t, this.#weight!, { ...this.options, bias: this.#bias });
+  }
+}
