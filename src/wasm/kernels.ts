@@ -32,6 +32,8 @@ export const KERNEL_NAMES = [
   'sigmoid', 'tanh', 'sigmoid_backward', 'tanh_backward',
   'softmax', 'log_softmax', 'softmax_backward', 'log_softmax_backward', 'argmax',
   'cross_entropy', 'cross_entropy_backward',
+  // winograd.ts
+  'winograd_weight', 'winograd_conv',
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];
