@@ -5,7 +5,7 @@ import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
 import { conv2d } from '../ops/conv.js';
-import { type Conv2dOptions, type Padding, type Pair } from '../ops/conv-options.js';
+import { type Conv2dOptions, type ConvAlgorithm, type Padding, type Pair } from '../ops/conv-options.js';
 import { reshape } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
 import { checkInt, readArray, readOptions } from '../args.js';
@@ -32,11 +32,13 @@ export interface Conv2dLayerOptions {
   /** 'NCHW' (default) or 'NHWC'. The weight is OIHW either way. */
   layout?: 'NCHW' | 'NHWC';
   mode?: 'correlation' | 'convolution';
+  /** How forward and the input gradient compute (conv2d's option): 'direct', 'winograd' or 'auto' (default). */
+  algorithm?: ConvAlgorithm;
   /** Seed for the initial weights (same seed, same weights on every runtime); default: the global generator. */
   seed?: number;
 }
 
-const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']);
+const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed', 'algorithm']);
 
 /** A frozen copy of an option value (arrays read once, nested pairs too): the layer keeps no caller array. */
 function frozen(argument: string, v: unknown, depth = 0): unknown {
@@ -115,7 +117,7 @@ export class Conv2d extends Module {
     this.seed = opts.seed as number | undefined;
     this.options = Object.freeze({
       stride: frozen('stride', opts.stride), padding: frozen('padding', opts.padding), dilation: frozen('dilation', opts.dilation), groups,
-      layout: opts.layout, mode: opts.mode,
+      layout: opts.layout, mode: opts.mode, algorithm: opts.algorithm,
     }) as Readonly<Omit<Conv2dOptions, 'bias'>>;
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));

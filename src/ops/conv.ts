@@ -35,7 +35,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = NO_OPTIONS): 
   const recording = needsGrad(tx, tw) || (tb !== null && needsGrad(tb));
   const given = checkOut(op, o.out, (s) => isActivation(s, g, g.CO, g.HO, g.WO), () => outShape(g), recording, [tx, tw, tb], ['x', 'w', 'bias']);
   const out = writeResult(op, given, () => outShape(g),
-    (y) => forwardKernels(op, g, tx.ptr(op, 'x'), tw.ptr(op, 'w'), tb ? tb.ptr(op, 'bias') : 0, y.ptr(op, 'out')));
+    (y) => forwardKernels(op, g, tx.ptr(op, 'x'), tw.ptr(op, 'w'), tb ? tb.ptr(op, 'bias') : 0, y.ptr(op, 'out'), tw));
   // (checkOut refuses an out while recording: a recorded result is always a new tensor)
   if (recording) {
     record(out, 'Conv2d', [tx, tw, tb], (gy, needs, [sx, sw]) => allOrNone([
