@@ -20,3 +20,4 @@ export * from './pool';
 export * from './activation';
 export * from './softmax';
 export * from './pad';
+export * from './winograd';

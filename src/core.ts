@@ -18,7 +18,7 @@ export { sum, mean, max, min } from './ops/reduce.js';
 export { reshape, transpose, flip, slice, clone, detach, type IndexSpec, type SetValue } from './ops/shape.js';
 export { corr2d, convolve2d } from './ops/corr2d.js';
 export { conv2d, conv2dGradInput, conv2dGradWeight } from './ops/conv.js';
-export { convOutputSize, type Conv2dOptions, type ConvGeometryOptions, type Padding, type Pair } from './ops/conv-options.js';
+export { convOutputSize, type Conv2dOptions, type ConvAlgorithm, type ConvGeometryOptions, type Padding, type Pair } from './ops/conv-options.js';
 export { noGrad, isGradEnabled } from './autograd/node.js';
 // ---- CNN chapter (issue 14): ops (their Tensor methods: ops/cnn-methods.ts), data ----
 export { maxPool2d, avgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';

@@ -5,7 +5,7 @@ import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
 import { conv2d } from '../ops/conv.js';
-import { paddingModeOf, type Conv2dOptions, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
+import { paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
 import { reshape } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
 import { checkInt, readArray, readOptions } from '../args.js';
@@ -34,11 +34,13 @@ export interface Conv2dLayerOptions {
   mode?: 'correlation' | 'convolution';
   /** What the padding holds: 'zeros' (default), 'reflect', 'replicate' or 'circular' (PyTorch's padding_mode). */
   paddingMode?: PaddingMode;
+  /** How forward and the input gradient compute (conv2d's option): 'direct', 'winograd' or 'auto' (default). */
+  algorithm?: ConvAlgorithm;
   /** Seed for the initial weights (same seed, same weights on every runtime); default: the global generator. */
   seed?: number;
 }
 
-const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed', 'paddingMode']);
+const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed', 'paddingMode', 'algorithm']);
 
 /** A frozen copy of an option value (arrays read once, nested pairs too): the layer keeps no caller array. */
 function frozen(argument: string, v: unknown, depth = 0): unknown {
@@ -118,6 +120,7 @@ export class Conv2d extends Module {
     this.options = Object.freeze({
       stride: frozen('stride', opts.stride), padding: frozen('padding', opts.padding), dilation: frozen('dilation', opts.dilation), groups,
       layout: opts.layout, mode: opts.mode, paddingMode: opts.paddingMode === undefined ? undefined : paddingModeOf('Conv2d', opts.paddingMode),
+      algorithm: opts.algorithm,
     }) as Readonly<Omit<Conv2dOptions, 'bias'>>;
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));

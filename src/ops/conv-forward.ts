@@ -10,6 +10,8 @@ import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
 import type { Geometry } from './conv-options.js';
+import type { Tensor } from '../tensor.js';
+import { useWinograd, winogradForward } from './conv-winograd.js';
 
 /** Direct per-channel path: one input and one output channel per group, stride 1, dilation 1. */
 export function isDirect(g: Geometry): boolean {
@@ -68,9 +70,13 @@ export function paddedInput(op: string, g: Geometry, x: number): [number, number
   return [at, Hp, Wp];
 }
 
-/** y = conv(x, w) (+ bias). All addresses are byte addresses of validated, contiguous tensors. */
-export function forwardKernels(op: string, g: Geometry, x: number, w0: number, bias: number, y: number): void {
+/**
+ * y = conv(x, w) (+ bias). All addresses are byte addresses of validated, contiguous tensors; `wt`,
+ * the weight tensor itself, lets Winograd cache its transform (without it, the direct kernels run).
+ */
+export function forwardKernels(op: string, g: Geometry, x: number, w0: number, bias: number, y: number, wt: Tensor | null = null): void {
   if (g.N === 0) return;
+  if (wt !== null && useWinograd(g) && winogradForward(op, g, x, wt, bias, y)) return;
   const HWo = g.HO * g.WO;
   const kg = g.CG * g.KH * g.KW;
   if (g.nhwc) {

@@ -12,10 +12,14 @@ import { copyStrided } from './strided.js';
 import { inShape, type Geometry } from './conv-options.js';
 import { align16, convFlops, correlatePlanes, convWorkBytes, isDirect, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput, weightForKernels } from './conv-forward.js';
 import { writeResult } from './conv-out.js';
+import { useWinograd, winogradGradInput } from './conv-winograd.js';
 
 /** dx of the convolution g for output gradient dy and weight w: into `given` (checked) or a new tensor. */
 export function gradInput(op: string, g: Geometry, dy: Tensor, w: Tensor, given: Tensor | null = null): Tensor {
-  return writeResult(op, given, () => inShape(g), (dx) => gradInputKernels(op, g, dy.ptr(op, 'dy'), w.ptr(op, 'w'), dx.ptr(op, 'dx')));
+  return writeResult(op, given, () => inShape(g), (dx) => {
+    if (useWinograd(g, true) && winogradGradInput(op, g, dy.ptr(op, 'dy'), w, dx.ptr(op, 'dx'))) return;
+    gradInputKernels(op, g, dy.ptr(op, 'dy'), w.ptr(op, 'w'), dx.ptr(op, 'dx'));
+  });
 }
 
 /** dw of the convolution g for input x and output gradient dy: into `given` (checked) or a new tensor. */

@@ -45,6 +45,8 @@ export interface Conv2dOptions {
   layout?: 'NCHW' | 'NHWC';
   /** 'correlation' (default: what deep learning calls convolution) or 'convolution' (kernel flipped). */
   mode?: 'correlation' | 'convolution';
+  /** How conv2d and the input gradient compute: see {@link ConvAlgorithm}. Default 'auto'. */
+  algorithm?: ConvAlgorithm;
   /**
    * What the padding holds, as PyTorch's `padding_mode`: 'zeros' (default), 'reflect' (mirrored
    * without repeating the edge; each pad must be smaller than its axis), 'replicate' (the edge
@@ -86,7 +88,32 @@ export function paddingModeOf(op: string, v: unknown): PaddingMode {
   return v as PaddingMode;
 }
 
-export const OPTION_KEYS = new Set(['bias', 'stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'out', 'paddingMode']);
+export const OPTION_KEYS = new Set(['bias', 'stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'out', 'paddingMode', 'algorithm']);
+
+/**
+ * How a convolution's forward pass and input gradient are computed: 'direct' (every product of
+ * the definition, as GEMMs or direct kernels), 'winograd' (Winograd F(2x2, 3x3): 2.25x fewer
+ * multiplications, for 3x3 kernels at stride 1, dilation 1, one group, layout NCHW; results
+ * within ~1e-5 relative of the direct ones, and a call whose output would hold a NaN or ±Inf is
+ * recomputed directly, so non-finite values propagate exactly as in 'direct'), or 'auto' (the
+ * default: 'winograd' where it is eligible and measured faster, else 'direct'). The weight
+ * gradient is always direct.
+ * @example
+ * const x = sc.randn([1, 16, 12, 12], { seed: 0 }), w = sc.randn([16, 16, 3, 3], { seed: 1 });
+ * const algorithm: sc.ConvAlgorithm = 'winograd';
+ * sc.conv2d(x, w, { padding: 1, algorithm }).shape   // => [1, 16, 12, 12]
+ */
+export type ConvAlgorithm = 'direct' | 'winograd' | 'auto';
+
+/** Why Winograd cannot compute the convolution g (null when it can). */
+export function winogradIneligible(g: Geometry): string | null {
+  if (g.KH !== 3 || g.KW !== 3) return `a ${g.KH}x${g.KW} kernel`;
+  if (g.SH !== 1 || g.SW !== 1) return `stride [${g.SH}, ${g.SW}]`;
+  if (g.DH !== 1 || g.DW !== 1) return `dilation [${g.DH}, ${g.DW}]`;
+  if (g.G !== 1) return `groups ${g.G}`;
+  if (g.nhwc) return "layout 'NHWC'";
+  return null;
+}
 
 export const NO_OPTIONS: Conv2dOptions = Object.freeze({});
 
@@ -99,6 +126,8 @@ export interface Geometry {
   PT: number; PB: number; PL: number; PR: number;
   HO: number; WO: number;
   nhwc: boolean; flip: boolean; batched: boolean;
+  /** The `algorithm` option ('auto' when not given; 'winograd' only where eligible). */
+  algorithm?: ConvAlgorithm;
 }
 
 /**
@@ -226,10 +255,24 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   }
   const HO = Math.floor((H + PT + PB - ekh) / SH) + 1;
   const WO = Math.floor((W + PL + PR - ekw) / SW) + 1;
-  return {
+  const g: Geometry = {
     N, C, H, W, CO, KH, KW, G, CG: C / G, COG: CO / G, SH, SW, DH, DW,
     PT, PB, PL, PR, HO, WO, nhwc, flip: mode === 'convolution', batched,
   };
+  g.algorithm = checkAlgorithm(op, o.algorithm, g);
+  return g;
+}
+
+/** Reads the `algorithm` option; 'winograd' on a convolution it cannot compute throws, saying why. */
+function checkAlgorithm(op: string, a: unknown, g: Geometry): ConvAlgorithm {
+  if (a === undefined) return 'auto';
+  if (a !== 'direct' && a !== 'winograd' && a !== 'auto') throw new ArgumentError(op, 'algorithm', "'direct', 'winograd' or 'auto'", describe(a));
+  const why = a === 'winograd' ? winogradIneligible(g) : null;
+  if (why !== null) {
+    throw new ArgumentError(op, 'algorithm', "'direct' or 'auto' for this convolution", `'winograd' with ${why}`,
+      `${op}: algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1, groups 1 and layout 'NCHW'; this convolution has ${why} (use 'direct' or 'auto')`);
+  }
+  return a;
 }
 
 /** Throws ShapeError unless the extent `v` (a shape's `what`) is positive. */

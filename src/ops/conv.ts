@@ -48,7 +48,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = NO_OPTIONS): 
   const g: Geometry = bordered ? { ...g0, H: g0.H + g0.PT + g0.PB, W: g0.W + g0.PL + g0.PR, PT: 0, PB: 0, PL: 0, PR: 0 } : g0;
   try {
     const out = writeResult(op, given, () => outShape(g),
-      (y) => forwardKernels(op, g, xin.ptr(op, 'x'), tw.ptr(op, 'w'), tb ? tb.ptr(op, 'bias') : 0, y.ptr(op, 'out')));
+      (y) => forwardKernels(op, g, xin.ptr(op, 'x'), tw.ptr(op, 'w'), tb ? tb.ptr(op, 'bias') : 0, y.ptr(op, 'out'), tw));
     // (checkOut refuses an out while recording: a recorded result is always a new tensor)
     if (recording) {
       record(out, 'Conv2d', [xin, tw, tb], (gy, needs, [sx, sw]) => allOrNone([

@@ -34,6 +34,8 @@ export const KERNEL_NAMES = [
   'cross_entropy', 'cross_entropy_backward',
   // pad.ts
   'pad2d', 'pad2d_backward',
+  // winograd.ts
+  'winograd_weight', 'winograd_conv',
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];

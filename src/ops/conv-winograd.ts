@@ -1,0 +1,138 @@
+// Winograd F(2x2, 3x3) (assembly/winograd.ts) for the forward pass and the input gradient of 3x3,
+// stride-1, dilation-1, one-group NCHW convolutions: the weight transformed once per weight
+// version (a small cache), then the batch's output tiles split over threads, each part running
+// winograd_conv on its own range of tiles (so every output's sum order is the same whatever the
+// split). The input gradient is the same correlation over dy with the weight transposed and
+// flipped. A call whose output holds a NaN or ±Inf returns false: the caller recomputes it with
+// the direct kernels, so non-finite values propagate exactly as there.
+import type { Tensor } from '../tensor.js';
+import type { Storage } from '../storage.js';
+import { kernels } from '../wasm/kernels.js';
+import { F32_BYTES } from '../wasm/memory.js';
+import { heap, partScratch, writeMeta } from '../wasm/runtime.js';
+import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { winogradIneligible, type Geometry } from './conv-options.js';
+
+/** Bytes of winograd_conv's work block before V and M (WINO_WORK_BYTES in assembly/winograd.ts). */
+const WORK_HEADER = 336;
+/** Bytes of V + M one block of tiles may take (kept in L2 between its three passes). */
+const BLOCK_BYTES = 192 * 1024;
+/** Most tiles per block. */
+const MAX_TB = 256;
+
+/**
+ * Whether the convolution g runs Winograd (forward, or with `gradInput` its input gradient):
+ * 'winograd' (geometry() has checked it is eligible), or 'auto' where it measured faster than
+ * the direct kernels: at least 3 input and 4 output channels, and at least 64 output pixels per
+ * image (the result's, dx's for the gradient). Below that the transforms and the padding of
+ * output channels to 4 cost more than the multiplications saved (measured A/B in one process:
+ * 1 -> 8 channels 0.5-0.8x, 4x4 images 0.7-0.8x; 3 -> 16 at 32x32 1.1-1.5x, 8 -> 8 at 8x8 1.5x,
+ * 64 -> 64 at 14x14 1.7-2.7x).
+ */
+export function useWinograd(g: Geometry, gradInput = false): boolean {
+  const a = g.algorithm ?? 'auto';
+  if (a === 'direct') return false;
+  if (a === 'winograd') return true;
+  return winogradIneligible(g) === null && g.C >= 3 && g.CO >= 4 && (gradInput ? g.H * g.W : g.HO * g.WO) >= 64;
+}
+
+/** y = conv(x, w) (+ bias) by Winograd; false (y partly written) when some output is not finite. */
+export function winogradForward(op: string, g: Geometry, x: number, w: Tensor, bias: number, y: number): boolean {
+  const kk = 9 * F32_BYTES;
+  // OIHW; mode 'convolution' reads the kernels turned 180°.
+  const strides = g.flip ? [g.C * kk, kk, -3 * F32_BYTES, -F32_BYTES] : [g.C * kk, kk, 3 * F32_BYTES, F32_BYTES];
+  return run(op, g.N, g.C, g.H, g.W, g.PT, g.PL, g.HO, g.WO, g.CO, x,
+    () => transformedWeight(op, w, g.flip ? Kind.Convolve : Kind.Correlate, g.CO, g.C, g.flip ? 8 * F32_BYTES : 0, strides), bias, y);
+}
+
+/**
+ * dx of the convolution g for output gradient dy, by Winograd: dx correlates dy, zero-extended
+ * by (2 - top, 2 - left), with w transposed to [Cin][Cout] and flipped (for mode 'convolution'
+ * the forward kernel is w flipped, so not flipped). False when some output is not finite.
+ */
+export function winogradGradInput(op: string, g: Geometry, dy: number, w: Tensor, dx: number): boolean {
+  const kk = 9 * F32_BYTES;
+  const strides = g.flip ? [kk, g.C * kk, 3 * F32_BYTES, F32_BYTES] : [kk, g.C * kk, -3 * F32_BYTES, -F32_BYTES];
+  return run(op, g.N, g.CO, g.HO, g.WO, 2 - g.PT, 2 - g.PL, g.H, g.W, g.C, dy,
+    () => transformedWeight(op, w, g.flip ? Kind.GradConvolve : Kind.GradCorrelate, g.C, g.CO, g.flip ? 0 : 8 * F32_BYTES, strides), 0, dx);
+}
+
+/**
+ * Runs winograd_conv over all N*ceil(HO/2)*ceil(WO/2) tiles, split over threads; false when a
+ * part flagged a non-finite output. The work blocks are allocated before the transformed weight
+ * (`weight()`), so running out of memory for them leaves no new cache entry behind.
+ */
+function run(op: string, N: number, CI: number, H: number, W: number, PT: number, PL: number, HO: number, WO: number, CO: number,
+  x: number, weight: () => number, bias: number, y: number): boolean {
+  const tiles = N * Math.ceil(HO / 2) * Math.ceil(WO / 2);
+  const CO4 = Math.ceil(CO / 4) * 4;
+  const TB = Math.max(8, Math.min(MAX_TB, Math.floor(BLOCK_BYTES / (64 * (CI + CO4))) & ~7));
+  const [T] = chooseSplit(threadsFor(2 * N * CO * HO * WO * CI * 9), tiles);
+  const work = partScratch(op, T, WORK_HEADER + 64 * TB * (CI + CO4));
+  const u = weight();
+  const geo = writeMeta(op, [CI, H, W, PT, PL, HO, WO, CO, TB]);
+  parallel(T, (k, t) => {
+    const t0 = partStart(tiles, T, t), t1 = partStart(tiles, T, t + 1);
+    if (t1 > t0) k.winograd_conv(x, geo, u, t0, t1, y, bias, work[t]!);
+  });
+  const i32 = heap(op).i32();
+  for (let t = 0; t < T; t++) {
+    if (partStart(tiles, T, t + 1) > partStart(tiles, T, t) && i32[work[t]! >> 2] !== 0) return false;
+  }
+  return true;
+}
+
+/** Which transform of a weight a cache entry holds. */
+const Kind = { Correlate: 0, Convolve: 1, GradCorrelate: 2, GradConvolve: 3 } as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+interface Entry {
+  storage: Storage;
+  /** The storage's version when transformed; -1: never reused (the weight is a gradient, written in place uncounted). */
+  version: number;
+  kind: Kind;
+  CO: number;
+  CI: number;
+  at: number;
+  bytes: number;
+}
+
+/** Transformed weights, most recently used first; at most CACHE_ENTRIES (each a heap block, kept for reuse). */
+const cache: Entry[] = [];
+const CACHE_ENTRIES = 4;
+
+/**
+ * U of weight w (see winograd_weight: CO x CI kernels at w + base with byte strides
+ * [so, si, sa, sb]), from the cache when w's storage has not been written since, else
+ * transformed into the least recently used entry.
+ */
+function transformedWeight(op: string, w: Tensor, kind: Kind, CO: number, CI: number, base: number, strides: number[]): number {
+  const s = w._storage;
+  const bytes = 16 * Math.ceil(CO / 4) * 4 * CI * F32_BYTES;
+  let i = cache.findIndex((e) => e.storage === s && e.kind === kind && e.CO === CO && e.CI === CI);
+  if (i >= 0 && cache[i]!.version === s.version) {
+    const hit = cache.splice(i, 1)[0]!;
+    cache.unshift(hit);
+    return hit.at;
+  }
+  if (i < 0) i = cache.length < CACHE_ENTRIES ? -1 : cache.length - 1;
+  const h = heap(op);
+  let e: Entry;
+  if (i < 0) {
+    e = { storage: s, version: -1, kind, CO, CI, at: h.alloc(bytes, op), bytes };
+  } else {
+    e = cache.splice(i, 1)[0]!;
+    if (e.bytes < bytes) {
+      h.free(e.at, e.bytes);
+      e.bytes = 0;
+      e.at = h.alloc(bytes, op);
+      e.bytes = bytes;
+    }
+    Object.assign(e, { storage: s, version: -1, kind, CO, CI });
+  }
+  cache.unshift(e);
+  const meta = writeMeta(op, [CO, CI, ...strides]);
+  kernels.winograd_weight(w.ptr(op, 'w') + base, meta, e.at);
+  e.version = w._gradOf === null ? s.version : -1;
+  return e.at;
+}
