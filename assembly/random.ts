@@ -15,8 +15,9 @@
 // then clamped to the largest float below hi (when hi > lo) so that x < hi despite rounding.
 // Normal (Box-Muller, one output per element): u1 = ((bits1 >>> 8) + 1) * 2^-24 in (0, 1],
 // u2 = (bits2 >>> 8) * 2^-24 in [0, 1), bits1/bits2 from streams NORMAL_1/NORMAL_2;
-// z = sqrt(-2 ln u1) * cos(2π u2) computed in f64 with Math (AssemblyScript's own wasm code, so
-// deterministic), rounded to f32, then x = mean + std * z in f32. |z| <= sqrt(48 ln 2) ≈ 5.77.
+// z = sqrt(-2 ln u1) * cos(2π u2) in f32: ln is Mathf.log (AssemblyScript's own wasm code, so
+// deterministic), cos(2π u2) a Cephes polynomial after an exact reduction to |2π f| <= π/4
+// (cosTurn); both within ~1 ulp. Then x = mean + std * z in f32. |z| <= sqrt(48 ln 2) ≈ 5.77.
 
 const STREAM_UNIFORM: u32 = 0x3c6ef372;
 const STREAM_NORMAL_1: u32 = 0xa54ff53a;
@@ -25,6 +26,14 @@ const GOLDEN: u32 = 0x9e3779b9;
 const M1: u32 = 0x7feb352d;
 const M2: u32 = 0x846ca68b;
 const TWO_POW_M24: f32 = 5.9604644775390625e-8; // 2^-24
+const TWO_PI: f32 = 6.283185307179586;
+// Cephes' sinf and cosf polynomials on [-π/4, π/4].
+const S0: f32 = -1.9515295891e-4;
+const S1: f32 = 8.3321608736e-3;
+const S2: f32 = -1.6666654611e-1;
+const K0: f32 = 2.443315711809948e-5;
+const K1: f32 = -1.388731625493765e-3;
+const K2: f32 = 4.166664568298827e-2;
 
 // @ts-ignore: decorator
 @inline function mix(x: u32): u32 {
@@ -120,12 +129,27 @@ export function rand_uniform_f32_scalar(out: usize, n: i32, seed: u32, counter: 
   }
 }
 
+/**
+ * cos(2π u) for u in [0, 1) a multiple of 2^-24 (see the file header): q = nearest(4u),
+ * f = u - q/4 (exact, |f| <= 1/8), r = f * 2π, then Cephes' sinf/cosf polynomial of r by the
+ * quadrant q mod 4 (cos r, -sin r, -cos r, sin r).
+ */
+function cosTurn(u: f32): f32 {
+  const qf = nearest<f32>(u * 4);
+  const r = (u - qf * 0.25) * TWO_PI;
+  const z = r * r;
+  const q = <i32>qf;
+  let v: f32;
+  if (q & 1) v = ((S0 * z + S1) * z + S2) * z * r + r;
+  else v = ((K0 * z + K1) * z + K2) * z * z - 0.5 * z + 1;
+  return (q + 1) & 2 ? -v : v;
+}
+
 /** Standard normal z from the two 32-bit hashes of one element (see the file header). */
-// @ts-ignore: decorator
-@inline function boxMuller(h1: u32, h2: u32): f32 {
-  const u1 = (<f64>(h1 >>> 8) + 1) * 5.9604644775390625e-8; // (0, 1]
-  const u2 = <f64>(h2 >>> 8) * 5.9604644775390625e-8; // [0, 1)
-  return <f32>(Math.sqrt(-2 * Math.log(u1)) * Math.cos(6.283185307179586 * u2));
+function boxMuller(h1: u32, h2: u32): f32 {
+  const u1 = <f32>((h1 >>> 8) + 1) * TWO_POW_M24; // (0, 1]
+  const u2 = <f32>(h2 >>> 8) * TWO_POW_M24; // [0, 1)
+  return Mathf.sqrt(<f32>-2 * Mathf.log(u1)) * cosTurn(u2);
 }
 
 /** out[i] = mean + std * z_i, z_i standard normal from (seed, counter + i) by Box-Muller. */

@@ -1,5 +1,5 @@
 // The inline entry (package.json exports `./inline`): the public API from core.ts and an `init`
-// whose kernel module is embedded in the JavaScript (base64, about 117 KB), for bundlers that do
+// whose kernel module is embedded in the JavaScript (gzip + base64, about 40 KB), for bundlers that do
 // not emit `new URL('./simdconv.wasm', import.meta.url)` assets (esbuild, Rollup without a
 // plugin) and for single-file builds. Nothing in this entry's module graph references a `node:`
 // module.

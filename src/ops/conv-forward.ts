@@ -111,16 +111,40 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
   // Parts take whole images or bands of output rows r0 .. r1-1 (as in the NHWC case above); the
   // implicit GEMM packs its own column panels (no column matrix) and adds the bias.
   const [T, byImage] = imagesOrRows(g);
-  const work = partScratch(op, T, convWorkBytes(kg));
   const geo = writeMeta(op, [g.CG, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, g.COG]);
+  implicitGemmParts(op, T, byImage, g.N, g.G, g.HO, geo, convWorkBytes(kg),
+    { at: x, image: g.C * g.H * g.W * F32_BYTES, group: g.CG * g.H * g.W * F32_BYTES },
+    { at: w, image: 0, group: g.COG * kg * F32_BYTES },
+    { at: y, image: g.CO * HWo * F32_BYTES, group: g.COG * HWo * F32_BYTES },
+    bias ? { at: bias, image: 0, group: g.COG * F32_BYTES } : null);
+}
+
+/** An operand of implicitGemmParts: the byte address of image 0, group 0, and the bytes between images and groups. */
+export interface GroupedOperand {
+  at: number;
+  image: number;
+  group: number;
+}
+
+/**
+ * conv_nchw (the implicit GEMM) over N images x G groups, in T parts of whole images (byImage)
+ * or of bands of the `rows` output rows; geo is conv_nchw's geometry block, workBytes its scratch
+ * per part. Image n, group gi reads src and w and writes dst (and adds bias, if any) at
+ * `at + n*image + gi*group`.
+ */
+export function implicitGemmParts(
+  op: string, T: number, byImage: boolean, N: number, G: number, rows: number, geo: number, workBytes: number,
+  src: GroupedOperand, w: GroupedOperand, dst: GroupedOperand, bias: GroupedOperand | null,
+): void {
+  const work = partScratch(op, T, workBytes);
   parallel(T, (k, t) => {
-    const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
-    const r0 = byImage ? 0 : partStart(g.HO, T, t), r1 = byImage ? g.HO : partStart(g.HO, T, t + 1);
+    const n0 = byImage ? partStart(N, T, t) : 0, n1 = byImage ? partStart(N, T, t + 1) : N;
+    const r0 = byImage ? 0 : partStart(rows, T, t), r1 = byImage ? rows : partStart(rows, T, t + 1);
     if (r1 === r0) return;
     for (let n = n0; n < n1; n++) {
-      for (let gi = 0; gi < g.G; gi++) {
-        k.conv_nchw(x + (n * g.C + gi * g.CG) * g.H * g.W * F32_BYTES, geo, r0, r1, w + gi * g.COG * kg * F32_BYTES,
-          y + (n * g.CO + gi * g.COG) * HWo * F32_BYTES, bias ? bias + gi * g.COG * F32_BYTES : 0, work[t]!);
+      for (let gi = 0; gi < G; gi++) {
+        k.conv_nchw(src.at + n * src.image + gi * src.group, geo, r0, r1, w.at + gi * w.group,
+          dst.at + n * dst.image + gi * dst.group, bias ? bias.at + gi * bias.group : 0, work[t]!);
       }
     }
   });

@@ -10,7 +10,7 @@ import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
 import { inShape, type Geometry } from './conv-options.js';
-import { align16, convFlops, correlatePlanes, convWorkBytes, isDirect, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput, weightForKernels } from './conv-forward.js';
+import { align16, convFlops, correlatePlanes, convWorkBytes, implicitGemmParts, isDirect, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput, weightForKernels } from './conv-forward.js';
 import { writeResult } from './conv-out.js';
 import { useWinograd, winogradGradInput } from './conv-winograd.js';
 
@@ -107,20 +107,12 @@ function gradInputStride1(op: string, g: Geometry, dy: number, w0: number, dx: n
   const sa = g.flip ? g.KW : -g.KW, sb = g.flip ? 1 : -1, offset = g.flip ? 0 : (kk - 1) * F32_BYTES;
   copyStrided(op, wt, w0 + offset, shape, stridesOf(shape), [g.COG * g.CG * kk, kk, g.CG * kk, sa, sb]);
   const [T, d] = chooseSplit(threadsFor(convFlops(g)), g.N, g.H);
-  const byImage = d === 0;
-  const work = partScratch(op, T, convWorkBytes(g.COG * kk));
   const geo = writeMeta(op, [g.COG, g.HO, g.WO, g.KH, g.KW, 1, 1, g.DH * (g.KH - 1) - g.PT, g.DW * (g.KW - 1) - g.PL, g.DH, g.DW, g.H, g.W, g.CG]);
-  parallel(T, (k, t) => {
-    const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
-    const r0 = byImage ? 0 : partStart(g.H, T, t), r1 = byImage ? g.H : partStart(g.H, T, t + 1);
-    if (r1 === r0) return;
-    for (let n = n0; n < n1; n++) {
-      for (let gi = 0; gi < g.G; gi++) {
-        k.conv_nchw(dy + (n * g.CO + gi * g.COG) * HWo * F32_BYTES, geo, r0, r1, wt + gi * g.CG * g.COG * kk * F32_BYTES,
-          dx + (n * g.C + gi * g.CG) * HW * F32_BYTES, 0, work[t]!);
-      }
-    }
-  });
+  implicitGemmParts(op, T, d === 0, g.N, g.G, g.H, geo, convWorkBytes(g.COG * kk),
+    { at: dy, image: g.CO * HWo * F32_BYTES, group: g.COG * HWo * F32_BYTES },
+    { at: wt, image: 0, group: g.CG * g.COG * kk * F32_BYTES },
+    { at: dx, image: g.C * HW * F32_BYTES, group: g.CG * HW * F32_BYTES },
+    null);
 }
 
 /** dw = the weight gradient of conv(x, w) for output gradient dy (OIHW, flipped back for 'convolution'). */

@@ -1,10 +1,12 @@
 // The module source of the inline entry (dist/inline.js, `simdconv/inline`): the single-thread
-// kernel module is embedded in the JavaScript as base64, so any bundler or runtime that loads the
+// kernel module is embedded in the JavaScript, gzip-compressed and base64-encoded (decompressed at
+// init with the platform's DecompressionStream: browsers, Node 18+, Deno, Bun), so any bundler or runtime that loads the
 // JS has the kernels, with no asset to emit, serve or find. It is compiled at run time, so Workers
 // (which forbid that) use the workerd entry instead. There is no embedded threads build: `threads`
 // above 1 runs on one thread (capabilities().threads says so) unless init({ url }) supplies
 // simdconv-mt.wasm.
-import { simdconvWasmBase64 } from './simdconv-base64.js';
+import { UnsupportedRuntimeError } from '../errors.js';
+import { simdconvWasmGzipBase64 } from './simdconv-base64.js';
 import { compileBytes, fetchModule, type WasmSource } from './source.js';
 
 let embedded: Promise<WebAssembly.Module> | null = null;
@@ -12,7 +14,7 @@ let embedded: Promise<WebAssembly.Module> | null = null;
 export const inlineSource: WasmSource = {
   platform: 'browser',
   // The single-thread build for either file: runtime.ts runs it on one thread.
-  module: () => (embedded ??= compileBytes(decodeBase64(simdconvWasmBase64), null, 'the embedded simdconv.wasm')),
+  module: () => (embedded ??= gunzip(decodeBase64(simdconvWasmGzipBase64)).then((bytes) => compileBytes(bytes, null, 'the embedded simdconv.wasm'))),
   fromBytes: (bytes) => compileBytes(bytes),
   fromUrl: (url) => fetchModule(url instanceof URL ? url : new URL(url, globalThis.location?.href), 'url'),
 };
@@ -23,4 +25,14 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
+}
+
+/** Gunzips the embedded module with the platform's DecompressionStream. */
+async function gunzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof DecompressionStream !== 'function') {
+    throw new UnsupportedRuntimeError('init', 'module', 'unpacked with DecompressionStream (browsers, Node 18+, Deno, Bun)',
+      'a runtime without it; pass init({ bytes }) or init({ url }) with simdconv.wasm instead');
+  }
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
