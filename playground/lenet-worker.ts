@@ -4,6 +4,7 @@
 // inspected while it runs. Uses the worker pool (threads) when this worker is cross-origin
 // isolated, one thread otherwise. Bundled by playground/serve.ts as /lenet-worker.js.
 import * as sc from '../src/browser.js';
+import { batchOf, leNet, trainStep } from './lenet-model.js';
 import type { DatasetFiles, FromWorker, RunState, ToWorker, TrainSettings } from './lenet-protocol.js';
 
 const scope = globalThis as unknown as {
@@ -13,32 +14,8 @@ const scope = globalThis as unknown as {
 };
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
+/** The seed of the weights and of the shuffles. */
 const SEED = 0;
-/** byte / 255 as float32, as torchvision's ToTensor. */
-const SCALE = Float32Array.from({ length: 256 }, (_, b) => b / 255);
-
-/** The chapter's LeNet in PyTorch's layout (its stateDict names are nn.Sequential's: 0.weight, ...). */
-function leNet(): sc.nn.Sequential {
-  const pool = () => new sc.nn.MaxPool2d({ kernelSize: 2, stride: 2 });
-  return new sc.nn.Sequential(
-    new sc.nn.Conv2d({ inChannels: 1, outChannels: 6, kernelSize: 5, padding: 2 }), new sc.nn.ReLU(), pool(),
-    new sc.nn.Conv2d({ inChannels: 6, outChannels: 16, kernelSize: 5 }), new sc.nn.ReLU(), pool(),
-    new sc.nn.Flatten(),
-    new sc.nn.Linear({ inFeatures: 400, outFeatures: 120 }), new sc.nn.ReLU(),
-    new sc.nn.Linear({ inFeatures: 120, outFeatures: 84 }), new sc.nn.ReLU(),
-    new sc.nn.Linear({ inFeatures: 84, outFeatures: 10 }));
-}
-
-/** Xavier-uniform weights (bound sqrt(6 / (fanIn + fanOut))), seeded; biases keep PyTorch's default. */
-function xavier(model: sc.nn.Module): void {
-  model.namedParameters().forEach(([name, p], i) => {
-    if (!name.endsWith('.weight')) return;
-    const s = p.shape;
-    const field = s.length === 4 ? s[2]! * s[3]! : 1;
-    const bound = Math.sqrt(6 / (s[1]! * field + s[0]! * field));
-    sc.tidy(() => sc.noGrad(() => p.set([], sc.rand(s, { seed: SEED * 100 + i, low: -bound, high: bound }))));
-  });
-}
 
 /** Returns to the event loop (so messages are handled) without setTimeout's clamping. */
 const channel = new MessageChannel();
@@ -78,24 +55,11 @@ function setState(s: RunState): void {
 function freshModel(): void {
   opt?.dispose();
   model?.dispose();
-  model = leNet();
-  xavier(model);
+  model = leNet(SEED);
   opt = null;
   run = null;
   step = 0;
   images = 0;
-}
-
-/** The float32 input of the images `idx` of `set`, [B, 1, rows, cols]. */
-function batchOf(set: sc.data.ImageSet, idx: ArrayLike<number>): sc.Tensor {
-  const px = set.rows * set.cols;
-  const x = new Float32Array(idx.length * px);
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    const src = set.images.subarray(i * px, (i + 1) * px);
-    for (let j = 0; j < px; j++) x[k * px + j] = SCALE[src[j]!]!;
-  }
-  return sc.tensor(x, [idx.length, 1, set.rows, set.cols]);
 }
 
 /** Accuracy on the first `n` test images, in chunks of 500 (yielding between them). */
@@ -145,18 +109,7 @@ async function train(): Promise<void> {
       const next = r.batches.next();
       if (next.done) break;
       const idx = next.value;
-      const labels = Int32Array.from(idx, (i) => set.labels[i]!);
-      const [loss, right] = sc.tidy(() => {
-        const logits = model!.forward(batchOf(set, idx));
-        const l = sc.nn.crossEntropy(logits, labels);
-        l.backward();
-        opt!.step();
-        opt!.zeroGrad();
-        const pred = logits.argmax(1).data();
-        let k = 0;
-        for (let b = 0; b < idx.length; b++) if (pred[b] === labels[b]) k++;
-        return [l.item(), k];
-      });
+      const [loss, right] = trainStep(model!, opt!, set, idx);
       r.batch++;
       step++;
       images += idx.length;

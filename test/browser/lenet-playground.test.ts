@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leNet, trainStep } from '../../playground/lenet-model.js';
 import { CSP, FASHION_MNIST_DIR, ISOLATION, startPlayground, type Playground } from '../../playground/serve.js';
+import * as sc from '../../src/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../runtimes/harness.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -127,6 +129,35 @@ async function expectWhole(page: Page, width: number, stage: string): Promise<vo
   expect(r.text).not.toMatch(/NaN|Infinity|undefined/);
 }
 
+/**
+ * The page's training run in Node on the same subset: the mean loss of each run of `every`
+ * batches, as the page prints it (the seed is the worker's, 0; Adam lr 1e-3).
+ */
+async function nodeLosses(o: { epochs: number; batchSize: number; every: number }): Promise<string[]> {
+  await sc.init();
+  const read = (f: string) => readFileSync(join(dir, f));
+  const { train } = await sc.data.fashionMnistFromBytes({
+    trainImages: read('train-images-idx3-ubyte.gz'), trainLabels: read('train-labels-idx1-ubyte.gz'),
+    testImages: read('t10k-images-idx3-ubyte.gz'), testLabels: read('t10k-labels-idx1-ubyte.gz'),
+  });
+  using model = leNet(0);
+  const opt = new sc.optim.Adam(model, { lr: 1e-3 });
+  const out: string[] = [];
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      let sum = 0, count = 0;
+      for (const idx of sc.data.batchIndices(train.count, { batchSize: o.batchSize, seed: 0, epoch })) {
+        sum += trainStep(model, opt, train, idx)[0];
+        if (++count === o.every) out.push((sum / count).toFixed(3)), (sum = 0), (count = 0);
+      }
+      if (count > 0) out.push((sum / count).toFixed(3));
+    }
+  } finally {
+    opt.dispose();
+  }
+  return out;
+}
+
 /** Draws a trouser-like shape (two legs from a waistband) on the drawing canvas with the mouse. */
 async function drawTrousers(page: Page): Promise<void> {
   await page.locator('#draw-canvas').scrollIntoViewIfNeeded();
@@ -199,7 +230,7 @@ describe.skipIf(!haveData)('the LeNet page, cross-origin isolated, 1280 px wide'
     await expectWhole(page, 1280, 'loaded');
   });
 
-  it('trains 2 epochs of 24 batches of 64: the loss falls, both plots draw, test accuracy is reported, the filters change', async () => {
+  it('trains 2 epochs of 24 batches of 64: the loss falls (as in Node), both plots draw, test accuracy is reported, the filters change', async () => {
     await page.fill('#epochs', '2');
     await page.fill('#batch-size', '64');
     await page.fill('#every', '2');
@@ -211,6 +242,8 @@ describe.skipIf(!haveData)('the LeNet page, cross-origin isolated, 1280 px wide'
     expect(l.length).toBe(24);
     expect(l[0]).toBeGreaterThan(1.8); // about ln 10 at the start
     expect(Math.max(...l.slice(-3))).toBeLessThan(l[0]! - 0.4);
+    // The same training in Node (one thread): the same losses, to the 3 decimals shown.
+    expect(l.map((v) => v.toFixed(3))).toEqual(await nodeLosses({ epochs: 2, batchSize: 64, every: 2 }));
     const final = (await page.textContent('#progress'))!;
     expect(final).toMatch(/^Done\. Epoch 2\/2, batch 24\/24: loss \d\.\d{3}, train acc \d\.\d{3}, [\d,]+ img\/s on \d threads?\. Epoch 2: train acc \d\.\d{3}, test acc (\d\.\d{3}) \(500 test images\)\.$/);
     expect(Number(/test acc (\d\.\d{3}) \(500/.exec(final)![1])).toBeGreaterThan(0.3); // chance is 0.1
