@@ -67,4 +67,5 @@ export type FromWorker =
   }
   | { type: 'prediction'; id: number; probabilities: Float32Array }
   | { type: 'weights'; json: string }
-  | { type: 'error'; message: string };
+  /** A request failed: `during` is its type. */
+  | { type: 'error'; during: ToWorker['type']; message: string };

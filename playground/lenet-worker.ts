@@ -196,7 +196,10 @@ async function handle(m: ToWorker): Promise<void> {
     case 'train':
       if (!data || running) return;
       if (run === null || state === 'done') {
-        if (state === 'done') freshModel();
+        if (state === 'done') {
+          freshModel();
+          setState('idle'); // the page clears its plots
+        }
         run = { settings: m.settings, epoch: 1, batches: null, batch: 0, right: 0, seen: 0 };
         opt = new sc.optim.Adam(model!, { lr: m.settings.lr });
       } else {
@@ -229,7 +232,7 @@ async function handle(m: ToWorker): Promise<void> {
 scope.onmessage = (e) => {
   handle(e.data).catch((err: unknown) => {
     if (state === 'training') setState('stopped');
-    post({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    post({ type: 'error', during: e.data.type, message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
   });
 };
 

@@ -72,6 +72,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       void loadFromServer();
       break;
     case 'data':
+      dataInfo.classList.remove('error');
       hasData = true;
       counts = { train: m.train, test: m.test };
       dataInfo.textContent = `Loaded ${int(m.train)} training and ${int(m.test)} test images of ${m.rows}×${m.cols} pixels.`;
@@ -126,8 +127,14 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       break;
     }
     case 'error':
-      statusEl.textContent = m.message;
-      statusEl.classList.add('error');
+      if (m.during === 'data') {
+        dataInfo.textContent = `These files could not be read: ${m.message}`;
+        dataInfo.classList.add('error');
+        listFiles();
+      } else {
+        statusEl.textContent = m.message;
+        statusEl.classList.add('error');
+      }
       break;
   }
 };

@@ -311,6 +311,18 @@ describe.skipIf(!haveData)('the LeNet page without cross-origin isolation, 390 p
     await expectWhole(page, 390, 'start');
   });
 
+  it('says which file is broken when one is truncated, and trains nothing', async () => {
+    const file = (name: string) => ({ name, mimeType: 'application/gzip', buffer: readFileSync(join(dir, name)) });
+    const labels = gunzipSync(readFileSync(join(dir, 't10k-labels-idx1-ubyte.gz')));
+    await page.setInputFiles('#files', [file('train-images-idx3-ubyte.gz'), file('train-labels-idx1-ubyte.gz'), file('t10k-images-idx3-ubyte.gz'),
+      { name: 't10k-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: labels.subarray(0, 300) }]);
+    await page.waitForFunction(() => document.getElementById('data-info')!.classList.contains('error'));
+    expect(await page.textContent('#data-info')).toMatch(/^These files could not be read: IdxFormatError: .*/);
+    expect(await page.isDisabled('#train')).toBe(true);
+    expect(await page.$$eval('#file-list li.missing', (els) => els.length)).toBe(4); // choose them again
+    await expectWhole(page, 390, 'broken');
+  });
+
   it('takes the four files from the file picker (two at a time), then trains', async () => {
     const file = (name: string) => ({ name, mimeType: 'application/gzip', buffer: readFileSync(join(dir, name)) });
     await page.setInputFiles('#files', [file('train-images-idx3-ubyte.gz'), file('t10k-labels-idx1-ubyte.gz')]);
