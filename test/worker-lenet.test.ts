@@ -3,10 +3,12 @@
 // workerd by miniflare, and sent the first six Fashion-MNIST test images (their classes known)
 // as JSON and as PNG. Its probabilities must be those of the same LeNet run here in Node
 // (softmax of its logits) within 1e-5. Needs a built dist/ (`npm run build`).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leNet } from '../playground/lenet-model.js';
 import * as sc from '../src/index.js';
 import { ROOT, bundle, withWorker } from './runtimes/harness.js';
 
@@ -40,6 +42,14 @@ function nodeProbabilities(): number[][] {
   });
 }
 
+/** A Worker bundled from `source` (an entry module's text, its imports relative to `dir`) running in miniflare until `stop`. */
+async function startWorker(source: string, dir: string): Promise<{ mf: MF; stop: () => void; inputs: string[] }> {
+  const b = await bundle(source, join(dir, 'entry.js'), 'workerd');
+  return new Promise((ready, fail) => {
+    withWorker(b.file, undefined, (mf) => new Promise<void>((stop) => ready({ mf, stop, inputs: b.inputs }))).catch(fail);
+  });
+}
+
 let mf: MF;
 let stop: () => void;
 let inputs: string[];
@@ -49,21 +59,13 @@ beforeAll(async () => {
   await sc.init();
   expected = nodeProbabilities();
   const entry = join(ROOT, 'examples/worker-lenet/index.js');
-  const b = await bundle(`export { default } from ${JSON.stringify(entry)};`, entry, 'workerd');
-  inputs = b.inputs;
-  await new Promise<void>((ready, fail) => {
-    withWorker(b.file, undefined, (m) => {
-      mf = m;
-      ready();
-      return new Promise<void>((done) => (stop = done));
-    }).catch(fail);
-  });
+  ({ mf, stop, inputs } = await startWorker(`export { default } from ${JSON.stringify(entry)};`, ROOT));
 }, 60_000);
 
 afterAll(() => stop?.());
 
-async function post(body: string | Uint8Array, type: string, method = 'POST'): Promise<Answer> {
-  const res = await mf.dispatchFetch('http://localhost/', { method, body, headers: { 'content-type': type } });
+async function post(body: string | Uint8Array, type: string, method = 'POST', to = mf): Promise<Answer> {
+  const res = await to.dispatchFetch('http://localhost/', { method, body, headers: { 'content-type': type } });
   const text = await res.text();
   return { status: res.status, json: JSON.parse(text) as Answer['json'] };
 }
@@ -131,5 +133,35 @@ describe('the LeNet Worker in workerd (miniflare)', () => {
     const res = await mf.dispatchFetch('http://localhost/');
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^POST a 28x28 Fashion-MNIST image/);
+  });
+});
+
+describe("the Worker with the chapter's LeNet (6 and 16 channels; 120, 84 and 10 features) from a simdconv stateDict", () => {
+  let other: Awaited<ReturnType<typeof startWorker>>;
+  let dir: string;
+  let probabilities: number[][];
+
+  beforeAll(async () => {
+    // The playground's model, Xavier-initialised from seed 3, saved as JSON as its "Save weights" does.
+    using model = leNet(3);
+    dir = mkdtempSync(join(tmpdir(), 'simdconv-worker-lenet-'));
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(model.stateDict({ json: true })));
+    model.eval();
+    probabilities = sc.tidy(() => sc.noGrad(() => sc.softmax(model.forward(sc.tensor(Float32Array.from(lenet.images.bytes, (b) => b / 255), [N, 1, 28, 28])), 1).toArray())) as number[][];
+    const worker = join(ROOT, 'examples/worker-lenet/worker.ts');
+    other = await startWorker(`import { lenetWorker } from ${JSON.stringify(worker)}; import state from './state.json'; export default lenetWorker(state);`, dir);
+  }, 60_000);
+
+  afterAll(() => {
+    other?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the layer sizes from the stateDict and gives the probabilities Node computes (1e-5)', async () => {
+    for (let i = 0; i < N; i++) {
+      const r = await post(JSON.stringify(rows(i)), 'application/json', 'POST', other.mf);
+      expect(r.status).toBe(200);
+      expect(worst(r.json.probabilities!, probabilities[i]!)).toBeLessThanOrEqual(1e-5);
+    }
   });
 });
