@@ -56,8 +56,8 @@ afterAll(async () => {
 });
 
 /** A page of `url` at `width` CSS pixels, with its console errors, page errors and CSP violations collected. */
-async function open(url: string, width: number): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+async function open(url: string, width: number, touch = false): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true, hasTouch: touch });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -299,7 +299,7 @@ describe.skipIf(!haveData)('the LeNet page without cross-origin isolation, 390 p
   let problems: string[];
 
   beforeAll(async () => {
-    ({ page, problems } = await open(`${plain.url}lenet.html`, 390));
+    ({ page, problems } = await open(`${plain.url}lenet.html`, 390, true));
   }, 60_000);
   afterAll(() => page?.context().close());
 
@@ -364,7 +364,32 @@ describe.skipIf(!haveData)('the LeNet page without cross-origin isolation, 390 p
     await expectWhole(page, 390, 'trained');
   });
 
-  it('predicts a touch-size drawing at 390 px', async () => {
+  it('draws with a finger: a touch stroke paints a line and gets a prediction', async () => {
+    const canvas = page.locator('#draw-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y: number) => cdp.send('Input.dispatchTouchEvent', {
+      type, touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + box.width / 2, y: box.y + y * box.height }],
+    });
+    const asked = Number(await page.getAttribute('body', 'data-predictions') ?? 0);
+    await touch('touchStart', 0.1);
+    for (let k = 1; k <= 10; k++) await touch('touchMove', 0.1 + 0.08 * k);
+    await touch('touchEnd', 0.9);
+    await page.waitForFunction((n) => Number(document.body.dataset.predictions ?? 0) > n, asked);
+    // A vertical white line down the middle of the canvas, black beside it.
+    const column = await page.evaluate(() => {
+      const c = document.getElementById('draw-canvas') as HTMLCanvasElement;
+      const ctx = c.getContext('2d')!;
+      const at = (x: number, y: number) => ctx.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data[0];
+      return [0.2, 0.5, 0.8].map((y) => [at(0.5, y), at(0.1, y)]);
+    });
+    expect(column).toEqual([[255, 0], [255, 0], [255, 0]]);
+    expect(await page.textContent('#predicted')).toMatch(/^It looks like: .* \(\d+\.\d%\)$/);
+  });
+
+  it('predicts a mouse drawing at 390 px', async () => {
+    await page.click('#clear');
     await drawTrousers(page);
     await page.waitForFunction(() => Number(document.body.dataset.predictions ?? 0) >= 1);
     expect(await page.textContent('#predicted')).toMatch(/^It looks like: .* \(\d+\.\d%\)$/);
