@@ -1,5 +1,5 @@
 // Elementwise kernels over f32 tensors: binary ops with broadcasting, unary ops with an optional
-// scalar parameter, the ReLU backward mask, fill and axpy.
+// scalar parameter, the ReLU backward mask, fill, axpy and the fused squared error.
 //
 // ABI (see also assembly/index.ts): pointers are byte addresses of f32 data, any 4-byte alignment;
 // counts and strides are in elements. Every kernel exists as `*_f32_simd` (f32x4 loops: a 16-wide
@@ -536,5 +536,59 @@ export function axpy_f32_scalar(y: usize, x: usize, n: i32, alpha: f32): void {
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
     store<f32>(y + off, load<f32>(y + off) + alpha * load<f32>(x + off));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Squared error, fused: the forward `(a - b)²` and its gradient with respect to a, `gy · 2(a - b)`
+// (that with respect to b is its negation). a, b, gy and out are contiguous and of n elements; out
+// may equal any input. Each element is the same IEEE operations in both twins (a 4-wide body and a
+// scalar tail: these run on loss-sized tensors, where the call dominates), so they agree bitwise.
+
+/** out[i] = (a[i] - b[i])². */
+export function sq_diff_f32_simd(out: usize, a: usize, b: usize, n: i32): void {
+  const end = out + (<usize>n << 2);
+  const end4 = out + (<usize>(n & ~3) << 2);
+  while (out < end4) {
+    const d = f32x4.sub(v128.load(a), v128.load(b));
+    v128.store(out, f32x4.mul(d, d));
+    out += 16; a += 16; b += 16;
+  }
+  while (out < end) {
+    const d = load<f32>(a) - load<f32>(b);
+    store<f32>(out, d * d);
+    out += 4; a += 4; b += 4;
+  }
+}
+
+export function sq_diff_f32_scalar(out: usize, a: usize, b: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const d = load<f32>(a + off) - load<f32>(b + off);
+    store<f32>(out + off, d * d);
+  }
+}
+
+/** out[i] = gy[i] · ((a[i] - b[i]) + (a[i] - b[i])). */
+export function sq_diff_backward_f32_simd(out: usize, gy: usize, a: usize, b: usize, n: i32): void {
+  const end = out + (<usize>n << 2);
+  const end4 = out + (<usize>(n & ~3) << 2);
+  while (out < end4) {
+    const d = f32x4.sub(v128.load(a), v128.load(b));
+    v128.store(out, f32x4.mul(v128.load(gy), f32x4.add(d, d)));
+    out += 16; gy += 16; a += 16; b += 16;
+  }
+  while (out < end) {
+    const d = load<f32>(a) - load<f32>(b);
+    store<f32>(out, load<f32>(gy) * (d + d));
+    out += 4; gy += 4; a += 4; b += 4;
+  }
+}
+
+export function sq_diff_backward_f32_scalar(out: usize, gy: usize, a: usize, b: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const d = load<f32>(a + off) - load<f32>(b + off);
+    store<f32>(out + off, load<f32>(gy + off) * (d + d));
   }
 }

@@ -1,8 +1,7 @@
-// Losses, built from differentiable ops.
+// Losses: the squared error (one fused op) and mseLoss's reductions of it.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { sub } from '../ops/elementwise.js';
-import { square } from '../ops/unary.js';
+import { squaredDifference } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { sameShape } from '../layout.js';
 
@@ -23,10 +22,7 @@ export function squaredError(yHat: Tensor, y: Tensor): Tensor {
   const op = 'squaredError';
   const a = checkTensor(op, 'yHat', yHat), b = checkTensor(op, 'y', y);
   if (!sameShape(a[DIMS], b[DIMS])) throw new ShapeError(op, 'y', `shape ${shapeStr(a[DIMS])} (like yHat)`, `shape ${shapeStr(b[DIMS])}`);
-  const d = sub(a, b);
-  const out = square(d);
-  d.dispose();
-  return out;
+  return squaredDifference(a, b);
 }
 
 /**

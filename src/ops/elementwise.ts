@@ -1,5 +1,6 @@
 // Elementwise binary arithmetic with NumPy broadcasting, each op next to its derivative rule.
-import { DIMS, Tensor, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view } from '../tensor.js';
+import { kernels } from '../wasm/kernels.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { broadcastKernel, operand, reduced, scaled, scalarTensor, sumTo, unaryKernel, type Operand } from './elementwise-kernels.js';
 import { neg } from './unary.js';
@@ -200,6 +201,29 @@ export function pow(a: Operand, b: Operand): Tensor {
     }, [a, b, out]);
   }
   return out;
+}
+
+/**
+ * `(a - b)²` for two tensors of the same shape (checked by the caller, nn.squaredError): one fused
+ * kernel each way; the gradient is `gy · 2(a - b)` for a and its negation for b.
+ */
+export function squaredDifference(a: Tensor, b: Tensor): Tensor {
+  const op = 'squaredError';
+  const out = empty(a[DIMS], op);
+  kernels.sq_diff(out.ptr(op, 'out'), a.ptr(op, 'yHat'), b.ptr(op, 'y'), out.size);
+  if (needsGrad(a, b)) record(out, 'SquaredError', [a, b], squaredDifferenceRule, [a, b]);
+  return out;
+}
+
+function squaredDifferenceRule(gy: Tensor, needs: readonly boolean[], [a, b]: readonly Tensor[]): (Tensor | null)[] {
+  const op = 'squaredError';
+  const ga = empty(gy[DIMS], op);
+  kernels.sq_diff_backward(ga.ptr(op, 'out'), gy.ptr(op, 'gy'), a!.ptr(op, 'yHat'), b!.ptr(op, 'y'), ga.size);
+  if (!needs[1]) return [ga, null];
+  const gb = unaryKernel(op, 'neg', ga);
+  if (needs[0]) return [ga, gb];
+  ga.dispose();
+  return [null, gb];
 }
 
 /**
