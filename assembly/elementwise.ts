@@ -541,7 +541,8 @@ export function axpy_f32_scalar(y: usize, x: usize, n: i32, alpha: f32): void {
 
 // ---------------------------------------------------------------------------------------------
 // Squared error, fused: the forward `(a - b)²` and its gradient with respect to a, `gy · 2(a - b)`
-// (that with respect to b is its negation). a, b, gy and out are contiguous and of n elements; out
+// (that with respect to b is its negation), gy a tensor or one scalar for all elements (the
+// gradient of their sum or mean). a, b, gy and out are contiguous and of n elements; out
 // may equal any input. Each element is the same IEEE operations in both twins (a 4-wide body and a
 // scalar tail: these run on loss-sized tensors, where the call dominates), so they agree bitwise.
 
@@ -569,26 +570,31 @@ export function sq_diff_f32_scalar(out: usize, a: usize, b: usize, n: i32): void
   }
 }
 
-/** out[i] = gy[i] · ((a[i] - b[i]) + (a[i] - b[i])). */
-export function sq_diff_backward_f32_simd(out: usize, gy: usize, a: usize, b: usize, n: i32): void {
+/**
+ * out[i] = g · ((a[i] - b[i]) + (a[i] - b[i])), where g is gy[i], or the scalar c for every element
+ * when gy is 0 (the gradient of a sum or mean of squared errors: no broadcast tensor needed).
+ */
+export function sq_diff_backward_f32_simd(out: usize, gy: usize, a: usize, b: usize, n: i32, c: f32): void {
   const end = out + (<usize>n << 2);
   const end4 = out + (<usize>(n & ~3) << 2);
+  const cv = f32x4.splat(c);
+  const step: usize = gy != 0 ? 16 : 0;
   while (out < end4) {
     const d = f32x4.sub(v128.load(a), v128.load(b));
-    v128.store(out, f32x4.mul(v128.load(gy), f32x4.add(d, d)));
-    out += 16; gy += 16; a += 16; b += 16;
+    v128.store(out, f32x4.mul(step != 0 ? v128.load(gy) : cv, f32x4.add(d, d)));
+    out += 16; gy += step; a += 16; b += 16;
   }
   while (out < end) {
     const d = load<f32>(a) - load<f32>(b);
-    store<f32>(out, load<f32>(gy) * (d + d));
-    out += 4; gy += 4; a += 4; b += 4;
+    store<f32>(out, (step != 0 ? load<f32>(gy) : c) * (d + d));
+    out += 4; gy += step >> 2; a += 4; b += 4;
   }
 }
 
-export function sq_diff_backward_f32_scalar(out: usize, gy: usize, a: usize, b: usize, n: i32): void {
+export function sq_diff_backward_f32_scalar(out: usize, gy: usize, a: usize, b: usize, n: i32, c: f32): void {
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
     const d = load<f32>(a + off) - load<f32>(b + off);
-    store<f32>(out + off, load<f32>(gy + off) * (d + d));
+    store<f32>(out + off, (gy != 0 ? load<f32>(gy + off) : c) * (d + d));
   }
 }

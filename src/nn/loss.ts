@@ -1,8 +1,7 @@
-// Losses: the squared error (one fused op) and mseLoss's reductions of it.
+// Losses: the squared error and mseLoss, each one fused op.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { squaredDifference } from '../ops/elementwise.js';
-import { mean, sum } from '../ops/reduce.js';
+import { squaredDifference, squaredDifferenceSum } from '../ops/elementwise.js';
 import { sameShape } from '../layout.js';
 
 import type { Reduction } from '../ops/cross-entropy.js';
@@ -37,9 +36,9 @@ export function mseLoss(yHat: Tensor, y: Tensor, options: { reduction?: Reductio
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new ArgumentError('mseLoss', 'reduction', "'mean', 'sum' or 'none'", describe(reduction));
   }
-  const l = squaredError(yHat, y);
-  if (reduction === 'none') return l;
-  const r = reduction === 'mean' ? mean(l) : sum(l);
-  l.dispose();
-  return r;
+  if (reduction === 'none') return squaredError(yHat, y);
+  const op = 'mseLoss';
+  const a = checkTensor(op, 'yHat', yHat), b = checkTensor(op, 'y', y);
+  if (!sameShape(a[DIMS], b[DIMS])) throw new ShapeError(op, 'y', `shape ${shapeStr(a[DIMS])} (like yHat)`, `shape ${shapeStr(b[DIMS])}`);
+  return squaredDifferenceSum(a, b, reduction === 'mean');
 }

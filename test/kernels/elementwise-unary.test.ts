@@ -245,9 +245,24 @@ describe.each(VARIANTS)('sq_diff, sq_diff_backward (%s)', (v) => {
         const { a, b, gy } = data(n);
         const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), rg = region(w, n, gy, unaligned);
         const out = region(w, n, undefined, unaligned);
-        kernel(w, 'sq_diff_backward', v)(out.ptr, rg.ptr, ra.ptr, rb.ptr, n);
+        kernel(w, 'sq_diff_backward', v)(out.ptr, rg.ptr, ra.ptr, rb.ptr, n, 0);
         const ctx = `sq_diff_backward_${v} n=${n}`;
         expectExact(readRegion(w, out), Array.from(a, (ai, i) => back(gy[i]!, ai, b[i]!)), ctx);
+        expectUntouched(out, ctx);
+        w.reset();
+      }
+    }
+  });
+
+  it('sq_diff_backward with gy = 0: out = c · 2(a - b), one scalar for every element', () => {
+    const c = fr(-0.0625 / 3);
+    for (const n of LENGTHS) {
+      for (const unaligned of [false, true]) {
+        const { a, b } = data(n);
+        const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), out = region(w, n, undefined, unaligned);
+        kernel(w, 'sq_diff_backward', v)(out.ptr, 0, ra.ptr, rb.ptr, n, c);
+        const ctx = `sq_diff_backward_${v} scalar n=${n}`;
+        expectExact(readRegion(w, out), Array.from(a, (ai, i) => back(c, ai, b[i]!)), ctx);
         expectUntouched(out, ctx);
         w.reset();
       }
@@ -258,7 +273,7 @@ describe.each(VARIANTS)('sq_diff, sq_diff_backward (%s)', (v) => {
     const n = 37;
     const { a, b, gy } = data(n);
     const ra = region(w, n, a), rb = region(w, n, b), rg = region(w, n, gy);
-    kernel(w, 'sq_diff_backward', v)(rg.ptr, rg.ptr, ra.ptr, rb.ptr, n);
+    kernel(w, 'sq_diff_backward', v)(rg.ptr, rg.ptr, ra.ptr, rb.ptr, n, 0);
     expectExact(readRegion(w, rg), Array.from(a, (ai, i) => back(gy[i]!, ai, b[i]!)), 'gradient in place');
     kernel(w, 'sq_diff', v)(ra.ptr, ra.ptr, rb.ptr, n);
     expectExact(readRegion(w, ra), Array.from(a, (ai, i) => sq(ai, b[i]!)), 'forward in place');
