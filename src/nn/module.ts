@@ -33,6 +33,12 @@ export interface StateEntry {
 export type StateDict = Record<string, StateEntry>;
 
 /**
+ * Counts registrations (of a parameter or a sub-module) in any module: a module's cached parameter
+ * list is current while this has not changed since it was made.
+ */
+let registrations = 0;
+
+/**
  * The base class of layers and models, like `torch.nn.Module`: a subclass registers its
  * parameters (and sub-modules) and implements `forward`; the module lists, zeroes, saves and
  * frees them.
@@ -54,12 +60,6 @@ export type StateDict = Record<string, StateEntry>;
  * layer.forward(sc.ones([6, 8])).sum().backward();
  * layer.bias.grad                                      // => [42]
  */
-/**
- * Counts registrations (of a parameter or a sub-module) in any module: a module's cached parameter
- * list is current while this has not changed since it was made.
- */
-let registrations = 0;
-
 export abstract class Module {
   /** Whether the module is in training mode (see train() / eval()). */
   training = true;
@@ -103,8 +103,8 @@ export abstract class Module {
   }
 
   /**
-   * @internal The parameters (an array callers must not edit), rebuilt only after a registration anywhere (what
-   * zeroGrad and the optimizers read at every step).
+   * @internal The parameters (an array callers must not edit), rebuilt only after a registration
+   * anywhere (what zeroGrad and the optimizers read at every step).
    */
   parameterList(): readonly Tensor[] {
     if (this.#paramList === null || this.#paramListAt !== registrations) {

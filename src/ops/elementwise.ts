@@ -211,7 +211,7 @@ export function pow(a: Operand, b: Operand): Tensor {
 export function squaredDifference(a: Tensor, b: Tensor): Tensor {
   const op = 'squaredError';
   const out = empty(a[DIMS], op);
-  kernels.sq_diff(out.ptr(op, 'out'), a.ptr(op, 'yHat'), b.ptr(op, 'y'), out.size);
+  kernels.sq_diff(out.ptr(op, 'out'), a.ptr(op, 'yHat'), b.ptr(op, 'y'), out.size, 0, 0, 0);
   if (needsGrad(a, b)) record(out, 'SquaredError', [a, b], squaredDifferenceRule, [a, b]);
   return out;
 }
@@ -219,7 +219,7 @@ export function squaredDifference(a: Tensor, b: Tensor): Tensor {
 function squaredDifferenceRule(gy: Tensor, needs: readonly boolean[], [a, b]: readonly Tensor[]): (Tensor | null)[] {
   const op = 'squaredError';
   const ga = empty(gy[DIMS], op);
-  kernels.sq_diff_backward(ga.ptr(op, 'out'), gy.ptr(op, 'gy'), a!.ptr(op, 'yHat'), b!.ptr(op, 'y'), ga.size, 0);
+  kernels.sq_diff(ga.ptr(op, 'out'), a!.ptr(op, 'yHat'), b!.ptr(op, 'y'), ga.size, 1, gy.ptr(op, 'gy'), 0);
   return withNegation(op, ga, needs);
 }
 
@@ -235,7 +235,7 @@ function withNegation(op: string, ga: Tensor, needs: readonly boolean[]): (Tenso
 /**
  * The sum (or mean) of `(a - b)²` over all elements, a 0-d tensor, for a and b of the same shape
  * (checked by the caller, nn.mseLoss), recorded as one node: the elementwise squares are freed at
- * once, and the gradient is one kernel, `c · 2(a - b)` with c = gy (divided by the count for the
+ * once, and the gradient is one kernel call, `c · 2(a - b)` with c = gy (divided by the count for the
  * mean), bitwise what the squared error's gradient gives for the broadcast gradient of the sum.
  */
 export function squaredDifferenceSum(a: Tensor, b: Tensor, mean: boolean): Tensor {
@@ -252,7 +252,7 @@ export function squaredDifferenceSum(a: Tensor, b: Tensor, mean: boolean): Tenso
   const at = out.ptr(op, 'out');
   if (sq === null) kernels.fill(at, 1, 0);
   else {
-    kernels.sq_diff(sq.ptr(op, 'out'), a.ptr(op, 'yHat'), b.ptr(op, 'y'), n);
+    kernels.sq_diff(sq.ptr(op, 'out'), a.ptr(op, 'yHat'), b.ptr(op, 'y'), n, 0, 0, 0);
     kernels.sum(at, sq.ptr(op, 'a'), 1, n, 1);
     sq.dispose();
   }
@@ -261,7 +261,7 @@ export function squaredDifferenceSum(a: Tensor, b: Tensor, mean: boolean): Tenso
     record(out, 'MseLoss', [a, b], (gy, needs, [sa, sb]) => {
       const v = heap(op).f32()[gy.ptr(op, 'gy') >> 2]!;
       const ga = empty(sa![DIMS], op);
-      kernels.sq_diff_backward(ga.ptr(op, 'out'), 0, sa!.ptr(op, 'yHat'), sb!.ptr(op, 'y'), n, mean ? v / Math.fround(n) : v);
+      kernels.sq_diff(ga.ptr(op, 'out'), sa!.ptr(op, 'yHat'), sb!.ptr(op, 'y'), n, 1, 0, mean ? v / Math.fround(n) : v);
       return withNegation(op, ga, needs);
     }, [a, b]);
   }

@@ -203,9 +203,9 @@ describe.each(VARIANTS)('relu_backward, fill, axpy (%s)', (v) => {
   });
 });
 
-// sq_diff, sq_diff_backward: the fused squared error and its gradient
+// sq_diff: the fused squared error and its gradient
 
-describe.each(VARIANTS)('sq_diff, sq_diff_backward (%s)', (v) => {
+describe.each(VARIANTS)('sq_diff (%s)', (v) => {
   const data = (n: number) => {
     const a = randArray(n, n + 21), b = randArray(n, n + 22), gy = randArray(n, n + 23);
     if (n > 3) {
@@ -230,7 +230,7 @@ describe.each(VARIANTS)('sq_diff, sq_diff_backward (%s)', (v) => {
       for (const unaligned of [false, true]) {
         const { a, b } = data(n);
         const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), out = region(w, n, undefined, unaligned);
-        kernel(w, 'sq_diff', v)(out.ptr, ra.ptr, rb.ptr, n);
+        kernel(w, 'sq_diff', v)(out.ptr, ra.ptr, rb.ptr, n, 0, 0, 0);
         const ctx = `sq_diff_${v} n=${n}`;
         expectExact(readRegion(w, out), Array.from(a, (ai, i) => sq(ai, b[i]!)), ctx);
         expectUntouched(out, ctx);
@@ -239,14 +239,14 @@ describe.each(VARIANTS)('sq_diff, sq_diff_backward (%s)', (v) => {
     }
   });
 
-  it('sq_diff_backward: out = gy · 2(a - b), every tail, unaligned, guards untouched', () => {
+  it('sq_diff with grad: out = gy · 2(a - b), every tail, unaligned, guards untouched', () => {
     for (const n of LENGTHS) {
       for (const unaligned of [false, true]) {
         const { a, b, gy } = data(n);
         const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), rg = region(w, n, gy, unaligned);
         const out = region(w, n, undefined, unaligned);
-        kernel(w, 'sq_diff_backward', v)(out.ptr, rg.ptr, ra.ptr, rb.ptr, n, 0);
-        const ctx = `sq_diff_backward_${v} n=${n}`;
+        kernel(w, 'sq_diff', v)(out.ptr, ra.ptr, rb.ptr, n, 1, rg.ptr, 0);
+        const ctx = `sq_diff_${v} grad n=${n}`;
         expectExact(readRegion(w, out), Array.from(a, (ai, i) => back(gy[i]!, ai, b[i]!)), ctx);
         expectUntouched(out, ctx);
         w.reset();
@@ -254,14 +254,14 @@ describe.each(VARIANTS)('sq_diff, sq_diff_backward (%s)', (v) => {
     }
   });
 
-  it('sq_diff_backward with gy = 0: out = c · 2(a - b), one scalar for every element', () => {
+  it('sq_diff with grad and gy = 0: out = c · 2(a - b), one scalar for every element', () => {
     const c = fr(-0.0625 / 3);
     for (const n of LENGTHS) {
       for (const unaligned of [false, true]) {
         const { a, b } = data(n);
         const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), out = region(w, n, undefined, unaligned);
-        kernel(w, 'sq_diff_backward', v)(out.ptr, 0, ra.ptr, rb.ptr, n, c);
-        const ctx = `sq_diff_backward_${v} scalar n=${n}`;
+        kernel(w, 'sq_diff', v)(out.ptr, ra.ptr, rb.ptr, n, 1, 0, c);
+        const ctx = `sq_diff_${v} grad scalar n=${n}`;
         expectExact(readRegion(w, out), Array.from(a, (ai, i) => back(c, ai, b[i]!)), ctx);
         expectUntouched(out, ctx);
         w.reset();
@@ -273,9 +273,9 @@ describe.each(VARIANTS)('sq_diff, sq_diff_backward (%s)', (v) => {
     const n = 37;
     const { a, b, gy } = data(n);
     const ra = region(w, n, a), rb = region(w, n, b), rg = region(w, n, gy);
-    kernel(w, 'sq_diff_backward', v)(rg.ptr, rg.ptr, ra.ptr, rb.ptr, n, 0);
+    kernel(w, 'sq_diff', v)(rg.ptr, ra.ptr, rb.ptr, n, 1, rg.ptr, 0);
     expectExact(readRegion(w, rg), Array.from(a, (ai, i) => back(gy[i]!, ai, b[i]!)), 'gradient in place');
-    kernel(w, 'sq_diff', v)(ra.ptr, ra.ptr, rb.ptr, n);
+    kernel(w, 'sq_diff', v)(ra.ptr, ra.ptr, rb.ptr, n, 0, 0, 0);
     expectExact(readRegion(w, ra), Array.from(a, (ai, i) => sq(ai, b[i]!)), 'forward in place');
   });
 });
