@@ -538,13 +538,26 @@ export function axpy_f32_scalar(y: usize, x: usize, n: i32, alpha: f32): void {
 
 export function sq_diff_f32_simd(out: usize, a: usize, b: usize, n: i32, grad: i32, gy: usize, c: f32): void {
   const end4 = out + (<usize>(n & ~3) << 2);
-  const cv = f32x4.splat(c);
-  const step: usize = gy != 0 ? 16 : 0;
-  while (out < end4) {
-    const d = f32x4.sub(v128.load(a), v128.load(b));
-    const g = grad == 0 ? d : step != 0 ? v128.load(gy) : cv;
-    v128.store(out, f32x4.mul(g, grad == 0 ? d : f32x4.add(d, d)));
-    out += 16; gy += step; a += 16; b += 16;
+  // One loop per mode: a select between modes inside the loop ran 4x slower in V8.
+  if (grad == 0) {
+    while (out < end4) {
+      const d = f32x4.sub(v128.load(a), v128.load(b));
+      v128.store(out, f32x4.mul(d, d));
+      out += 16; a += 16; b += 16;
+    }
+  } else if (gy != 0) {
+    while (out < end4) {
+      const d = f32x4.sub(v128.load(a), v128.load(b));
+      v128.store(out, f32x4.mul(v128.load(gy), f32x4.add(d, d)));
+      out += 16; gy += 16; a += 16; b += 16;
+    }
+  } else {
+    const cv = f32x4.splat(c);
+    while (out < end4) {
+      const d = f32x4.sub(v128.load(a), v128.load(b));
+      v128.store(out, f32x4.mul(cv, f32x4.add(d, d)));
+      out += 16; a += 16; b += 16;
+    }
   }
   sq_diff_f32_scalar(out, a, b, n & 3, grad, gy, c); // the last n mod 4 elements
 }
