@@ -10,6 +10,9 @@
 //   W and b are updated. GFLOP/s counts forward + dX + dW = 3x the forward's 2·N·Cout·Ho·Wo·C·kh·kw
 //   (the loss, bias and update are not counted).
 //
+// After the table's timings, each case times simdconv's step interleaved with a yardstick in one
+// loop (see Interleaved): the lesson against the naive JS step, the layer against its conv kernels.
+//
 // Implementations: simdconv, a naive JS step by hand, and each tfjs peer (a peer whose step throws,
 // like tfjs-wasm's, is reported with its error). Every one starts from simdconv's seeded initial
 // weights and runs the checked steps first (10 for the lesson, 2 for the layer): its losses, final
@@ -54,6 +57,26 @@ export interface TrainCaseResult {
   flopsPerStep: number;
   checkSteps: number;
   impls: TrainImplResult[];
+  /** The step against its yardstick, timed interleaved in one loop (see Interleaved). */
+  interleaved?: Interleaved;
+}
+
+/**
+ * simdconv's step timed interleaved with a yardstick, round by round (each round times a batch of
+ * calls of each), so both see the same load. lesson: the yardstick is the naive JS step, and
+ * `ratio` = simdconv step time / naive JS step time (goal ≤ 1). layer: the yardstick is the step's
+ * conv kernels alone (forward with bias, dX, dW through conv2d / conv2dGradInput /
+ * conv2dGradWeight into preallocated outputs), and `ratio` = kernels time / step time, the
+ * fraction of the kernels' GFLOP/s the whole step keeps (goal ≥ 0.8).
+ */
+export interface Interleaved {
+  yardstick: string;
+  /** Median over rounds of the per-round ratio (see above). */
+  ratio: number;
+  /** Median time per call (ms): simdconv's step, and the yardstick. */
+  stepMs: number;
+  yardstickMs: number;
+  rounds: number;
 }
 
 export interface TrainOptions {
@@ -326,6 +349,67 @@ async function tfLayer(peer: Peer, x: Float32Array, t: Float32Array, w0: Float32
   };
 }
 
+/** The layer step's conv kernels alone: forward (with bias), dX and dW, into preallocated outputs. */
+function simdconvLayerKernels(x: Float32Array, t: Float32Array): { run: () => void; dispose: () => void } {
+  const { N, C, H, W, Cout, k, pad } = L;
+  const conv = new sc.nn.Conv2d({ inChannels: C, outChannels: Cout, kernelSize: k, padding: pad, seed: 1 });
+  const xt = sc.tensor(x, [N, C, H, W]);
+  const dy = sc.tensor(t, [N, Cout, H, W]);
+  const y = sc.zeros([N, Cout, H, W]);
+  const dx = sc.zeros([N, C, H, W]);
+  const dw = sc.zeros([Cout, C, k, k]);
+  const w = conv.weight!, b = conv.bias!;
+  return {
+    run() {
+      sc.noGrad(() => {
+        sc.conv2d(xt, w, { padding: pad, bias: b, out: y });
+        sc.conv2dGradInput(dy, w, [N, C, H, W], { padding: pad, out: dx });
+        sc.conv2dGradWeight(xt, dy, [Cout, C, k, k], { padding: pad, out: dw });
+      });
+    },
+    dispose() {
+      for (const u of [xt, dy, y, dx, dw]) u.dispose();
+      conv.dispose();
+    },
+  };
+}
+
+/**
+ * Times `step` and `yard` alternately: `rounds` rounds, each a batch of `calls` calls of one then
+ * of the other (the order alternating by round); returns the medians and the median per-round
+ * ratio yardstick / step when `yardOverStep`, else step / yardstick.
+ */
+function interleave(step: () => void, yard: () => void, calls: number, rounds: number, yardstick: string, yardOverStep: boolean): Interleaved {
+  const batch = (f: () => void) => {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) f();
+    return (performance.now() - t0) / calls;
+  };
+  const ts: number[] = [], ty: number[] = [], r: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    let a: number, b: number;
+    if (k % 2 === 0) {
+      a = batch(step);
+      b = batch(yard);
+    } else {
+      b = batch(yard);
+      a = batch(step);
+    }
+    ts.push(a);
+    ty.push(b);
+    r.push(yardOverStep ? b / a : a / b);
+  }
+  const med = (v: number[]) => v.slice().sort((p, q) => p - q)[v.length >> 1]!;
+  return { yardstick, ratio: med(r), stepMs: med(ts), yardstickMs: med(ty), rounds };
+}
+
+/** Calls per round so that one batch lasts about `ms`, from a first timed call. */
+function callsFor(fn: () => void, ms: number): number {
+  const t0 = performance.now();
+  fn();
+  return Math.max(1, Math.round(ms / Math.max(performance.now() - t0, 1e-4)));
+}
+
 // ---- running a case --------------------------------------------------------------------------
 /** Runs `steps` read steps; returns the state and the last step's time. */
 function checkedSteps(tr: Trainer, steps: number): { state: CheckState; last: FirstCall } {
@@ -421,6 +505,17 @@ export async function runTraining(o: TrainOptions): Promise<TrainCaseResult[]> {
       ],
       o,
     ));
+    const s = simdconvLesson(x, Y, ref);
+    const n = naiveLesson(x, Y, ref.w0!);
+    for (let i = 0; i < 2000; i++) {
+      s.step(false);
+      n.step(false);
+    }
+    const calls = callsFor(() => s.step(false), 2);
+    const il = interleave(() => s.step(false), () => n.step(false), Math.max(calls, 100), o.timing.timeMs >= 400 ? 41 : 11, 'naive JS step', false);
+    s.dispose();
+    out[out.length - 1]!.interleaved = il;
+    o.log(`    lesson interleaved: simdconv ${(il.stepMs * 1e3).toFixed(2)} µs, naive JS ${(il.yardstickMs * 1e3).toFixed(2)} µs per step: ${il.ratio.toFixed(2)}x naive JS's time`);
   }
   {
     const { x, t } = layerData();
@@ -446,6 +541,16 @@ export async function runTraining(o: TrainOptions): Promise<TrainCaseResult[]> {
       ],
       o,
     ));
+    const s = simdconvLayer(x, t, {});
+    const kern = simdconvLayerKernels(x, t);
+    s.step(false);
+    kern.run();
+    const calls = callsFor(() => s.step(false), 20);
+    const il = interleave(() => s.step(false), () => kern.run(), calls, o.timing.timeMs >= 400 ? 9 : 3, 'its conv kernels alone', true);
+    s.dispose();
+    kern.dispose();
+    out[out.length - 1]!.interleaved = il;
+    o.log(`    layer interleaved: step ${(il.stepMs * 1e3).toFixed(0)} µs, its kernels alone ${(il.yardstickMs * 1e3).toFixed(0)} µs: the step runs at ${(il.ratio * 100).toFixed(0)}% of its kernels' GFLOP/s`);
   }
   return out;
 }

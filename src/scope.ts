@@ -69,9 +69,18 @@ export function tidy<T>(fn: () => T): T {
     throw new ArgumentError('tidy', 'fn', 'a synchronous function', 'a function that returned a Promise (an async function)',
       'tidy: fn must be synchronous, but it returned a Promise (an async function?): tidy cannot wait for it; free tensors with dispose() or `using` in async code');
   }
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
+  if (result instanceof Tensor || result === undefined || result === null || typeof result !== 'object') {
+    // A lone tensor (or no tensor at all): no Set to build.
+    for (let i = 0; i < scope.length; i++) {
+      const t = scope[i]!;
+      if (t === result) parent?.push(t);
+      else t.dispose();
+    }
+    return result;
+  }
   const kept = new Set<Tensor>();
   collect(result, kept, new Set());
-  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
   for (const t of scope) {
     if (kept.has(t)) parent?.push(t);
     else t.dispose();

@@ -7,6 +7,7 @@ import { heap } from './wasm/runtime.js';
 import { formatTensor } from './format.js';
 import { Storage, track, untrack } from './storage.js';
 import { F32_BYTES } from './wasm/memory.js';
+import { sameShape } from './layout.js';
 
 /**
  * @internal The key of a tensor's own shape array, for ops (a symbol the package does not export,
@@ -246,7 +247,7 @@ export function checkGrad(op: string, t: Tensor, g: unknown, assigning = true): 
   if (g === null) return;
   if (!(g instanceof Tensor)) throw new ArgumentError(op, 'grad', 'a Tensor or null', describe(g));
   if (g._disposed) throw new DisposedTensorError(op, 'grad');
-  if (g[DIMS].length !== t[DIMS].length || g[DIMS].some((d, i) => d !== t[DIMS][i])) {
+  if (!sameShape(g[DIMS], t[DIMS])) {
     throw new ShapeError(op, 'grad', `a gradient of the tensor's shape ${shapeStr(t[DIMS])}`, `shape ${shapeStr(g[DIMS])}`);
   }
   if (g === t || g._storage === t._storage) {

@@ -68,6 +68,33 @@ describe('training loops', () => {
     expect(snap()).toMatchObject({ tensors: m0.tensors, bytes: m0.bytes });
   });
 
+  it("1000 steps of the lesson's loop allocate nothing in steady state: tensors, bytes, the allocator's blocks and the memory unchanged", () => {
+    const m0 = snap();
+    const X = sc.ones([1, 1, 6, 8]).set([null, null, null, [2, 6]], 0);
+    const K = sc.tensor([[[[1, -1]]]]);
+    const Y = sc.conv2d(X, K);
+    const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
+    const opt = new sc.optim.SGD(conv, { lr: 3e-2 });
+    const step = () => {
+      const l = sc.tidy(() => sc.nn.squaredError(conv.forward(X), Y).sum());
+      conv.zeroGrad();
+      l.backward();
+      opt.step();
+      l.dispose();
+    };
+    for (let i = 0; i < 50; i++) step();
+    const start = snap();
+    const h0 = heap('test').stats();
+    for (let i = 0; i < 1000; i++) step();
+    const h1 = heap('test').stats();
+    expect(snap()).toEqual(start);
+    expect({ usedBytes: h1.usedBytes, freeBlocks: h1.freeBlocks, top: h1.top }).toEqual({ usedBytes: h0.usedBytes, freeBlocks: h0.freeBlocks, top: h0.top });
+    expect(Array.from(conv.weight.data(), (v) => Math.round(v * 1e3) / 1e3)).toEqual([1, -1]); // it learned the edge kernel
+    conv.dispose();
+    for (const t of [X, K, Y]) t.dispose();
+    expect(snap()).toMatchObject({ tensors: m0.tensors, bytes: m0.bytes });
+  });
+
   it('1000 epochs of fitSync (its own tidy per epoch), two layers, a graph that is never backwarded each epoch', () => {
     const m0 = snap();
     const { x, y } = data();

@@ -397,6 +397,42 @@ describe('losses', () => {
     });
   });
 
+  it("mseLoss 'mean' / 'sum' (one fused node) equal squaredError(...).mean() / .sum() bitwise, value and gradients, over every SIMD tail", () => {
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 16, 17, 33, 100]) {
+      sc.tidy(() => {
+        const yh = sc.randn([n], { seed: n }), yt = sc.randn([n], { seed: n + 1000 });
+        for (const reduction of ['mean', 'sum'] as const) {
+          for (const needs of [[true, true], [true, false], [false, true]] as const) {
+            const run = (fused: boolean) => {
+              const a = yh.detach().clone(), b = yt.detach().clone();
+              a.requiresGrad = needs[0];
+              b.requiresGrad = needs[1];
+              const l = fused ? sc.nn.mseLoss(a, b, { reduction }) : sc.nn.squaredError(a, b)[reduction]();
+              l.backward();
+              return { l: l.item(), ga: a.grad?.data() ?? null, gb: b.grad?.data() ?? null };
+            };
+            const f = run(true), u = run(false);
+            const ctx = `n=${n} ${reduction} needs=${needs}`;
+            expect(Object.is(f.l, u.l), `${ctx}: loss ${f.l} vs ${u.l}`).toBe(true);
+            expect(f.ga, ctx).toEqual(u.ga);
+            expect(f.gb, ctx).toEqual(u.gb);
+          }
+        }
+      });
+    }
+  });
+
+  it('mseLoss of empty tensors: mean NaN, sum 0, zero-size gradients', () => {
+    sc.tidy(() => {
+      const a = sc.variable(new Float32Array(0), [0, 3]), b = sc.zeros([0, 3]);
+      expect(sc.nn.mseLoss(a, b).item()).toBeNaN();
+      const l = sc.nn.mseLoss(a, b, { reduction: 'sum' });
+      expect(l.item()).toBe(0);
+      l.backward();
+      expect(a.grad!.shape).toEqual([0, 3]);
+    });
+  });
+
   it('gradients: 2(yHat - y)/n for mean, 2(yHat - y) for sum, G·2(yHat - y) for none; negated for y', () => {
     sc.tidy(() => {
       const G = [[1, 2, 3], [-1, -2, -3]];

@@ -60,6 +60,9 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
   outsideScopes(() => noGrad(() => run(root, gradient, retain)));
 }
 
+/** Counts backward() passes: a node whose `visit` equals the current pass was already ordered. */
+let pass = 0;
+
 function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void {
   const seed = gradient !== undefined ? view(gradient, root[DIMS]) : ones(root[DIMS]);
   const rootNode = root._node as GradNode | null;
@@ -67,106 +70,133 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
     addToLeaf(root, seed);
     return;
   }
-  // Topological order (iterative DFS post-order), roots last.
+  // Topological order (iterative DFS post-order, roots last); the stack holds nodes and the
+  // index of the next edge to visit side by side.
+  const visit = ++pass;
   const order: GradNode[] = [];
-  const seen = new Set<GradNode>();
-  const stack: [GradNode, number][] = [[rootNode, 0]];
-  seen.add(rootNode);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const [node, i] = top;
+  const stackNodes: GradNode[] = [rootNode];
+  const stackEdge: number[] = [0];
+  rootNode.visit = visit;
+  while (stackNodes.length > 0) {
+    const top = stackNodes.length - 1;
+    const node = stackNodes[top]!;
+    const i = stackEdge[top]!;
     if (i < node.edges.length) {
-      top[1]++;
+      stackEdge[top] = i + 1;
       const e = node.edges[i];
-      if (e instanceof GradNode && !seen.has(e)) {
-        seen.add(e);
-        stack.push([e, 0]);
+      if (e instanceof GradNode && e.visit !== visit) {
+        e.visit = visit;
+        stackNodes.push(e);
+        stackEdge.push(0);
       }
     } else {
-      stack.pop();
+      stackNodes.pop();
+      stackEdge.pop();
       order.push(node);
     }
   }
-  const grads = new Map<GradNode, Tensor>([[rootNode, seed]]);
-  // Leaf gradients are collected and added to the leaves' .grad only once every rule has run, so
-  // an error midway (out of memory, a saved tensor modified in place) leaves every .grad as it was.
-  const leafGrads: [Tensor, Tensor][] = [];
+  // Each node's summed output gradient waits in node.grad until its rule runs. Leaf gradients are
+  // collected and added to the leaves' .grad only once every rule has run, so an error midway (out
+  // of memory, a saved tensor modified in place) leaves every .grad as it was.
+  rootNode.grad = seed;
+  const leaves: Tensor[] = [];
+  const leafGrads: Tensor[] = [];
   let committed = false;
   try {
     for (let k = order.length - 1; k >= 0; k--) {
       const node = order[k]!;
-      const gy = grads.get(node);
-      grads.delete(node);
-      if (gy === undefined) continue;
+      const gy = node.grad;
+      node.grad = null;
+      if (gy === null) continue;
       let gx: (Tensor | null)[];
       try {
         gx = node.apply(gy);
       } finally {
         gy.dispose();
       }
-      for (let i = 0; i < node.edges.length; i++) {
-        const e = node.edges[i]!;
+      const edges = node.edges;
+      for (let i = 0; i < edges.length; i++) {
+        const e = edges[i]!;
         const g = gx[i] ?? null;
         if (e === null || g === null) {
           g?.dispose();
           continue;
         }
-        const want = e instanceof GradNode ? null : e[DIMS];
-        if (want && !sameShape(want, g[DIMS])) {
-          throw new AutogradError('backward', node.name, `a gradient of shape ${shapeStr(want)}`, shapeStr(g[DIMS]),
-            `backward: the rule of ${node.name} returned a gradient of shape ${shapeStr(g[DIMS])} for an input of shape ${shapeStr(want)}`);
-        }
         if (e instanceof GradNode) {
-          const acc = grads.get(e);
-          if (acc === undefined) grads.set(e, g);
+          const acc = e.grad;
+          if (acc === null) e.grad = g;
           else {
-            grads.set(e, accumulate(acc, g));
+            e.grad = accumulate(acc, g);
             g.dispose();
           }
         } else {
-          leafGrads.push([e, g]);
+          if (!sameShape(e[DIMS], g[DIMS])) {
+            for (let j = i; j < gx.length; j++) gx[j]?.dispose();
+            throw new AutogradError('backward', node.name, `a gradient of shape ${shapeStr(e[DIMS])}`, shapeStr(g[DIMS]),
+              `backward: the rule of ${node.name} returned a gradient of shape ${shapeStr(g[DIMS])} for an input of shape ${shapeStr(e[DIMS])}`);
+          }
+          leaves.push(e);
+          leafGrads.push(g);
         }
       }
       if (!retain) node.release();
     }
-    commit(leafGrads);
+    commit(leaves, leafGrads);
     committed = true;
   } finally {
-    for (const g of grads.values()) g.dispose();
-    if (!committed) for (const [, g] of leafGrads) g.dispose();
+    for (let k = 0; k < order.length; k++) {
+      const node = order[k]!;
+      if (node.grad !== null) {
+        node.grad.dispose();
+        node.grad = null;
+      }
+    }
+    if (!committed) for (let k = 0; k < leafGrads.length; k++) leafGrads[k]!.dispose();
   }
 }
 
 /**
  * Adds the collected gradients into the leaves, in the order they were produced. The copies a
  * leaf's first gradient may need (when a rule returned a view of another tensor) are made first:
- * they are the only allocations, so running out of memory here changes no leaf.
+ * they are the only allocations, so running out of memory here changes no leaf. Takes the
+ * gradients: each is added and freed (or, on a throw, the ones not yet added stay in `grads`
+ * for the caller to free).
  */
-function commit(leafGrads: [Tensor, Tensor][]): void {
+function commit(leaves: Tensor[], grads: Tensor[]): void {
+  const n = leaves.length;
   // Re-check every existing .grad before the first kernel writes one (all or nothing).
-  for (const [leaf] of leafGrads) {
+  for (let i = 0; i < n; i++) {
+    const leaf = leaves[i]!;
     const cur = leaf._grad;
     if (!leaf._disposed && cur !== null && !cur._disposed) checkGrad('backward', leaf, cur, false);
   }
-  const fresh = new Set<Tensor>();
-  for (let i = 0; i < leafGrads.length; i++) {
-    const [leaf, g] = leafGrads[i]!;
-    if (leaf._disposed || fresh.has(leaf) || (leaf._grad !== null && !leaf._grad._disposed)) continue;
-    fresh.add(leaf);
+  for (let i = 0; i < n; i++) {
+    const leaf = leaves[i]!;
+    if (leaf._disposed || (leaf._grad !== null && !leaf._grad._disposed) || seenBefore(leaves, i)) continue;
+    const g = grads[i]!;
     if (g._storage.refs !== 1) {
-      leafGrads[i] = [leaf, copyOf(g)];
+      grads[i] = copyOf(g);
       g.dispose();
     }
   }
-  while (leafGrads.length > 0) {
-    const [leaf, g] = leafGrads.shift()!;
+  for (let i = 0; i < n; i++) {
+    const g = grads[i]!;
     try {
-      addToLeaf(leaf, g);
+      addToLeaf(leaves[i]!, g);
     } catch (e) {
       g.dispose();
+      grads.splice(0, i + 1);
       throw e;
     }
   }
+  grads.length = 0;
+}
+
+/** Whether `list[i]` occurs before index i (leaves are few: a scan beats a Set per backward). */
+function seenBefore(list: readonly Tensor[], i: number): boolean {
+  const t = list[i];
+  for (let j = 0; j < i; j++) if (list[j] === t) return true;
+  return false;
 }
 
 /** Adds `g` (owned by the engine) into `leaf.grad`. */
@@ -178,6 +208,10 @@ function addToLeaf(leaf: Tensor, g: Tensor): void {
   const cur = leaf._grad;
   if (cur === null || cur._disposed) {
     // The gradient is the leaf's own: copy a rule's result that shares memory with other tensors.
+    if (g._storage.refs === 1 && sameShape(g[DIMS], leaf[DIMS])) {
+      setGrad(leaf, g);
+      return;
+    }
     const own = g._storage.refs === 1 ? g : copyOf(g);
     setGrad(leaf, view(own, leaf[DIMS]));
     if (own !== g) own.dispose();

@@ -7,8 +7,13 @@ import { outsideScopes } from '../storage.js';
 
 export type Edge = GradNode | Tensor | null;
 
-/** A backward rule: the gradient of the output in, one gradient per input out (null: not needed). */
-export type BackwardFn = (gy: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+/**
+ * A backward rule: the gradient of the output in, one gradient per input out (null: not needed);
+ * `saved` are the node's private handles of the tensors given to `record`, in order.
+ */
+export type BackwardFn = (gy: Tensor, needs: readonly boolean[], saved: readonly Tensor[]) => (Tensor | null)[];
+
+const NO_TENSORS: readonly Tensor[] = Object.freeze([]);
 
 let gradEnabled = true;
 
@@ -54,22 +59,52 @@ export function needsGrad(a: Tensor, b?: Tensor | number | null): boolean {
 export class GradNode {
   readonly name: string;
   readonly edges: Edge[];
+  /** Per edge: whether that input needs a gradient (edge not null), as rules receive it. */
+  readonly needs: boolean[];
   private readonly rule: BackwardFn;
-  private saved: Tensor[];
-  private readonly versions: number[];
+  private saved: readonly Tensor[];
+  private readonly versions: number[] | null;
   /** Whether the saved tensors were freed (by backward, or because nothing refers to the node). */
   released = false;
   private refs = 0;
+  /** @internal The traversal of engine.ts: the backward() pass that last visited the node. */
+  visit = 0;
+  /** @internal The traversal of engine.ts: the sum of the output gradients received so far. */
+  grad: Tensor | null = null;
 
   constructor(name: string, inputs: readonly (Tensor | null | undefined)[], rule: BackwardFn, saved: readonly Tensor[]) {
     this.name = name;
-    this.edges = inputs.map((t) => (t instanceof Tensor && t._requiresGrad ? ((t._node as GradNode | null) ?? t) : null));
-    for (const e of this.edges) if (e instanceof GradNode) e.ref();
+    const n = inputs.length;
+    const edges: Edge[] = new Array(n);
+    const needs: boolean[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = inputs[i];
+      const e = t instanceof Tensor && t._requiresGrad ? ((t._node as GradNode | null) ?? t) : null;
+      if (e instanceof GradNode) e.ref();
+      edges[i] = e;
+      needs[i] = e !== null;
+    }
+    this.edges = edges;
+    this.needs = needs;
     this.rule = rule;
-    // Saved tensors are private handles on the same storage: disposing the user's handle (or a
-    // tidy scope ending) does not free what backward needs.
-    this.saved = outsideScopes(() => saved.map((t) => view(t, t[DIMS])));
-    this.versions = saved.map((t) => t._storage.version);
+    if (saved.length === 0) {
+      this.saved = NO_TENSORS;
+      this.versions = null;
+    } else {
+      // Saved tensors are private handles on the same storage: disposing the user's handle (or a
+      // tidy scope ending) does not free what backward needs.
+      const handles: Tensor[] = new Array(saved.length);
+      const versions: number[] = new Array(saved.length);
+      outsideScopes(() => {
+        for (let i = 0; i < saved.length; i++) {
+          const t = saved[i]!;
+          handles[i] = view(t, t[DIMS]);
+          versions[i] = t._storage.version;
+        }
+      });
+      this.saved = handles;
+      this.versions = versions;
+    }
   }
 
   /** The saved tensors, in the order given to `record`. */
@@ -84,22 +119,26 @@ export class GradNode {
         'a graph already freed by an earlier backward()',
         `backward: trying to backward through the graph a second time (${this.name}); pass { retainGraph: true } to the first backward() to keep it`);
     }
-    for (let i = 0; i < this.saved.length; i++) {
-      if (this.saved[i]!._storage.version !== this.versions[i]) {
-        throw new AutogradError('backward', 'graph', `the tensors saved by ${this.name} unchanged`,
-          'a saved tensor modified in place',
-          `backward: a tensor needed to compute the gradient of ${this.name} was modified by an in-place operation (set() or an optimizer step) after it was used; clone() it before modifying, or call backward() first`);
+    const versions = this.versions;
+    if (versions !== null) {
+      for (let i = 0; i < versions.length; i++) {
+        if (this.saved[i]!._storage.version !== versions[i]) {
+          throw new AutogradError('backward', 'graph', `the tensors saved by ${this.name} unchanged`,
+            'a saved tensor modified in place',
+            `backward: a tensor needed to compute the gradient of ${this.name} was modified by an in-place operation (set() or an optimizer step) after it was used; clone() it before modifying, or call backward() first`);
+        }
       }
     }
-    return this.rule(gy, this.edges.map((e) => e !== null));
+    return this.rule(gy, this.needs, this.saved);
   }
 
   /** Frees the saved tensors (the node can no longer run backward). */
   release(): void {
     if (this.released) return;
     this.released = true;
-    for (const t of this.saved) t.dispose();
-    this.saved = [];
+    const saved = this.saved;
+    this.saved = NO_TENSORS;
+    for (let i = 0; i < saved.length; i++) saved[i]!.dispose();
   }
 
   ref(): void {
@@ -110,18 +149,21 @@ export class GradNode {
   unref(): void {
     if (--this.refs > 0) return;
     this.release();
-    for (const e of this.edges) if (e instanceof GradNode) e.unref();
+    const edges = this.edges;
+    for (let i = 0; i < edges.length; i++) {
+      const e = edges[i];
+      if (e instanceof GradNode) e.unref();
+    }
   }
 }
 
 /**
  * Records `out` as made by `name` from `inputs`, with `rule` computing input gradients from the
- * output gradient. `saved` are tensors the rule reads (accessed in the rule as `node.savedTensors`
- * or captured by the closure through `saved` handles passed back by this function).
- * Returns the private handles of the saved tensors, in order.
+ * output gradient. `saved` are tensors the rule reads: it receives the node's private handles of
+ * them, in order, as its third argument.
  */
-export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], rule: (gy: Tensor, needs: readonly boolean[], saved: readonly Tensor[]) => (Tensor | null)[], saved: readonly Tensor[] = []): void {
-  const node: GradNode = new GradNode(name, inputs, (gy, needs) => rule(gy, needs, node.savedTensors), saved);
+export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], rule: BackwardFn, saved: readonly Tensor[] = NO_TENSORS): void {
+  const node = new GradNode(name, inputs, rule, saved);
   node.ref();
   out._node = node;
   out._requiresGrad = true;

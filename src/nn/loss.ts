@@ -1,9 +1,7 @@
-// Losses, built from differentiable ops.
+// Losses: the squared error and mseLoss, each one fused op.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { sub } from '../ops/elementwise.js';
-import { square } from '../ops/unary.js';
-import { mean, sum } from '../ops/reduce.js';
+import { squaredDifference, squaredDifferenceSum } from '../ops/elementwise.js';
 import { sameShape } from '../layout.js';
 
 import type { Reduction } from '../ops/cross-entropy.js';
@@ -23,10 +21,7 @@ export function squaredError(yHat: Tensor, y: Tensor): Tensor {
   const op = 'squaredError';
   const a = checkTensor(op, 'yHat', yHat), b = checkTensor(op, 'y', y);
   if (!sameShape(a[DIMS], b[DIMS])) throw new ShapeError(op, 'y', `shape ${shapeStr(a[DIMS])} (like yHat)`, `shape ${shapeStr(b[DIMS])}`);
-  const d = sub(a, b);
-  const out = square(d);
-  d.dispose();
-  return out;
+  return squaredDifference(a, b);
 }
 
 /**
@@ -41,9 +36,9 @@ export function mseLoss(yHat: Tensor, y: Tensor, options: { reduction?: Reductio
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new ArgumentError('mseLoss', 'reduction', "'mean', 'sum' or 'none'", describe(reduction));
   }
-  const l = squaredError(yHat, y);
-  if (reduction === 'none') return l;
-  const r = reduction === 'mean' ? mean(l) : sum(l);
-  l.dispose();
-  return r;
+  if (reduction === 'none') return squaredError(yHat, y);
+  const op = 'mseLoss';
+  const a = checkTensor(op, 'yHat', yHat), b = checkTensor(op, 'y', y);
+  if (!sameShape(a[DIMS], b[DIMS])) throw new ShapeError(op, 'y', `shape ${shapeStr(a[DIMS])} (like yHat)`, `shape ${shapeStr(b[DIMS])}`);
+  return squaredDifferenceSum(a, b, reduction === 'mean');
 }

@@ -33,6 +33,12 @@ export interface StateEntry {
 export type StateDict = Record<string, StateEntry>;
 
 /**
+ * Counts registrations (of a parameter or a sub-module) in any module: a module's cached parameter
+ * list is current while this has not changed since it was made.
+ */
+let registrations = 0;
+
+/**
  * The base class of layers and models, like `torch.nn.Module`: a subclass registers its
  * parameters (and sub-modules) and implements `forward`; the module lists, zeroes, saves and
  * frees them.
@@ -59,6 +65,8 @@ export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor | null>();
   private readonly children = new Map<string, Module>();
+  #paramList: readonly Tensor[] | null = null;
+  #paramListAt = -1;
 
   /** Computes the module's output. */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -72,11 +80,13 @@ export abstract class Module {
     const old = this.params.get(name);
     if (old && old !== t) old.dispose();
     this.params.set(name, t);
+    registrations++;
   }
 
   /** Registers a sub-module; its parameters appear as `name.param`. */
   protected registerModule(name: string, m: Module): void {
     this.children.set(name, m);
+    registrations++;
   }
 
   /** [name, parameter] pairs, depth first (`conv1.weight`, ...); lazy parameters not yet made are left out. */
@@ -89,7 +99,19 @@ export abstract class Module {
 
   /** Every parameter (lazy ones once materialised by a first forward). */
   parameters(): Tensor[] {
-    return this.namedParameters().map(([, p]) => p);
+    return this.parameterList().slice();
+  }
+
+  /**
+   * @internal The parameters (an array callers must not edit), rebuilt only after a registration
+   * anywhere (what zeroGrad and the optimizers read at every step).
+   */
+  parameterList(): readonly Tensor[] {
+    if (this.#paramList === null || this.#paramListAt !== registrations) {
+      this.#paramList = this.namedParameters().map(([, p]) => p);
+      this.#paramListAt = registrations;
+    }
+    return this.#paramList;
   }
 
   /** Whether some parameter is still waiting for its first input to know its shape. */
@@ -101,7 +123,8 @@ export abstract class Module {
 
   /** Clears every parameter's gradient. */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.zeroGrad();
+    const ps = this.parameterList();
+    for (let i = 0; i < ps.length; i++) ps[i]!.zeroGrad();
   }
 
   /** Sets training mode (and that of every sub-module). */

@@ -1,5 +1,7 @@
 // Elementwise binary arithmetic with NumPy broadcasting, each op next to its derivative rule.
-import { DIMS, Tensor, view } from '../tensor.js';
+import { DIMS, Tensor, empty, view } from '../tensor.js';
+import { kernels } from '../wasm/kernels.js';
+import { heap } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { broadcastKernel, operand, reduced, scaled, scalarTensor, sumTo, unaryKernel, type Operand } from './elementwise-kernels.js';
 import { neg } from './unary.js';
@@ -198,6 +200,70 @@ export function pow(a: Operand, b: Operand): Tensor {
       }
       return [ga, gb];
     }, [a, b, out]);
+  }
+  return out;
+}
+
+/**
+ * `(a - b)²` for two tensors of the same shape (checked by the caller, nn.squaredError): one fused
+ * kernel each way; the gradient is `gy · 2(a - b)` for a and its negation for b.
+ */
+export function squaredDifference(a: Tensor, b: Tensor): Tensor {
+  const op = 'squaredError';
+  const out = empty(a[DIMS], op);
+  kernels.sq_diff(out.ptr(op, 'out'), a.ptr(op, 'yHat'), b.ptr(op, 'y'), out.size, 0, 0, 0);
+  if (needsGrad(a, b)) record(out, 'SquaredError', [a, b], squaredDifferenceRule, [a, b]);
+  return out;
+}
+
+function squaredDifferenceRule(gy: Tensor, needs: readonly boolean[], [a, b]: readonly Tensor[]): (Tensor | null)[] {
+  const op = 'squaredError';
+  const ga = empty(gy[DIMS], op);
+  kernels.sq_diff(ga.ptr(op, 'out'), a!.ptr(op, 'yHat'), b!.ptr(op, 'y'), ga.size, 1, gy.ptr(op, 'gy'), 0);
+  return withNegation(op, ga, needs);
+}
+
+/** [ga, -ga] as `needs` asks (ga is freed when only its negation is needed). */
+function withNegation(op: string, ga: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+  if (!needs[1]) return [ga, null];
+  const gb = unaryKernel(op, 'neg', ga);
+  if (needs[0]) return [ga, gb];
+  ga.dispose();
+  return [null, gb];
+}
+
+/**
+ * The sum (or mean) of `(a - b)²` over all elements, a 0-d tensor, for a and b of the same shape
+ * (checked by the caller, nn.mseLoss), recorded as one node: the elementwise squares are freed at
+ * once, and the gradient is one kernel call, `c · 2(a - b)` with c = gy (divided by the count for the
+ * mean), bitwise what the squared error's gradient gives for the broadcast gradient of the sum.
+ */
+export function squaredDifferenceSum(a: Tensor, b: Tensor, mean: boolean): Tensor {
+  const op = 'mseLoss';
+  const n = a.size;
+  const sq = n === 0 ? null : empty(a[DIMS], op);
+  let out: Tensor;
+  try {
+    out = empty([], op);
+  } catch (e) {
+    sq?.dispose();
+    throw e;
+  }
+  const at = out.ptr(op, 'out');
+  if (sq === null) kernels.fill(at, 1, 0);
+  else {
+    kernels.sq_diff(sq.ptr(op, 'out'), a.ptr(op, 'yHat'), b.ptr(op, 'y'), n, 0, 0, 0);
+    kernels.sum(at, sq.ptr(op, 'a'), 1, n, 1);
+    sq.dispose();
+  }
+  if (mean) kernels.divs(at, at, 1, n);
+  if (needsGrad(a, b)) {
+    record(out, 'MseLoss', [a, b], (gy, needs, [sa, sb]) => {
+      const v = heap(op).f32()[gy.ptr(op, 'gy') >> 2]!;
+      const ga = empty(sa![DIMS], op);
+      kernels.sq_diff(ga.ptr(op, 'out'), sa!.ptr(op, 'yHat'), sb!.ptr(op, 'y'), n, 1, 0, mean ? v / Math.fround(n) : v);
+      return withNegation(op, ga, needs);
+    }, [a, b]);
   }
   return out;
 }

@@ -71,6 +71,7 @@ export function mean(a: Tensor, axis?: number | readonly number[], keepDims = fa
 /** The sum (or mean: the sum divided by the count, and so is its gradient) over `axis`. */
 function sumOrMean(op: 'sum' | 'mean', a: Tensor, axis: number | readonly number[] | undefined, keepDims: boolean): Tensor {
   const t = checkTensor(op, 'this', a);
+  if (axis === undefined && !keepDims) return sumOrMeanAll(op, t);
   const axes = axesOf(op, t, axis);
   let count = 1;
   for (const ax of axes) count *= t[DIMS][ax]!;
@@ -89,6 +90,27 @@ function sumOrMean(op: 'sum' | 'mean', a: Tensor, axis: number | readonly number
   if (needsGrad(t)) {
     const inShape = t[DIMS];
     record(out, op === 'sum' ? 'Sum' : 'Mean', [t], (gy) => [scale(expandTo(gy, kept, inShape))]);
+  }
+  return out;
+}
+
+/** The sum (or mean) of all elements, a 0-d tensor: one kernel call each way. */
+function sumOrMeanAll(op: 'sum' | 'mean', t: Tensor): Tensor {
+  const n = t.size;
+  const out = empty([], op);
+  const at = out.ptr(op, 'out');
+  if (n === 0) kernels.fill(at, 1, 0);
+  else kernels.sum(at, t.ptr(op, 'a'), 1, n, 1);
+  if (op === 'mean') kernels.divs(at, at, 1, n);
+  if (needsGrad(t)) {
+    const inShape = t[DIMS];
+    // The gradient of every element is gy (divided by the count for the mean, rounded as divs does).
+    record(out, op === 'sum' ? 'Sum' : 'Mean', [t], (gy) => {
+      const v = heap(op).f32()[gy.ptr(op, 'gy') >> 2]!;
+      const g = empty(inShape, op);
+      kernels.fill(g.ptr(op, 'out'), n, op === 'mean' ? v / Math.fround(n) : v);
+      return [g];
+    });
   }
   return out;
 }

@@ -33,6 +33,8 @@ export type Params = readonly Tensor[] | Module;
 export abstract class Optimizer {
   /** The name in error messages ('SGD', 'Adam'). */
   private readonly op: string;
+  /** The name of step() in error messages ('SGD.step'). */
+  private readonly stepOp: string;
   private readonly source: Params;
   private readonly state = new Map<Tensor, Tensor[]>();
   /** Completed steps. */
@@ -47,17 +49,24 @@ export abstract class Optimizer {
       if (p.isDisposed) throw new DisposedTensorError(op, `params[${i}]`);
     });
     this.op = op;
+    this.stepOp = `${op}.step`;
     this.source = list === null ? params : Object.freeze(list as Tensor[]);
   }
 
   /** The parameters updated: a module's are looked up at every step, so lazy ones join once made. */
   get params(): Tensor[] {
-    return this.source instanceof Module ? this.source.parameters() : this.source.slice();
+    return this.list().slice();
+  }
+
+  /** The parameters, not copied (callers must not edit the array). */
+  private list(): readonly Tensor[] {
+    return this.source instanceof Module ? this.source.parameterList() : this.source;
   }
 
   /** Clears every parameter's gradient. */
   zeroGrad(): void {
-    for (const p of this.params) p.zeroGrad();
+    const ps = this.list();
+    for (let i = 0; i < ps.length; i++) ps[i]!.zeroGrad();
   }
 
   /**
@@ -66,23 +75,26 @@ export abstract class Optimizer {
    * detected before any parameter changes.
    */
   step(): void {
-    const op = `${this.op}.step`;
-    const params = this.params;
-    const todo: Tensor[] = [];
-    params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw new ArgumentError(op, `params[${i}]`, 'a Tensor', describe(p));
-      if (p.isDisposed) throw new DisposedTensorError(op, p.name ?? `params[${i}]`);
+    const params = this.list();
+    const n = params.length;
+    // Check every parameter and its gradient (shape and memory) before any kernel runs.
+    for (let i = 0; i < n; i++) {
+      const p = params[i];
+      if (!(p instanceof Tensor)) throw new ArgumentError(this.stepOp, `params[${i}]`, 'a Tensor', describe(p));
+      if (p._disposed) throw new DisposedTensorError(this.stepOp, p.name ?? `params[${i}]`);
       const g = p._grad;
-      if (g === null || g._disposed) return;
-      checkGrad(op, p, g, false); // its shape and memory, before any kernel runs
-      todo.push(p);
-    });
-    for (const p of todo) {
-      if (!this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p[DIMS], this.stateCount)));
+      if (g !== null && !g._disposed) checkGrad(this.stepOp, p, g, false);
+    }
+    if (this.stateCount > 0) {
+      for (let i = 0; i < n; i++) {
+        const p = params[i]!, g = p._grad;
+        if (g !== null && !g._disposed && !this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p[DIMS], this.stateCount)));
+      }
     }
     this.steps++;
-    for (const p of todo) {
-      this.update(p, p._grad!, this.state.get(p)!);
+    for (let i = 0; i < n; i++) {
+      const p = params[i]!, g = p._grad;
+      if (g !== null && !g._disposed) this.update(p, g, this.state.get(p) ?? NO_STATE);
     }
   }
 
@@ -97,6 +109,9 @@ export abstract class Optimizer {
     this.state.clear();
   }
 }
+
+/** The state of a parameter when the optimizer keeps none. */
+const NO_STATE: Tensor[] = [];
 
 /** `count` zero tensors of `shape`; none stays allocated if one cannot be. */
 function newState(shape: readonly number[], count: number): Tensor[] {

@@ -13,7 +13,7 @@ export const KERNEL_NAMES = [
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
   'neg', 'abs', 'square', 'sqrt', 'exp', 'log', 'relu', 'sign', 'recip',
   'adds', 'muls', 'rsubs', 'divs', 'rdivs', 'pows', 'rpows',
-  'relu_backward', 'fill', 'axpy',
+  'relu_backward', 'fill', 'axpy', 'sq_diff',
   // reduce.ts
   'sum', 'max', 'min',
   // copy.ts

@@ -1,4 +1,4 @@
-// Tests of the unary kernels with a scalar parameter, relu_backward, fill and axpy
+// Tests of the unary kernels with a scalar parameter, relu_backward, fill, axpy and the fused squared error
 // (assembly/elementwise.ts) called directly on the test build: both twins against float64
 // references over lengths that reach every SIMD tail, in place and unaligned, special values,
 // with guard values around every output, and the bitwise agreement of the twins.
@@ -200,5 +200,82 @@ describe.each(VARIANTS)('relu_backward, fill, axpy (%s)', (v) => {
         w.reset();
       }
     }
+  });
+});
+
+// sq_diff: the fused squared error and its gradient
+
+describe.each(VARIANTS)('sq_diff (%s)', (v) => {
+  const data = (n: number) => {
+    const a = randArray(n, n + 21), b = randArray(n, n + 22), gy = randArray(n, n + 23);
+    if (n > 3) {
+      a[0] = NaN; // NaN in gives NaN out
+      b[1] = Infinity;
+      a[2] = b[2]!; // a zero difference
+      gy[3] = -0;
+    }
+    return { a, b, gy };
+  };
+  const sq = (a: number, b: number) => {
+    const d = fr(a - b);
+    return fr(d * d);
+  };
+  const back = (gy: number, a: number, b: number) => {
+    const d = fr(a - b);
+    return fr(gy * (d + d));
+  };
+
+  it('sq_diff: out = (a - b)², every tail, unaligned, guards untouched', () => {
+    for (const n of LENGTHS) {
+      for (const unaligned of [false, true]) {
+        const { a, b } = data(n);
+        const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), out = region(w, n, undefined, unaligned);
+        kernel(w, 'sq_diff', v)(out.ptr, ra.ptr, rb.ptr, n, 0, 0, 0);
+        const ctx = `sq_diff_${v} n=${n}`;
+        expectExact(readRegion(w, out), Array.from(a, (ai, i) => sq(ai, b[i]!)), ctx);
+        expectUntouched(out, ctx);
+        w.reset();
+      }
+    }
+  });
+
+  it('sq_diff with grad: out = gy · 2(a - b), every tail, unaligned, guards untouched', () => {
+    for (const n of LENGTHS) {
+      for (const unaligned of [false, true]) {
+        const { a, b, gy } = data(n);
+        const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), rg = region(w, n, gy, unaligned);
+        const out = region(w, n, undefined, unaligned);
+        kernel(w, 'sq_diff', v)(out.ptr, ra.ptr, rb.ptr, n, 1, rg.ptr, 0);
+        const ctx = `sq_diff_${v} grad n=${n}`;
+        expectExact(readRegion(w, out), Array.from(a, (ai, i) => back(gy[i]!, ai, b[i]!)), ctx);
+        expectUntouched(out, ctx);
+        w.reset();
+      }
+    }
+  });
+
+  it('sq_diff with grad and gy = 0: out = c · 2(a - b), one scalar for every element', () => {
+    const c = fr(-0.0625 / 3);
+    for (const n of LENGTHS) {
+      for (const unaligned of [false, true]) {
+        const { a, b } = data(n);
+        const ra = region(w, n, a, unaligned), rb = region(w, n, b, unaligned), out = region(w, n, undefined, unaligned);
+        kernel(w, 'sq_diff', v)(out.ptr, ra.ptr, rb.ptr, n, 1, 0, c);
+        const ctx = `sq_diff_${v} grad scalar n=${n}`;
+        expectExact(readRegion(w, out), Array.from(a, (ai, i) => back(c, ai, b[i]!)), ctx);
+        expectUntouched(out, ctx);
+        w.reset();
+      }
+    }
+  });
+
+  it('in place: out == a for the forward, out == gy for the gradient', () => {
+    const n = 37;
+    const { a, b, gy } = data(n);
+    const ra = region(w, n, a), rb = region(w, n, b), rg = region(w, n, gy);
+    kernel(w, 'sq_diff', v)(rg.ptr, ra.ptr, rb.ptr, n, 1, rg.ptr, 0);
+    expectExact(readRegion(w, rg), Array.from(a, (ai, i) => back(gy[i]!, ai, b[i]!)), 'gradient in place');
+    kernel(w, 'sq_diff', v)(ra.ptr, ra.ptr, rb.ptr, n, 0, 0, 0);
+    expectExact(readRegion(w, ra), Array.from(a, (ai, i) => sq(ai, b[i]!)), 'forward in place');
   });
 });
