@@ -280,14 +280,12 @@ function corrBlockSimd(
   if (WO < 4) {
     corrScalarBlock(x, xs, k, kstep, KH, KW, y, ys, HO, WO, accumulate);
   } else if (KH == 1 && KW == 2) {
-    if (accumulate) corr1x2Simd(x, xs, k, kstep, y, ys, HO, WO, 1);
-    else corr1x2Simd(x, xs, k, kstep, y, ys, HO, WO, 0);
+    corr1x2Simd(x, xs, k, kstep, y, ys, HO, WO, accumulate);
   } else if (KH == 3 && KW == 3) {
     if (accumulate) corr3x3Simd(x, xs, k, kstep, y, ys, HO, WO, 1);
     else corr3x3Simd(x, xs, k, kstep, y, ys, HO, WO, 0);
   } else {
-    if (accumulate) corrGenericSimd(x, xs, k, kstep, KH, KW, y, ys, HO, WO, 1);
-    else corrGenericSimd(x, xs, k, kstep, KH, KW, y, ys, HO, WO, 0);
+    corrGenericSimd(x, xs, k, kstep, KH, KW, y, ys, HO, WO, accumulate);
   }
 }
 

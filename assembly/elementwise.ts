@@ -11,8 +11,8 @@
 // f32.max/f32.min and f32x4.max/f32x4.min do; the pseudo-min/max instructions do not and are not
 // used). pow, exp, log and the generic pows/rpows have no vector instruction: both variants call
 // Mathf per element, so those ops give bitwise the same results in both variants (the SIMD twins
-// of exp and log are the scalar loop; those of pow, pows and rpows a 4-wide loop without the
-// 16-wide body, their time being the calls). Every other op is a single correctly rounded IEEE
+// of exp, log, pows and rpows are the scalar loop; that of pow a 4-wide loop without the 16-wide
+// body, their time being the calls). Every other op is a single correctly rounded IEEE
 // operation (or a fixed sequence of them) per element, so the two variants agree bitwise
 // everywhere. pow follows IEEE 754 / C99 `pow` (not JavaScript's Math.pow) on special values:
 // pow(x, ±0) = 1 and pow(1, y) = 1 even for NaN, pow(-1, ±Inf) = 1, pow(-Inf, 0.5) = +Inf and
@@ -318,15 +318,6 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   return 1;
 }
 
-/** The scalar op of each lane (pows, rpows: Mathf.pow has no vector instruction). */
-// @ts-ignore: decorator
-@inline function unLanes(op: i32, x: v128, p: f32): v128 {
-  let r = f32x4.splat(unS(op, f32x4.extract_lane(x, 0), p));
-  r = f32x4.replace_lane(r, 1, unS(op, f32x4.extract_lane(x, 1), p));
-  r = f32x4.replace_lane(r, 2, unS(op, f32x4.extract_lane(x, 2), p));
-  return f32x4.replace_lane(r, 3, unS(op, f32x4.extract_lane(x, 3), p));
-}
-
 /**
  * Lane-wise unary op (not the per-element ops, see hasVectorOp); pv = splat(p), one = splat(1),
  * zero = splat(0), hoisted by the caller.
@@ -353,7 +344,6 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   if (op == U_RDIVS) return f32x4.div(pv, x);
   if (op == U_CUBE) return f32x4.mul(f32x4.mul(x, x), x);
   if (op == U_IDENT) return x;
-  if (op == U_POWS || op == U_RPOWS) return unLanes(op, x, p);
   if (op == U_POWHALF) {
     const r = f32x4.add(f32x4.sqrt(x), zero);
     return v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(-Infinity)));
@@ -361,10 +351,13 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
   return one; // U_ONE
 }
 
-/** exp and log have no vector instruction: both variants run them per element. */
+/**
+ * exp, log and the generic pows/rpows have no vector instruction: both variants run them per
+ * element (one inlined copy of the call, not five).
+ */
 // @ts-ignore: decorator
 @inline function hasVectorOp(op: i32): bool {
-  return op != U_EXP && op != U_LOG;
+  return op != U_EXP && op != U_LOG && op != U_POWS && op != U_RPOWS;
 }
 
 // @ts-ignore: decorator
@@ -376,18 +369,14 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
     const one = f32x4.splat(1);
     const zero = f32x4.splat(0);
     const end4 = o + (<usize>(n & ~3) << 2);
-    // pows and rpows are bound by their Mathf.pow calls: no 16-wide body (one inlined copy of
-    // the four calls, not five).
-    if (op != U_POWS && op != U_RPOWS) {
-      const end16 = o + (<usize>(n & ~15) << 2);
-      while (o < end16) {
-        const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-        v128.store(o, unV(op, a0, pv, p, one, zero));
-        v128.store(o, unV(op, a1, pv, p, one, zero), 16);
-        v128.store(o, unV(op, a2, pv, p, one, zero), 32);
-        v128.store(o, unV(op, a3, pv, p, one, zero), 48);
-        o += 64; a += 64;
-      }
+    const end16 = o + (<usize>(n & ~15) << 2);
+    while (o < end16) {
+      const a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+      v128.store(o, unV(op, a0, pv, p, one, zero));
+      v128.store(o, unV(op, a1, pv, p, one, zero), 16);
+      v128.store(o, unV(op, a2, pv, p, one, zero), 32);
+      v128.store(o, unV(op, a3, pv, p, one, zero), 48);
+      o += 64; a += 64;
     }
     while (o < end4) {
       v128.store(o, unV(op, v128.load(a), pv, p, one, zero));

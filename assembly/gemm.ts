@@ -405,13 +405,14 @@ export function gemm_nt_f32_simd(
       ntTile(4, 1, a + <usize>i * ars, ars, pb, brs, k4span, tail, pcj + <usize>i * crs, crs, accumulate);
     }
   }
-  const pa = a + <usize>M4 * ars, pc = c + <usize>M4 * crs;
-  switch (M - M4) {
-    case 3: ntRows(3, N, pa, ars, b, brs, k4span, tail, pc, crs, accumulate); break;
-    case 2: ntRows(2, N, pa, ars, b, brs, k4span, tail, pc, crs, accumulate); break;
-    case 1: ntRows(1, N, pa, ars, b, brs, k4span, tail, pc, crs, accumulate); break;
-    default: break;
+  // The last M mod 4 rows: a pair of rows, then a single row (each element's sum does not
+  // depend on the tile shape).
+  let i = M4;
+  if (M - i >= 2) {
+    ntRows(2, N, a + <usize>i * ars, ars, b, brs, k4span, tail, c + <usize>i * crs, crs, accumulate);
+    i += 2;
   }
+  if (i < M) ntRows(1, N, a + <usize>i * ars, ars, b, brs, k4span, tail, c + <usize>i * crs, crs, accumulate);
 }
 
 /** Scalar twin of gemm_nt_f32_simd: four interleaved partial sums, bitwise the same result. */

@@ -100,43 +100,40 @@ const R_MIN: i32 = 3;
 }
 
 /**
- * Pseudo-max/min step acc' = (x beyond acc) ? x : acc: one instruction (maxps/minps), unlike
- * f32x4.max/min, which V8 lowers to ~8 dependent instructions. It ignores a NaN x and keeps acc on
- * ties, so callers track NaN separately and fix the sign of a zero result (see rowExtSimd).
+ * Pseudo-max step acc' = (acc < x) ? x : acc: one instruction (maxps), unlike f32x4.max, which V8
+ * lowers to ~8 dependent instructions. It ignores a NaN x and keeps acc on ties, so callers track
+ * NaN separately and fix the sign of a zero result (see rowExtSimd).
  */
 // @ts-ignore: decorator
-@inline function pextV(kind: i32, acc: v128, x: v128): v128 {
-  return kind == R_MAX ? f32x4.pmax(acc, x) : f32x4.pmin(acc, x);
-}
-
-// @ts-ignore: decorator
-@inline function pextS(kind: i32, acc: f32, x: f32): f32 {
-  return kind == R_MAX ? (acc < x ? x : acc) : (x < acc ? x : acc);
+@inline function pmaxS(acc: f32, x: f32): f32 {
+  return acc < x ? x : acc;
 }
 
 /**
- * The extreme of a row whose non-NaN extreme value is zero, with the sign f32.max/f32.min give:
- * max is +0 if any element is +0, else -0; min is -0 if any element is -0, else +0.
+ * The max of a row of values x ^ neg (sign bits flipped when neg is 0x80000000) whose non-NaN
+ * max is zero, with the sign f32.max gives: +0 if any value is +0, else -0.
  */
 // @ts-ignore: decorator
-@inline function zeroExtreme(kind: i32, a: usize, n: i32): f32 {
-  const want: u32 = kind == R_MAX ? 0 : 0x80000000;
+@inline function zeroMax(neg: u32, a: usize, n: i32): f32 {
   const end = a + (<usize>n << 2);
   while (a < end) {
-    if (load<u32>(a) == want) return reinterpret<f32>(want);
+    if ((load<u32>(a) ^ neg) == 0) return 0;
     a += 4;
   }
-  return reinterpret<f32>(want ^ 0x80000000);
+  return -0.0;
 }
 
 /**
- * Max (or min) of a contiguous row with f32.max/f32.min semantics (NaN propagates and is returned
- * as the canonical NaN; max(-0, +0) = +0, min(-0, +0) = -0): pseudo-max/min accumulators, a NaN
- * mask, and a rescan of the row in the rare case that the result is a zero.
+ * Max (neg 0) or min (neg 0x80000000) of a contiguous row with f32.max/f32.min semantics (NaN
+ * propagates and is returned as the canonical NaN; max(-0, +0) = +0, min(-0, +0) = -0). min is
+ * -max(-x), exactly (signed zeros included): every value's sign bit is xor'ed with neg, and so is
+ * the result. Pseudo-max accumulators, a NaN mask, and a rescan of the row in the rare case that
+ * the result is a zero.
  */
 // @ts-ignore: decorator
-@inline function rowExtSimd(kind: i32, a: usize, n: i32): f32 {
-  const init = f32x4.splat(extInit(kind));
+@inline function rowExtSimd(neg: u32, a: usize, n: i32): f32 {
+  const init = f32x4.splat(-Infinity);
+  const negv = i32x4.splat(neg);
   let acc0 = init, acc1 = init, acc2 = init, acc3 = init;
   let nan = i32x4.splat(0);
   const start = a;
@@ -144,33 +141,34 @@ const R_MIN: i32 = 3;
   const end16 = a + (<usize>(n & ~15) << 2);
   const end4 = a + (<usize>(n & ~3) << 2);
   while (a < end16) {
-    const x0 = v128.load(a), x1 = v128.load(a, 16), x2 = v128.load(a, 32), x3 = v128.load(a, 48);
-    acc0 = pextV(kind, acc0, x0);
-    acc1 = pextV(kind, acc1, x1);
-    acc2 = pextV(kind, acc2, x2);
-    acc3 = pextV(kind, acc3, x3);
+    const x0 = v128.xor(v128.load(a), negv), x1 = v128.xor(v128.load(a, 16), negv);
+    const x2 = v128.xor(v128.load(a, 32), negv), x3 = v128.xor(v128.load(a, 48), negv);
+    acc0 = f32x4.pmax(acc0, x0);
+    acc1 = f32x4.pmax(acc1, x1);
+    acc2 = f32x4.pmax(acc2, x2);
+    acc3 = f32x4.pmax(acc3, x3);
     nan = v128.or(nan, v128.or(v128.or(f32x4.ne(x0, x0), f32x4.ne(x1, x1)), v128.or(f32x4.ne(x2, x2), f32x4.ne(x3, x3))));
     a += 64;
   }
   while (a < end4) {
-    const x = v128.load(a);
-    acc0 = pextV(kind, acc0, x);
+    const x = v128.xor(v128.load(a), negv);
+    acc0 = f32x4.pmax(acc0, x);
     nan = v128.or(nan, f32x4.ne(x, x));
     a += 16;
   }
-  const v = pextV(kind, pextV(kind, acc0, acc1), pextV(kind, acc2, acc3));
-  let s = pextS(kind, pextS(kind, f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
-    pextS(kind, f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  const v = f32x4.pmax(f32x4.pmax(acc0, acc1), f32x4.pmax(acc2, acc3));
+  let s = pmaxS(pmaxS(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
+    pmaxS(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
   let anyNan = v128.any_true(nan);
   while (a < end) {
-    const x = load<f32>(a);
+    const x = reinterpret<f32>(load<u32>(a) ^ neg);
     anyNan |= x != x;
-    s = pextS(kind, s, x);
+    s = pmaxS(s, x);
     a += 4;
   }
   if (anyNan) return NaN;
-  if (s == 0) return zeroExtreme(kind, start, n);
-  return s;
+  if (s == 0) s = zeroMax(neg, start, n);
+  return reinterpret<f32>(reinterpret<u32>(s) ^ neg);
 }
 
 /** Sequential f32.max/f32.min over the row. */
@@ -268,7 +266,7 @@ const COL_CHUNK: i32 = 256;
 // Drivers
 
 // @ts-ignore: decorator
-@inline function reduceAxis(kind: i32, simd: bool, out: usize, a: usize, outer: i32, n: i32, inner: i32): void {
+@inline function reduceAxis(kind: i32, simd: bool, neg: u32, out: usize, a: usize, outer: i32, n: i32, inner: i32): void {
   if (outer <= 0 || inner <= 0) return;
   if (n < 0) n = 0;
   const slab = <usize>n * <usize>inner << 2; // bytes of one [n, inner] slab of a
@@ -276,12 +274,14 @@ const COL_CHUNK: i32 = 256;
     if (inner == 1) {
       let s: f32;
       if (kind == R_SUM) s = simd ? rowSumSimd(a, n) : rowSumScalar(a, n);
-      else s = simd ? rowExtSimd(kind, a, n) : rowExtScalar(kind, a, n);
+      else s = simd ? rowExtSimd(neg, a, n) : rowExtScalar(kind, a, n);
       store<f32>(out, s);
       out += 4;
     } else {
-      if (simd) colReduceSimd(kind, out, a, n, inner);
-      else colReduceScalar(kind, out, a, n, inner);
+      if (!simd) colReduceScalar(kind, out, a, n, inner);
+      else if (kind == R_SUM) colReduceSimd(R_SUM, out, a, n, inner);
+      else if (neg) colReduceSimd(R_MIN, out, a, n, inner);
+      else colReduceSimd(R_MAX, out, a, n, inner);
       out += <usize>inner << 2;
     }
     a += slab;
@@ -293,13 +293,22 @@ const COL_CHUNK: i32 = 256;
  * fixed order of the file header. out (outer*inner floats) is overwritten and must not overlap a.
  * n == 0 gives +0.
  */
-export function sum_f32_simd(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_SUM, true, out, a, outer, n, inner); }
-export function sum_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_SUM, false, out, a, outer, n, inner); }
+export function sum_f32_simd(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_SUM, true, 0, out, a, outer, n, inner); }
+export function sum_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_SUM, false, 0, out, a, outer, n, inner); }
+
+/**
+ * The SIMD twin of max (neg 0) and min (neg 0x80000000): one copy of the row loops, min being
+ * -max(-x) (see rowExtSimd); the column loops keep one copy per op (f32x4.max/min directly: a
+ * sign flip there cost min 1.3x).
+ */
+function extremeSimd(neg: u32, out: usize, a: usize, outer: i32, n: i32, inner: i32): void {
+  reduceAxis(R_MAX, true, neg, out, a, outer, n, inner);
+}
 
 /** Like sum, with max over k (NaN propagates). n >= 1 (n == 0 gives -Infinity). */
-export function max_f32_simd(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MAX, true, out, a, outer, n, inner); }
-export function max_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MAX, false, out, a, outer, n, inner); }
+export function max_f32_simd(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { extremeSimd(0, out, a, outer, n, inner); }
+export function max_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MAX, false, 0, out, a, outer, n, inner); }
 
 /** Like sum, with min over k (NaN propagates). n >= 1 (n == 0 gives +Infinity). */
-export function min_f32_simd(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MIN, true, out, a, outer, n, inner); }
-export function min_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MIN, false, out, a, outer, n, inner); }
+export function min_f32_simd(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { extremeSimd(0x80000000, out, a, outer, n, inner); }
+export function min_f32_scalar(out: usize, a: usize, outer: i32, n: i32, inner: i32): void { reduceAxis(R_MIN, false, 0, out, a, outer, n, inner); }

@@ -5,9 +5,10 @@
 // (binaryen's remove-unused-module-elements); no other pass runs, so every SIMD kernel that ships
 // is the code the tests ran. Run by `npm run build:wasm` after asc.
 //
-// Size: asc's shrinkLevel must stay 0. It also selects AssemblyScript's Math/Mathf algorithms
-// (ASC_SHRINK_LEVEL: lookup-table exp, log and pow at 0, table-free ones above), so raising it
-// would change the results of exp, log, pow and randn, not only the size.
+// Size: asc's shrinkLevel must stay 0. It also selects AssemblyScript's Mathf algorithms
+// (ASC_SHRINK_LEVEL: lookup-table exp, log and pow at 0, table-free ones above; their tables are
+// the ~1 KB data section), so raising it would change the results of exp, log, pow, log-softmax,
+// cross-entropy and randn, not only the size.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import binaryen from 'assemblyscript/binaryen';
 
