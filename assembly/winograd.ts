@@ -73,7 +73,6 @@ export function winograd_weight_f32_simd(w: usize, meta: usize, u: usize): void 
 }
 
 /** One row of U: (t0, ((t0 + t2) + t1)·½, ((t0 + t2) - t1)·½, t2) stored ξ-plane by ξ-plane. */
-@inline
 function weightRow(t0: v128, t1: v128, t2: v128, dst: usize, xs: usize, half: v128): void {
   const s = f32x4.add(t0, t2);
   v128.store(dst, t0);

@@ -23,17 +23,20 @@ const MAX_TB = 256;
 /**
  * Whether the convolution g runs Winograd (forward, or with `gradInput` its input gradient):
  * 'winograd' (geometry() has checked it is eligible), or 'auto' where it measured faster than
- * the direct kernels: at least 3 input and 4 output channels, and at least 64 output pixels per
- * image (the result's, dx's for the gradient). Below that the transforms and the padding of
- * output channels to 4 cost more than the multiplications saved (measured A/B in one process:
- * 1 -> 8 channels 0.5-0.8x, 4x4 images 0.7-0.8x; 3 -> 16 at 32x32 1.1-1.5x, 8 -> 8 at 8x8 1.5x,
- * 64 -> 64 at 14x14 1.7-2.7x).
+ * the direct kernels (A/B in one process): at least 4 input and 4 output channels forward; for
+ * the input gradient, whose GEMMs run from the Cout channels of dy to the Cin of dx, Cout >= 4
+ * and Cin >= 3; and at least 64 pixels per image in the result. Below that the transforms and
+ * the padding of channels to 4 cost about what the multiplications save (forward 3 -> 16 at
+ * 224x224: 0.9-1.0x; 1 -> 8: 0.5-0.8x; 4x4 images: 0.7-0.8x), above it Winograd wins (input
+ * gradient 16 -> 3 at 224x224: 1.4-1.7x; forward 4 -> 16 at 112x112: 1.5x; 8 -> 8 at 8x8:
+ * 1.5x; 64 -> 64 at 56x56: 1.9-2.1x).
  */
 export function useWinograd(g: Geometry, gradInput = false): boolean {
   const a = g.algorithm ?? 'auto';
   if (a === 'direct') return false;
   if (a === 'winograd') return true;
-  return winogradIneligible(g) === null && g.C >= 3 && g.CO >= 4 && (gradInput ? g.H * g.W : g.HO * g.WO) >= 64;
+  const channels = gradInput ? g.CO >= 4 && g.C >= 3 : g.C >= 4 && g.CO >= 4;
+  return winogradIneligible(g) === null && channels && (gradInput ? g.H * g.W : g.HO * g.WO) >= 64;
 }
 
 /** y = conv(x, w) (+ bias) by Winograd; false (y partly written) when some output is not finite. */
