@@ -1,6 +1,7 @@
 // The published package, as npm packs it (`npm pack`, of the built dist/): what it ships, that
 // installing the tarball into a fresh project prints no warning (no install script: the build is
-// `prepack`, not `prepare`), and that it ships no source map pointing at sources it does not ship.
+// `prepack`, not `prepare`), that it ships no source map pointing at sources it does not ship,
+// and that its JavaScript carries no source comments but keeps the bundler hints.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,4 +67,30 @@ describe('the packed package', () => {
       expect(readFileSync(join(ROOT, f), 'utf8'), f).not.toMatch(/sourceMappingURL/);
     }
   });
+
+  it("ships JavaScript without source comments, but with the bundler hints of its dynamic imports (scripts/strip-comments.mjs)", () => {
+    const js = files.filter((x) => x.endsWith('.js') && x.startsWith('dist/') && !x.startsWith('dist/wasm/simdconv-base64'));
+    let headers = 0;
+    for (const f of js) {
+      // Each source file's header comment (its first line, when that is a // comment) is gone.
+      let first = '';
+      try {
+        first = readFileSync(join(ROOT, 'src', f.slice('dist/'.length, -'.js'.length) + '.ts'), 'utf8').split('\n')[0]!;
+      } catch {
+        continue;
+      }
+      if (!first.startsWith('// ') || first.length < 20) continue;
+      headers++;
+      expect(readFileSync(join(ROOT, f), 'utf8'), f).not.toContain(first.slice(3));
+    }
+    expect(headers).toBeGreaterThan(20);
+    // The Node-only imports that bundlers must leave alone keep both hints, next to the import.
+    for (const f of ['dist/threads/setup.js', 'dist/threads/env.js']) {
+      const code = readFileSync(join(ROOT, f), 'utf8');
+      expect(code, f).toMatch(/import\(\s*\/\* @vite-ignore \*\/\s*\/\* webpackIgnore: true \*\//);
+    }
+    // The .d.ts keep their TSDoc (what editors show).
+    expect(readFileSync(join(ROOT, 'dist/ops/conv.d.ts'), 'utf8')).toMatch(/\/\*\*/);
+  });
 });
+
