@@ -62,3 +62,40 @@ describe('LeNet: same seed, same bits on every thread count', () => {
     }, 120_000);
   }
 });
+
+describe('pooling and linear split over threads: bitwise the unsplit result', () => {
+  /** Forward and gradients of `f` on a seeded input (and weight), unsplit and in `parts` parts. */
+  function grads(parts: number, f: (x: import('simdconv').Tensor, w: import('simdconv').Tensor) => import('simdconv').Tensor,
+    xShape: number[], wShape: number[]): Float32Array[] {
+    const { sc } = ex;
+    forceParts(parts);
+    try {
+      return sc.tidy(() => {
+        const x = sc.variable(sc.randn(xShape, { seed: 1 })), w = sc.variable(sc.randn(wShape, { seed: 2 }));
+        const y = f(x, w);
+        y.mul(sc.randn(y.shape, { seed: 3 })).sum().backward();
+        return [y.data(), x.grad!.data(), w.grad!.data()];
+      });
+    } finally {
+      forceParts(null);
+    }
+  }
+  const cases: [string, (x: import('simdconv').Tensor, w: import('simdconv').Tensor) => import('simdconv').Tensor, number[], number[]][] = [
+    ['maxPool2d 2x2, 7 planes', (x, w) => ex.sc.maxPool2d(x.mul(w), { kernelSize: 2 }), [1, 7, 10, 9], [1]],
+    ['maxPool2d 3x3 stride 2 padding 1 ceilMode, 5 planes', (x, w) => ex.sc.maxPool2d(x.mul(w), { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }), [5, 1, 11, 6], [1]],
+    ['avgPool2d 2x2, 7 planes', (x, w) => ex.sc.avgPool2d(x.mul(w), { kernelSize: 2 }), [7, 1, 6, 10], [1]],
+    ['avgPool2d 3x3 padding 1 no pad count, 3 planes', (x, w) => ex.sc.avgPool2d(x.mul(w), { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }), [1, 3, 9, 9], [1]],
+    ['linear 7 rows', (x, w) => ex.sc.linear(x, w), [7, 13], [5, 13]],
+    ['linear 3 x 2 rows, 9 outputs', (x, w) => ex.sc.linear(x, w), [3, 2, 6], [9, 6]],
+  ];
+  for (const [name, f, xs, ws] of cases) {
+    it(name, () => {
+      const want = grads(1, f, xs, ws);
+      for (const parts of [2, 3]) {
+        const got = grads(parts, f, xs, ws);
+        got.forEach((g, i) => expect(Array.from(new Uint32Array(g.buffer, g.byteOffset, g.length)), `${parts} parts, output ${i}`)
+          .toEqual(Array.from(new Uint32Array(want[i]!.buffer, want[i]!.byteOffset, want[i]!.length))));
+      }
+    });
+  }
+});
