@@ -13,6 +13,9 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as sc from 'simdconv';
 
+/** The package build this example trains with, for bench/lenet.ts (whose folder cannot import 'simdconv' by name). */
+export { sc };
+
 export interface LeNetOptions {
   epochs: number;
   threads?: number;
@@ -50,7 +53,7 @@ export function leNet(variant: 'relu' | 'd2l'): sc.nn.Sequential {
 }
 
 /** Xavier-uniform weights (bound sqrt(6 / (fanIn + fanOut))), seeded; biases keep PyTorch's default. */
-function xavier(model: sc.nn.Module, seed: number): void {
+export function xavier(model: sc.nn.Module, seed: number): void {
   model.namedParameters().forEach(([name, p], i) => {
     if (!name.endsWith('.weight')) return;
     const s = p.shape;
@@ -61,7 +64,7 @@ function xavier(model: sc.nn.Module, seed: number): void {
 }
 
 /** The images of a split as float32 in [0, 1] (byte / 255, as torchvision's ToTensor), once. */
-function floats(set: sc.data.ImageSet): Float32Array {
+export function floats(set: sc.data.ImageSet): Float32Array {
   const out = new Float32Array(set.images.length);
   for (let i = 0; i < out.length; i++) out[i] = set.images[i]! / 255;
   return out;
@@ -96,17 +99,7 @@ export async function trainLeNet(o: LeNetOptions): Promise<EpochResult[]> {
           batch.set(xTrain.subarray(i * px, (i + 1) * px), k * px);
           labels[k] = train.labels[i]!;
         }
-        const [loss, right] = sc.tidy(() => {
-          const logits = model.forward(sc.tensor(batch.subarray(0, B * px), [B, 1, train.rows, train.cols]));
-          const l = sc.nn.crossEntropy(logits, labels.subarray(0, B));
-          l.backward();
-          opt.step();
-          opt.zeroGrad();
-          const pred = logits.argmax(1).data();
-          let r = 0;
-          for (let k = 0; k < B; k++) if (pred[k] === labels[k]) r++;
-          return [l.item(), r];
-        });
+        const [loss, right] = trainStep(model, opt, batch.subarray(0, B * px), labels.subarray(0, B), [B, 1, train.rows, train.cols]);
         lossSum += loss;
         batches++;
         correct += right;
@@ -129,8 +122,23 @@ export async function trainLeNet(o: LeNetOptions): Promise<EpochResult[]> {
   return results;
 }
 
+/** One training step on a batch (images [B, 1, H, W], B labels): the batch's mean loss and how many it classified right (before the update). */
+export function trainStep(model: sc.nn.Module, opt: sc.optim.Optimizer, images: Float32Array, labels: Int32Array, shape: number[]): [number, number] {
+  return sc.tidy(() => {
+    const logits = model.forward(sc.tensor(images, shape));
+    const l = sc.nn.crossEntropy(logits, labels);
+    l.backward();
+    opt.step();
+    opt.zeroGrad();
+    const pred = logits.argmax(1).data();
+    let r = 0;
+    for (let k = 0; k < labels.length; k++) if (pred[k] === labels[k]) r++;
+    return [l.item(), r];
+  });
+}
+
 /** Test accuracy in batches of 1000, without autograd. */
-function evaluate(model: sc.nn.Module, x: Float32Array, set: sc.data.ImageSet, n: number, px: number): number {
+export function evaluate(model: sc.nn.Module, x: Float32Array, set: sc.data.ImageSet, n: number, px: number): number {
   model.eval();
   let correct = 0;
   for (let s = 0; s < n; s += 1000) {

@@ -3,6 +3,14 @@
 import { ArgumentError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
+import { MaxPool2d, ReLU } from './layers.js';
+
+/** Whether `a` is exactly nn.ReLU and `b` exactly nn.MaxPool2d without padding (every window holds an input element). */
+function reluThenPool(a: Module, b: Module | undefined): b is MaxPool2d {
+  if (a.constructor !== ReLU || b === undefined || b.constructor !== MaxPool2d) return false;
+  const p = (b as MaxPool2d).options.padding;
+  return p === undefined || p === 0 || (Array.isArray(p) && p[0] === 0 && p[1] === 0);
+}
 
 /**
  * A chain of modules, like `torch.nn.Sequential`: `forward(x)` runs each on the previous one's
@@ -46,11 +54,26 @@ export class Sequential extends Module {
     return this.#layers;
   }
 
-  /** Runs the modules in order; intermediate outputs are freed as soon as the next one is made. */
+  /**
+   * Runs the modules in order; intermediate outputs are freed as soon as the next one is made.
+   * A ReLU followed by an unpadded MaxPool2d runs as the pooling, then the ReLU on its (smaller)
+   * output: max and ReLU commute, so the output and every gradient are bitwise the same (a window's
+   * first maximum wins either way; where it is <= 0 both give a zero gradient).
+   */
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.#layers) {
-      const next = m.forward(y);
+    const layers = this.#layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i]!, after = layers[i + 1];
+      let next: Tensor;
+      if (reluThenPool(m, after)) {
+        const pooled = after.forward(y);
+        next = m.forward(pooled);
+        pooled.dispose();
+        i++;
+      } else {
+        next = m.forward(y);
+      }
       // An intermediate is only a handle: autograd keeps what backward needs on its own handles.
       if (y !== x && next !== y) y.dispose();
       y = next;

@@ -2,10 +2,13 @@
 // linear: y[..., out] = x[..., in] · wᵀ + b with w [out, in] (PyTorch's layout); the leading axes
 // of x are one batch of M rows. Forward is gemm_nt (rows of x against rows of w), dx = dy · w
 // (gemm), dw = dyᵀ · x (gemm_tn), db = the column sums of dy (bias_grad_cols): fixed summation
-// orders, so the same inputs give the same bits everywhere.
+// orders, so the same inputs give the same bits everywhere. Long products are split over threads
+// by rows of the result (y and dx: rows of the batch; dw: output features).
 import { ShapeError, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
-import { kernels as K } from '../wasm/kernels.js';
+import { kernels as K, type KernelTable } from '../wasm/kernels.js';
+import { F32_BYTES } from '../wasm/memory.js';
+import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { sizeOf } from '../layout.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { reshape } from './shape.js';
@@ -42,8 +45,11 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const y = empty(yShape, op);
   const yp = y.ptr(op, 'out');
   if (M > 0 && out > 0) {
-    K.gemm_nt(M, out, inF, tx.ptr(op, 'x'), inF, tw.ptr(op, 'w'), inF, yp, out, 0);
-    if (tb !== null) K.bias_add_cols(yp, tb.ptr(op, 'b'), M, out);
+    const xp = tx.ptr(op, 'x'), wp = tw.ptr(op, 'w'), bp = tb === null ? 0 : tb.ptr(op, 'b');
+    byRows(M, out, inF, (k, m0, m1) => {
+      k.gemm_nt(m1 - m0, out, inF, xp + m0 * inF * F32_BYTES, inF, wp, inF, yp + m0 * out * F32_BYTES, out, 0);
+      if (bp) k.bias_add_cols(yp + m0 * out * F32_BYTES, bp, m1 - m0, out);
+    });
   }
   if (needsGrad(tx, tw) || (tb !== null && needsGrad(tb))) {
     record(y, 'Linear', [tx, tw, tb], (gy, needs, [sx, sw]) => {
@@ -51,11 +57,14 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
       const grads: (Tensor | null)[] = [null, null, null];
       if (needs[0]) {
         const dx = (grads[0] = empty(xs, op));
-        if (M > 0 && inF > 0) K.gemm(M, inF, out, gp, out, sw!.ptr(op, 'w'), inF, dx.ptr(op, 'dx'), inF, 0);
+        const wp = sw!.ptr(op, 'w'), dxp = dx.ptr(op, 'dx');
+        if (M > 0 && inF > 0) byRows(M, inF, out, (k, m0, m1) => k.gemm(m1 - m0, inF, out, gp + m0 * out * F32_BYTES, out, wp, inF, dxp + m0 * inF * F32_BYTES, inF, 0));
       }
       if (needs[1]) {
         const dw = (grads[1] = empty(ws, op));
-        if (out > 0 && inF > 0) K.gemm_tn(out, inF, M, gp, out, sx!.ptr(op, 'x'), inF, dw.ptr(op, 'dw'), inF, 0);
+        const xp = sx!.ptr(op, 'x'), dwp = dw.ptr(op, 'dw');
+        // Parts take rows o0 .. o1-1 of dw (columns of dy); each sums over the whole batch.
+        if (out > 0 && inF > 0) byRows(out, inF, M, (k, o0, o1) => k.gemm_tn(o1 - o0, inF, M, gp + o0 * F32_BYTES, out, xp, inF, dwp + o0 * inF * F32_BYTES, inF, 0));
       }
       if (needs[2]) {
         const db = (grads[2] = empty([out], op));
@@ -65,6 +74,20 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
     }, [tx, tw]);
   }
   return y;
+}
+
+/**
+ * Runs `part(k, r0, r1)` over row ranges of an [rows x cols] result with inner dimension `inner`,
+ * split over threads when the product is long enough (threads/pool.ts's cost model). Every result
+ * element is computed by one part with the kernel's fixed summation order, so the bits do not
+ * depend on the split.
+ */
+function byRows(rows: number, cols: number, inner: number, part: (k: KernelTable, r0: number, r1: number) => void): void {
+  const [T] = chooseSplit(threadsFor(2 * rows * cols * inner), rows);
+  parallel(T, (k, t) => {
+    const r0 = partStart(rows, T, t), r1 = partStart(rows, T, t + 1);
+    if (r1 > r0) part(k, r0, r1);
+  });
 }
 
 /**
