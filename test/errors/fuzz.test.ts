@@ -50,7 +50,7 @@ interface OpSpec {
 
 /** Runs per op (SIMDCONV_FUZZ_RUNS=2000 for a longer search). */
 const FUZZ_RUNS = Number(process.env.SIMDCONV_FUZZ_RUNS ?? 60);
-const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups', 'layout', 'mode'];
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'weightLayout'];
 let pool: { x4: sc.Tensor; w4: sc.Tensor; X: sc.Tensor; K: sc.Tensor; v: sc.Tensor; dy: sc.Tensor; png: Uint8Array } | null = null;
 const P = () => pool!;
 /** A fresh leaf with a gradient, for optimizer steps (which write it). */
@@ -166,7 +166,7 @@ const OPS: Record<string, OpSpec> = {
       using c = new sc.nn.Conv2d(o as never);
       return c.forward(sc.ones([1, c.inChannels ?? 2, 5, 5]));
     },
-    options: [0, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']],
+    options: [0, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed', 'weightLayout']],
   },
   'nn.mseLoss': { args: () => [P().X, P().X, { reduction: 'sum' }], call: ([a, b, o]) => sc.nn.mseLoss(a as never, b as never, o as never), tensors: [0, 1], options: [2, ['reduction']], minArgs: 2 },
   'nn.squaredError': bin(sc.nn.squaredError as never),
@@ -310,6 +310,9 @@ const EXEMPT: Record<string, string> = {
   noGrad: 'takes only a callback (the catalogue checks a non-function)',
   keep: 'returns its argument (a no-op for anything but a tensor in a tidy scope)',
   memory: 'no arguments',
+  liveTensors: 'no arguments',
+  setLeakWarning: 'one boolean, process-wide; its argument check is tested in test/leak-warning.test.ts',
+  trackTensors: 'one boolean, process-wide; its argument check is tested in test/leak-warning.test.ts',
   isGradEnabled: 'no arguments',
   capabilities: 'no arguments',
   setThreads: 'async and process-wide (starts workers, moves the memory); its argument checks are tested with the threads',
