@@ -43,8 +43,8 @@ export interface Handle {
   dispose(): void;
 }
 
-/** Live tensor handles, the bytes of their storages, and handles ever made (the leak rule's clock). */
-export const stats = { tensors: 0, bytes: 0, made: 0 };
+/** Live tensor handles and the bytes of their storages. */
+export const stats = { tensors: 0, bytes: 0 };
 
 // Workers before compatibility date 2025-05-05 have no FinalizationRegistry: there a tensor
 // dropped without dispose() stays allocated until tidy/using/dispose frees it.
@@ -80,7 +80,11 @@ function registerQueued(): void {
   registerWaiting();
 }
 
+/** Handles made before the last registerWaiting (with `unregistered.length`: every handle ever made, the leak rule's clock). */
+let madeBefore = 0;
+
 function registerWaiting(): void {
+  madeBefore += unregistered.length;
   for (let i = 0; i < unregistered.length; i++) {
     const t = unregistered[i]!;
     if (!t._disposed) {
@@ -111,7 +115,6 @@ export function outsideScopes<T>(fn: () => T): T {
  * The leak rule and creation sites cost one comparison here (slowAbove) until they have work.
  */
 export function track(t: Handle): void {
-  stats.made++;
   if (++stats.tensors > slowAbove) madeSlow(t);
   registerLater(t);
   if (scopes.length > 0 && suspended === 0) scopes[scopes.length - 1]!.push(t);
@@ -144,16 +147,15 @@ export const LEAK_STREAK = 3;
 /** Tensors made per tensor added that count as looping growth (at least two freed per one kept). */
 export const LEAK_CHURN = 3;
 
-const leak = {
-  /** Whether the warning may still be given (setLeakWarning; false once given). */
-  armed: true,
-  /** The next threshold, and the level whose loss is a drop (-1: none). */
-  high: LEAK_FIRST, low: -1,
-  /** Thresholds reached in a row by looping growth. */
-  streak: 0,
-  /** stats.made and stats.tensors when the last threshold was reached (or the rule was re-armed). */
-  made: 0, live: 0,
-};
+// The leak rule's state (module variables, not an object: minifiers shorten their names).
+/** Whether the warning may still be given (setLeakWarning; false once given). */
+let leakArmed = true;
+/** The next threshold, and the level whose loss is a drop (-1: none). */
+let leakHigh = LEAK_FIRST, leakLow = -1;
+/** Thresholds reached in a row by looping growth. */
+let leakStreak = 0;
+/** madeSoFar() and stats.tensors when the last threshold was reached (or the rule was re-armed). */
+let leakMade = 0, leakLive = 0;
 
 /** track() takes madeSlow when the live count exceeds this; untrack() disposedSlow below slowBelow. */
 let slowAbove = LEAK_FIRST;
@@ -161,19 +163,25 @@ let slowBelow = -1;
 
 /** Sets slowAbove/slowBelow from the leak rule's state and whether creation sites are recorded. */
 function rearmSlowPaths(): void {
-  slowAbove = sites !== null ? -1 : leak.armed ? leak.high : Infinity;
-  slowBelow = sites !== null ? Infinity : leak.armed ? leak.low : -1;
+  slowAbove = siteHooks !== null ? -1 : leakArmed ? leakHigh : Infinity;
+  slowBelow = siteHooks !== null ? Infinity : leakArmed ? leakLow : -1;
 }
 
+/**
+ * recordSite / forgetSite while trackTensors() is on, else null (reached through this variable,
+ * so a bundle that never calls trackTensors leaves them out).
+ */
+let siteHooks: { made(t: Handle): void; disposed(t: Handle): void } | null = null;
+
 function madeSlow(t: Handle): void {
-  if (sites !== null) recordSite(t);
-  if (leak.armed && stats.tensors > leak.high) thresholdReached();
+  if (siteHooks !== null) siteHooks.made(t);
+  if (leakArmed && stats.tensors > leakHigh) thresholdReached();
   rearmSlowPaths();
 }
 
 function disposedSlow(t: Handle): void {
-  if (sites !== null) forgetSite(t);
-  if (leak.armed && stats.tensors < leak.low) {
+  if (siteHooks !== null) siteHooks.disposed(t);
+  if (leakArmed && stats.tensors < leakLow) {
     // A fall: the growth was freed, so it was no leak; watch again from the level reached (and
     // lower again on each further halving).
     restartLeakWatch();
@@ -181,25 +189,28 @@ function disposedSlow(t: Handle): void {
   rearmSlowPaths();
 }
 
+/** Handles ever made (counted in batches by registerWaiting: nothing per tensor). */
+function madeSoFar(): number {
+  return madeBefore + unregistered.length;
+}
+
 function thresholdReached(): void {
-  const made = stats.made - leak.made, added = stats.tensors - leak.live;
-  leak.streak = made >= LEAK_CHURN * added ? leak.streak + 1 : 0;
-  leak.made = stats.made;
-  leak.live = stats.tensors;
-  leak.low = leak.high >> 1;
-  while (leak.high < stats.tensors) leak.high *= 2;
-  if (leak.streak >= LEAK_STREAK) {
-    leak.armed = false;
+  const made = madeSoFar() - leakMade, added = stats.tensors - leakLive;
+  leakStreak = made >= LEAK_CHURN * added ? leakStreak + 1 : 0;
+  leakMade = madeSoFar();
+  leakLive = stats.tensors;
+  leakLow = leakHigh >> 1;
+  while (leakHigh < stats.tensors) leakHigh *= 2;
+  if (leakStreak >= LEAK_STREAK) {
+    leakArmed = false;
     console.warn(leakMessage());
   }
 }
 
 function leakMessage(): string {
   const mb = (stats.bytes / 2 ** 20).toFixed(1);
-  return `simdconv: ${stats.tensors} tensors (${mb} MB) are alive and their number keeps growing while your code runs: `
-    + 'tensors made in a loop are not being freed. Free each step\'s tensors with sc.tidy(() => { ... }) around the step, '
-    + '`using t = ...` (TypeScript 5.2+), or t.dispose(). To see where the live tensors were made, call sc.trackTensors() '
-    + 'before the loop and print sc.liveTensors().sites (console.table shows them). To silence this warning: sc.setLeakWarning(false).';
+  return `simdconv: ${stats.tensors} tensors (${mb} MB) alive and growing: free each step's with sc.tidy(), \`using\` or dispose(); `
+    + 'find them with sc.trackTensors() + sc.liveTensors(); silence: sc.setLeakWarning(false)';
 }
 
 /**
@@ -213,18 +224,18 @@ function leakMessage(): string {
  */
 export function setLeakWarning(enabled: boolean): void {
   if (typeof enabled !== 'boolean') throw new ArgumentError('setLeakWarning', 'enabled', 'true or false', describe(enabled));
-  leak.armed = enabled;
+  leakArmed = enabled;
   restartLeakWatch();
   rearmSlowPaths();
 }
 
 /** Starts the leak rule over from the current count: the next threshold twice it (at least LEAK_FIRST), a fall to half of it a drop. */
 function restartLeakWatch(): void {
-  leak.streak = 0;
-  leak.high = Math.max(LEAK_FIRST, 2 * stats.tensors);
-  leak.low = stats.tensors >> 1;
-  leak.made = stats.made;
-  leak.live = stats.tensors;
+  leakStreak = 0;
+  leakHigh = Math.max(LEAK_FIRST, 2 * stats.tensors);
+  leakLow = stats.tensors >> 1;
+  leakMade = madeSoFar();
+  leakLive = stats.tensors;
 }
 
 // ---- Creation sites (trackTensors / liveTensors) ----
@@ -322,9 +333,11 @@ export function trackTensors(enabled = true): void {
   if (enabled && sites === null) {
     sites = new Set();
     prunedAt = 0;
+    siteHooks = { made: recordSite, disposed: forgetSite };
   } else if (!enabled) {
     sites = null;
     siteOf = new WeakMap();
+    siteHooks = null;
   }
   rearmSlowPaths();
 }
@@ -337,7 +350,10 @@ export function trackTensors(enabled = true): void {
  * site.tensors   // => 3
  */
 export interface TensorSite {
-  /** The first stack line outside simdconv (where your code made the tensors). */
+  /**
+   * The first stack line outside simdconv's own files (where your code made the tensors). When a
+   * bundler put simdconv and your code in one file, they cannot be told apart: read `stack`.
+   */
   site: string;
   tensors: number;
   /** Bytes of their memory (memory shared between views counted once). */

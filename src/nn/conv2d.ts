@@ -6,7 +6,7 @@ import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
 import { conv2d } from '../ops/conv.js';
-import { type Conv2dOptions, type Padding, type Pair } from '../ops/conv-options.js';
+import { checkWeightLayoutName, type Conv2dOptions, type Padding, type Pair } from '../ops/conv-options.js';
 import { reshape, transpose } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
 import { checkInt, readArray, readOptions } from '../args.js';
@@ -132,10 +132,7 @@ export class Conv2d extends Module {
     }) as Readonly<Omit<Conv2dOptions, 'bias'>>;
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
-    if (opts.weightLayout !== undefined && opts.weightLayout !== 'OIHW' && opts.weightLayout !== 'HWIO') {
-      throw new ArgumentError('Conv2d', 'weightLayout', "'OIHW' ([Cout, Cin/groups, kh, kw], the default) or 'HWIO' ([kh, kw, Cin/groups, Cout])", describe(opts.weightLayout));
-    }
-    this.weightLayout = (opts.weightLayout as 'OIHW' | 'HWIO' | undefined) ?? 'OIHW';
+    this.weightLayout = checkWeightLayoutName('Conv2d', opts.weightLayout);
     this.registerParameter('weight', null);
     if (this.hasBias) this.registerParameter('bias', null);
     if (this.#inChannels !== undefined) this.materialize(this.#inChannels);

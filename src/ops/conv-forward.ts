@@ -23,10 +23,15 @@ export function isDirect(g: Geometry): boolean {
  */
 export function kernelWeight(op: string, g: Geometry, w: number): number {
   if (!g.hwio || g.nhwc) return w;
-  const shape = [g.CO, g.CG, g.KH, g.KW];
   const at = scratch(Slot.Tmp2, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op);
-  copyStrided(op, at, w, shape, stridesOf(shape), weightStrides(g));
+  transposeWeight(op, g, at, w, true);
   return at;
+}
+
+/** Copies the weight at `src` from its layout to OIHW at `dst` (`toOIHW`), or from OIHW to its layout. */
+export function transposeWeight(op: string, g: Geometry, dst: number, src: number, toOIHW: boolean): void {
+  const shape = [g.CO, g.CG, g.KH, g.KW], oihw = stridesOf(shape), own = weightStrides(g);
+  copyStrided(op, dst, src, shape, toOIHW ? oihw : own, toOIHW ? own : oihw);
 }
 
 /** The (OIHW) weight as the kernels read it: flipped into scratch for mode 'convolution', else as is. */

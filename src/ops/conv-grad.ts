@@ -9,9 +9,10 @@ import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
-import { inShape, weightShape, weightStrides, type Geometry } from './conv-options.js';
+import { inShape, weightShape, type Geometry } from './conv-options.js';
 import {
-  align16, convFlops, correlatePlanes, convWorkBytes, isDirect, kernelWeight, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput, weightForKernels,
+  align16, convFlops, correlatePlanes, convWorkBytes, isDirect, kernelWeight, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput, transposeWeight,
+  weightForKernels,
 } from './conv-forward.js';
 import { writeResult } from './conv-out.js';
 
@@ -26,11 +27,9 @@ export function gradInput(op: string, g: Geometry, dy: Tensor, w: Tensor, given:
  */
 export function gradWeight(op: string, g: Geometry, x: Tensor, dy: Tensor, given: Tensor | null = null): Tensor {
   return writeResult(op, given, () => weightShape(g), (dw) => {
-    if (!g.hwio || g.nhwc) return gradWeightKernels(op, g, x.ptr(op, 'x'), dy.ptr(op, 'dy'), dw.ptr(op, 'dw'));
-    const shape = [g.CO, g.CG, g.KH, g.KW];
-    const oihw = scratch(Slot.Tmp2, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op);
+    const at = dw.ptr(op, 'dw'), oihw = g.hwio && !g.nhwc ? scratch(Slot.Tmp2, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op) : at;
     gradWeightKernels(op, g, x.ptr(op, 'x'), dy.ptr(op, 'dy'), oihw);
-    copyStrided(op, dw.ptr(op, 'dw'), oihw, shape, weightStrides(g), stridesOf(shape));
+    if (oihw !== at) transposeWeight(op, g, at, oihw, false);
   });
 }
 

@@ -184,16 +184,12 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   if (layout !== 'NCHW' && layout !== 'NHWC') throw new ArgumentError(op, 'layout', "'NCHW' or 'NHWC'", describe(layout));
   const mode = o.mode ?? 'correlation';
   if (mode !== 'correlation' && mode !== 'convolution') throw new ArgumentError(op, 'mode', "'correlation' or 'convolution'", describe(mode));
-  const weightLayout = o.weightLayout ?? 'OIHW';
-  if (weightLayout !== 'OIHW' && weightLayout !== 'HWIO') {
-    throw new ArgumentError(op, 'weightLayout', "'OIHW' ([Cout, Cin/groups, kh, kw], the default) or 'HWIO' ([kh, kw, Cin/groups, Cout])", describe(weightLayout));
-  }
-  const nhwc = layout === 'NHWC', hwio = weightLayout === 'HWIO';
+  const nhwc = layout === 'NHWC', hwio = checkWeightLayoutName(op, o.weightLayout) === 'HWIO';
   if (xShape.length !== 4 && xShape.length !== 3) {
     throw new ShapeError(op, xArg, `a 4-D tensor ${nhwc ? '[N, H, W, C]' : '[N, C, H, W]'} (or 3-D unbatched)`, `shape ${shapeStr(xShape)}`);
   }
   if (wShape.length !== 4) {
-    throw new ShapeError(op, wArg, `a 4-D weight ${hwio ? '[kh, kw, Cin/groups, Cout] (HWIO)' : '[Cout, Cin/groups, kh, kw] (OIHW)'}`, `shape ${shapeStr(wShape)}`);
+    throw new ShapeError(op, wArg, `a 4-D weight ${hwio ? '[kh, kw, Cin/groups, Cout]' : '[Cout, Cin/groups, kh, kw]'}`, `shape ${shapeStr(wShape)}`);
   }
   const batched = xShape.length === 4, b = batched ? 1 : 0;
   const N = batched ? xShape[0]! : 1;
@@ -208,7 +204,7 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   positive(op, KH, 'kernel height', wArg, wShape);
   positive(op, KW, 'kernel width', wArg, wShape);
   const G = o.groups === undefined ? 1 : checkInt(op, 'groups', o.groups, 1);
-  if (CIG * G !== C) checkWeightLayout(op, wArg, wShape, C, G, hwio, o.weightLayout !== undefined);
+  if (CIG * G !== C) checkWeightLayout(op, wArg, wShape, C, G, hwio);
   if (C % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the input channels (${C})`, String(G));
   if (CO % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the output channels (${CO})`, String(G));
   if (CIG * G !== C) {
@@ -221,18 +217,24 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   if (o.padding !== undefined && o.padding !== 'valid') [PT, PB, PL, PR] = paddingOf(op, o.padding, H, W, KH, KW, [SH, SW], [DH, DW]);
   const ekh = DH * (KH - 1) + 1, ekw = DW * (KW - 1) + 1;
   if (ekh > H + PT + PB || ekw > W + PL + PR) {
-    if (o.weightLayout === undefined) checkWeightLayout(op, wArg, wShape, C, G, hwio, false);
+    if (o.weightLayout === undefined) checkWeightLayout(op, wArg, wShape, C, G, hwio);
     throw new ShapeError(op, wArg, `a kernel no larger than the padded input ${H + PT + PB}x${W + PL + PR}`,
       `a ${KH}x${KW} kernel${DH > 1 || DW > 1 ? ` spanning ${ekh}x${ekw} with dilation` : ''}`,
       `${op}: kernel ${KH}x${KW}${DH > 1 || DW > 1 ? ` (spanning ${ekh}x${ekw} with dilation)` : ''} is larger than the${PT + PB + PL + PR > 0 ? ' padded' : ''} input ${H + PT + PB}x${W + PL + PR}`);
   }
   const HO = Math.floor((H + PT + PB - ekh) / SH) + 1;
   const WO = Math.floor((W + PL + PR - ekw) / SW) + 1;
-  if (nhwc && o.weightLayout === undefined && !warnedAmbiguous) warnIfAmbiguous(op, xShape, wShape, C, G);
   return {
     N, C, H, W, CO, KH, KW, G, CG: C / G, COG: CO / G, SH, SW, DH, DW,
     PT, PB, PL, PR, HO, WO, nhwc, flip: mode === 'convolution', batched, hwio,
   };
+}
+
+/** Checks a `weightLayout` option: 'OIHW' (also for undefined or null) or 'HWIO'. */
+export function checkWeightLayoutName(op: string, v: unknown): 'OIHW' | 'HWIO' {
+  if (v === undefined || v === null) return 'OIHW';
+  if (v !== 'OIHW' && v !== 'HWIO') throw new ArgumentError(op, 'weightLayout', "'OIHW' or 'HWIO'", describe(v));
+  return v;
 }
 
 /** Whether `wShape` read in the layout `hwio` has Cin/groups input channels per group and Cout a multiple of groups. */
@@ -246,32 +248,11 @@ function fitsChannels(wShape: readonly number[], C: number, G: number, hwio: boo
  * the other layout (and the caller did not name the layout, or named the other one), a
  * ShapeError that names the layout to pass. Returns when the other layout does not fit either.
  */
-function checkWeightLayout(op: string, wArg: string, wShape: readonly number[], C: number, G: number, hwio: boolean, named: boolean): void {
+function checkWeightLayout(op: string, wArg: string, wShape: readonly number[], C: number, G: number, hwio: boolean): void {
   if (!fitsChannels(wShape, C, G, !hwio)) return;
-  const per = G > 1 ? `${C / G} input channels per group` : `${C} input channels`;
-  const want = hwio ? `HWIO [kh, kw, ${C / G}, Cout]` : `OIHW [Cout, ${C / G}, kh, kw]`;
   const other = hwio ? 'OIHW' : 'HWIO';
-  throw new ShapeError(op, wArg, `a weight ${want} (weightLayout ${hwio ? "'HWIO'" : "'OIHW', the default"})`,
-    `shape ${shapeStr(wShape)}, which fits ${other}`,
-    `${op}: ${wArg} of shape ${shapeStr(wShape)} does not fit ${per} as ${want}${named ? '' : ' (the default weight layout, PyTorch\'s)'}, `
-    + `but does as ${other} ${hwio ? '[Cout, Cin/groups, kh, kw]' : "[kh, kw, Cin/groups, Cout] (TensorFlow's)"}: pass { weightLayout: '${other}' }`);
-}
-
-let warnedAmbiguous = false;
-
-/**
- * Warns once when an NHWC input's weight, given without weightLayout, fits both layouts and looks
- * like TensorFlow's: HWIO would read a square kernel larger than 1x1, OIHW a non-square one with
- * as many output as input channels ([3, 3, 3, 32] for 3 channels). It is read as OIHW.
- */
-function warnIfAmbiguous(op: string, xShape: readonly number[], wShape: readonly number[], C: number, G: number): void {
-  const [a, b, c, d] = wShape as [number, number, number, number];
-  if (a === b && a > 1 && c !== d && fitsChannels(wShape, C, G, true)) {
-    warnedAmbiguous = true;
-    console.warn(`simdconv: ${op}: the NHWC input ${shapeStr(xShape)} and the weight ${shapeStr(wShape)} fit both weight layouts; `
-      + `it is read as OIHW (the default: ${a} output channels, a ${c}x${d} kernel), not HWIO (TensorFlow's: ${d} output channels, a ${a}x${b} kernel). `
-      + "Pass weightLayout: 'OIHW' or 'HWIO' to say which (this also silences this warning, given once).");
-  }
+  throw new ShapeError(op, wArg, hwio ? `HWIO [kh, kw, ${C / G}, Cout]` : `OIHW [Cout, ${C / G}, kh, kw] (the default weightLayout)`,
+    `shape ${shapeStr(wShape)}, which fits ${other}: pass { weightLayout: '${other}' }`);
 }
 
 /** Throws ShapeError unless the extent `v` (a shape's `what`) is positive. */

@@ -45,14 +45,9 @@ export function conv2d(x: Tensor, w: Tensor, third?: Conv2dOptions | Tensor | nu
   const tw = checkTensor(op, 'w', w);
   // (x, w, bias?, options?) like PyTorch, or (x, w, options?) with options.bias.
   const positional = third === null || third instanceof Tensor || (third === undefined && fourth !== undefined);
-  if (!positional && fourth !== undefined) {
-    throw new ArgumentError(op, 'options', 'no fourth argument after an options object (conv2d(x, w, options) or conv2d(x, w, bias, options))', describe(fourth));
-  }
+  if (!positional && fourth !== undefined) throw new ArgumentError(op, 'options', 'no fourth argument after options', describe(fourth));
   const o = readOptions<Conv2dOptions>(op, (positional ? fourth : third) ?? NO_OPTIONS, OPTION_KEYS);
-  if (positional && o.bias !== undefined) {
-    throw new ArgumentError(op, 'bias', 'one bias: the third argument or options.bias', 'both',
-      `${op}: the bias was given twice, as the third argument and as options.bias: pass one`);
-  }
+  if (positional && o.bias !== undefined) throw new ArgumentError(op, 'bias', 'given once (third argument or options.bias)', 'both');
   const g = geometry(op, tx[DIMS], tw[DIMS], o);
   const tb = checkBias(op, positional ? third : o.bias, g.CO);
   const recording = needsGrad(tx, tw) || (tb !== null && needsGrad(tb));
