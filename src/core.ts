@@ -6,6 +6,7 @@ export type { WasmBytes, WasmModule } from './wasm/types.js';
 export { capabilities, type Capabilities, type RuntimeName } from './threads/capabilities.js';
 export { type NestedArray, type Shape } from './tensor.js';
 export { tidy, keep, memory } from './scope.js';
+export { setLeakWarning, trackTensors, liveTensors, type TensorSite } from './storage.js';
 export { Tensor } from './ops/methods.js'; // the class, with the methods that run ops
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, variable,

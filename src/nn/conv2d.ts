@@ -1,12 +1,13 @@
-// nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] and an optional bias
-// [Cout]; in-channels may be left out and are then taken from the first input (like LazyConv2d).
+// nn.Conv2d: a convolution layer with a weight [Cout, Cin/groups, kh, kw] (or [kh, kw, Cin/groups,
+// Cout] with weightLayout 'HWIO') and an optional bias [Cout]; in-channels may be left out and are
+// then taken from the first input (like LazyConv2d).
 import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
 import { conv2d } from '../ops/conv.js';
-import { paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
-import { reshape } from '../ops/shape.js';
+import { checkWeightLayoutName, paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
+import { reshape, transpose } from '../ops/shape.js';
 import { takeStream, uniformAt } from '../ops/create.js';
 import { checkInt, readArray, readOptions } from '../args.js';
 
@@ -29,8 +30,15 @@ export interface Conv2dLayerOptions {
   groups?: number;
   /** Whether to add a learned bias (default true). */
   bias?: boolean;
-  /** 'NCHW' (default) or 'NHWC'. The weight is OIHW either way. */
+  /** The activations' layout: 'NCHW' (default) or 'NHWC'. It does not change the weight's (see weightLayout). */
   layout?: 'NCHW' | 'NHWC';
+  /**
+   * The layout the layer keeps its weight in, which `weight` and `stateDict()` show and
+   * `loadStateDict()` expects: 'OIHW' ([Cout, Cin/groups, kh, kw], PyTorch's; the default, also
+   * with layout 'NHWC') or 'HWIO' ([kh, kw, Cin/groups, Cout], TensorFlow/Keras's). The same seed
+   * gives the same initial weight in both, transposed.
+   */
+  weightLayout?: 'OIHW' | 'HWIO';
   mode?: 'correlation' | 'convolution';
   /** What the padding holds: 'zeros' (default), 'reflect', 'replicate' or 'circular' (PyTorch's padding_mode). */
   paddingMode?: PaddingMode;
@@ -40,7 +48,8 @@ export interface Conv2dLayerOptions {
   seed?: number;
 }
 
-const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed', 'paddingMode', 'algorithm']);
+const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed', 'paddingMode', 'algorithm',
+  'weightLayout']);
 
 /** A frozen copy of an option value (arrays read once, nested pairs too): the layer keeps no caller array. */
 function frozen(argument: string, v: unknown, depth = 0): unknown {
@@ -57,12 +66,17 @@ function frozen(argument: string, v: unknown, depth = 0): unknown {
  * const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
  * conv.forward(X.reshape([1, 1, 6, 8])).shape   // => [1, 1, 6, 7]
  * conv.weight.shape                             // => [1, 1, 1, 2]
+ * const keras = new sc.nn.Conv2d({ inChannels: 3, outChannels: 8, kernelSize: 3, layout: 'NHWC', weightLayout: 'HWIO', seed: 0 });
+ * keras.weight.shape                            // => [3, 3, 3, 8]
+ * keras.forward(sc.ones([1, 5, 5, 3])).shape    // => [1, 3, 3, 8]
  */
 export class Conv2d extends Module {
   readonly outChannels: number;
   readonly kernelSize: readonly [number, number];
   readonly options: Readonly<Omit<Conv2dOptions, 'bias'>>;
   readonly hasBias: boolean;
+  /** The layout of `weight`: 'OIHW' ([Cout, Cin/groups, kh, kw], the default) or 'HWIO' ([kh, kw, Cin/groups, Cout]). */
+  readonly weightLayout: 'OIHW' | 'HWIO';
   private readonly seed: number | undefined;
   /** The input channel count: the option, or learned from the first input of a lazy layer. */
   #inChannels: number | undefined;
@@ -70,7 +84,7 @@ export class Conv2d extends Module {
   #bias: Tensor | null = null;
 
   /**
-   * The weight [Cout, Cin/groups, kh, kw]. Read-only: load values with loadStateDict. A lazy layer
+   * The weight [Cout, Cin/groups, kh, kw] (OIHW), or [kh, kw, Cin/groups, Cout] with `weightLayout: 'HWIO'`. Read-only: load values with loadStateDict. A lazy layer
    * (no `inChannels`) makes it at its first forward (or loadStateDict); reading it before throws a
    * SimdconvError (`hasLazyParameters` tells whether it exists yet).
    */
@@ -124,6 +138,7 @@ export class Conv2d extends Module {
     }) as Readonly<Omit<Conv2dOptions, 'bias'>>;
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
+    this.weightLayout = checkWeightLayoutName('Conv2d', opts.weightLayout);
     this.registerParameter('weight', null);
     if (this.hasBias) this.registerParameter('bias', null);
     if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
@@ -147,7 +162,13 @@ export class Conv2d extends Module {
     this.#inChannels = cin;
     // Parameters outlive any tidy() scope the first forward may run in.
     outsideScopes(() => {
-      this.#weight = uniformAt('Conv2d', wShape, -bound, bound, seed, counter);
+      const oihw = uniformAt('Conv2d', wShape, -bound, bound, seed, counter);
+      if (this.weightLayout === 'HWIO') {
+        this.#weight = transpose(oihw, [2, 3, 1, 0]);
+        oihw.dispose();
+      } else {
+        this.#weight = oihw;
+      }
       this.registerParameter('weight', this.#weight);
       if (this.hasBias) {
         this.#bias = uniformAt('Conv2d', [this.outChannels], -bound, bound, seed, counter + wSize);
@@ -160,7 +181,7 @@ export class Conv2d extends Module {
     const named = new Map(this.namedParameters());
     this.#weight = named.get('weight') ?? null;
     this.#bias = named.get('bias') ?? null;
-    if (this.#weight) this.#inChannels = this.#weight[DIMS][1]! * (this.options.groups ?? 1);
+    if (this.#weight) this.#inChannels = this.#weight[DIMS][this.weightLayout === 'HWIO' ? 2 : 1]! * (this.options.groups ?? 1);
   }
 
   forward(x: Tensor): Tensor {
@@ -179,7 +200,7 @@ export class Conv2d extends Module {
     if (cin !== want) {
       throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
     }
-    const y = conv2d(input, this.weight, { ...this.options, bias: this.bias });
+    const y = conv2d(input, this.weight, this.bias, { ...this.options, weightLayout: this.weightLayout });
     if (input !== t) input.dispose();
     if (image2d && this.outChannels === 1) {
       const r = reshape(y, nhwc ? y[DIMS].slice(0, 2) : y[DIMS].slice(1));

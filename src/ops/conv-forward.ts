@@ -9,7 +9,7 @@ import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
-import type { Geometry } from './conv-options.js';
+import { weightStrides, type Geometry } from './conv-options.js';
 import type { Tensor } from '../tensor.js';
 import { useWinograd, winogradForward } from './conv-winograd.js';
 
@@ -18,7 +18,25 @@ export function isDirect(g: Geometry): boolean {
   return g.CG === 1 && g.COG === 1 && g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 && !g.nhwc;
 }
 
-/** The weight as the kernels read it: flipped into scratch for mode 'convolution', else as is. */
+/**
+ * An HWIO weight transposed to OIHW in scratch (the Tmp2 slot, which no convolution kernel path
+ * uses), for the NCHW kernels, which read OIHW; any other weight as is (the NHWC kernels read
+ * both layouts through nhwcPacking).
+ */
+export function kernelWeight(op: string, g: Geometry, w: number): number {
+  if (!g.hwio || g.nhwc) return w;
+  const at = scratch(Slot.Tmp2, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op);
+  transposeWeight(op, g, at, w, true);
+  return at;
+}
+
+/** Copies the weight at `src` from its layout to OIHW at `dst` (`toOIHW`), or from OIHW to its layout. */
+export function transposeWeight(op: string, g: Geometry, dst: number, src: number, toOIHW: boolean): void {
+  const shape = [g.CO, g.CG, g.KH, g.KW], oihw = stridesOf(shape), own = weightStrides(g);
+  copyStrided(op, dst, src, shape, toOIHW ? oihw : own, toOIHW ? own : oihw);
+}
+
+/** The (OIHW) weight as the kernels read it: flipped into scratch for mode 'convolution', else as is. */
 export function weightForKernels(op: string, g: Geometry, w: number): number {
   if (!g.flip) return w;
   const kk = g.KH * g.KW, planes = g.CO * g.CG;
@@ -28,24 +46,25 @@ export function weightForKernels(op: string, g: Geometry, w: number): number {
 }
 
 /**
- * How the OIHW weight maps onto the NHWC GEMM layout [G][KH][KW][CG][COG]: the packed shape, the
- * OIHW element strides for each packed axis, and the byte offset of packed element 0 in OIHW
- * (kernel axes reversed for mode 'convolution').
+ * How the weight (OIHW or HWIO) maps onto the NHWC GEMM layout [G][KH][KW][CG][COG]: the packed
+ * shape, the weight's element strides for each packed axis, and the byte offset of packed element
+ * 0 in the weight (kernel axes reversed for mode 'convolution').
  */
 export function nhwcPacking(g: Geometry): [number[], number[], number] {
-  const kk = g.KH * g.KW;
-  const strides = [g.COG * g.CG * kk, g.KW, 1, kk, g.CG * kk];
+  const [so, si, sh, sw] = weightStrides(g);
+  const strides = [g.COG * so, sh, sw, si, so];
   let offset = 0;
   if (g.flip) {
-    offset = ((g.KH - 1) * g.KW + (g.KW - 1)) * F32_BYTES;
-    strides[1] = -strides[1]!;
-    strides[2] = -strides[2]!;
+    offset = ((g.KH - 1) * sh + (g.KW - 1) * sw) * F32_BYTES;
+    strides[1] = -sh;
+    strides[2] = -sw;
   }
   return [[g.G, g.KH, g.KW, g.CG, g.COG], strides, offset];
 }
 
-/** The weight packed for NHWC GEMMs (see nhwcPacking), in scratch. */
+/** The weight packed for NHWC GEMMs (see nhwcPacking), in scratch; an HWIO weight of one group, correlated, is that layout already. */
 export function packedWeightNHWC(op: string, g: Geometry, w: number): number {
+  if (g.hwio && g.G === 1 && !g.flip) return w;
   const at = scratch(Slot.Weight, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op);
   const [shape, oihw, offset] = nhwcPacking(g);
   copyStrided(op, at, w + offset, shape, stridesOf(shape), oihw);
@@ -103,11 +122,11 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
     return;
   }
   if (isDirect(g)) {
-    forwardDirect(g, x, w0, y);
+    forwardDirect(g, x, kernelWeight(op, g, w0), y);
     if (bias) biasAdd(false, g.N, g.CO, HWo, y, bias);
     return;
   }
-  const w = weightForKernels(op, g, w0);
+  const w = weightForKernels(op, g, kernelWeight(op, g, w0));
   // Parts take whole images or bands of output rows r0 .. r1-1 (as in the NHWC case above); the
   // implicit GEMM packs its own column panels (no column matrix) and adds the bias.
   const [T, byImage] = imagesOrRows(g);

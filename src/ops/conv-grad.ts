@@ -9,8 +9,11 @@ import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
-import { inShape, type Geometry } from './conv-options.js';
-import { align16, convFlops, correlatePlanes, convWorkBytes, implicitGemmParts, isDirect, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput, weightForKernels } from './conv-forward.js';
+import { inShape, weightShape, type Geometry } from './conv-options.js';
+import {
+  align16, convFlops, correlatePlanes, convWorkBytes, implicitGemmParts, isDirect, kernelWeight, nhwcPacking, packWeightSliceNHWC, packedWeightNHWC, paddedInput,
+  transposeWeight, weightForKernels,
+} from './conv-forward.js';
 import { writeResult } from './conv-out.js';
 import { useWinograd, winogradGradInput } from './conv-winograd.js';
 
@@ -18,13 +21,20 @@ import { useWinograd, winogradGradInput } from './conv-winograd.js';
 export function gradInput(op: string, g: Geometry, dy: Tensor, w: Tensor, given: Tensor | null = null): Tensor {
   return writeResult(op, given, () => inShape(g), (dx) => {
     if (useWinograd(g, true) && winogradGradInput(op, g, dy.ptr(op, 'dy'), w, dx.ptr(op, 'dx'))) return;
-    gradInputKernels(op, g, dy.ptr(op, 'dy'), w.ptr(op, 'w'), dx.ptr(op, 'dx'));
+    gradInputKernels(op, g, dy.ptr(op, 'dy'), kernelWeight(op, g, w.ptr(op, 'w')), dx.ptr(op, 'dx'));
   });
 }
 
-/** dw of the convolution g for input x and output gradient dy: into `given` (checked) or a new tensor. */
+/**
+ * dw of the convolution g for input x and output gradient dy, in the weight's layout: into `given`
+ * (checked) or a new tensor. (The NCHW kernels write OIHW: an HWIO dw is transposed from scratch.)
+ */
 export function gradWeight(op: string, g: Geometry, x: Tensor, dy: Tensor, given: Tensor | null = null): Tensor {
-  return writeResult(op, given, () => [g.CO, g.CG, g.KH, g.KW], (dw) => gradWeightKernels(op, g, x.ptr(op, 'x'), dy.ptr(op, 'dy'), dw.ptr(op, 'dw')));
+  return writeResult(op, given, () => weightShape(g), (dw) => {
+    const at = dw.ptr(op, 'dw'), oihw = g.hwio && !g.nhwc ? scratch(Slot.Tmp2, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op) : at;
+    gradWeightKernels(op, g, x.ptr(op, 'x'), dy.ptr(op, 'dy'), oihw);
+    if (oihw !== at) transposeWeight(op, g, at, oihw, false);
+  });
 }
 
 /** db of the convolution g for output gradient dy: a new tensor [Cout]. */
@@ -115,7 +125,7 @@ function gradInputStride1(op: string, g: Geometry, dy: number, w0: number, dx: n
     null);
 }
 
-/** dw = the weight gradient of conv(x, w) for output gradient dy (OIHW, flipped back for 'convolution'). */
+/** dw = the weight gradient of conv(x, w) for output gradient dy (NCHW: OIHW; NHWC: in the weight's layout; flipped back for 'convolution'). */
 export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number, dw: number): void {
   if (g.N === 0) return void kernels.fill(dw, g.CO * g.CG * g.KH * g.KW, 0);
   if (isDirect(g)) return gradWeightDirect(op, g, x, dy, dw);

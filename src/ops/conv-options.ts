@@ -1,6 +1,7 @@
 // The options and geometry of the convolution ops: option types, reading and checking them once
-// into a Geometry (sizes, strides, padding, dilation, groups, layout), and the shapes it implies.
-// Weights are OIHW ([Cout, Cin/groups, kh, kw]) in both activation layouts.
+// into a Geometry (sizes, strides, padding, dilation, groups, layouts), and the shapes it implies.
+// Weights are OIHW ([Cout, Cin/groups, kh, kw], PyTorch's) in both activation layouts unless
+// `weightLayout: 'HWIO'` ([kh, kw, Cin/groups, Cout], TensorFlow's) says otherwise.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, type Tensor, checkTensor } from '../tensor.js';
 import { MAX_INT32, checkInt, readArray, readNumbers, readOptions } from '../args.js';
@@ -24,8 +25,8 @@ export type Pair = number | readonly [number, number];
 export type Padding = 'valid' | 'same' | number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
 
 /**
- * The options of {@link conv2d}: bias, stride, padding, dilation, groups, activation layout,
- * correlation or convolution, and an optional output tensor.
+ * The options of {@link conv2d}: bias, stride, padding, dilation, groups, activation and weight
+ * layouts, correlation or convolution, and an optional output tensor.
  * @example
  * const opts: sc.Conv2dOptions = { stride: 2, padding: 'same', dilation: 1, layout: 'NHWC' };
  * sc.conv2d(sc.ones([1, 8, 8, 3]), sc.ones([4, 3, 3, 3]), opts).shape   // => [1, 4, 4, 4]
@@ -41,8 +42,14 @@ export interface Conv2dOptions {
   dilation?: Pair;
   /** Channel groups: Cin and Cout must be multiples. Default 1. */
   groups?: number;
-  /** Activation layout: 'NCHW' (default, PyTorch) or 'NHWC' (TensorFlow). Weights stay OIHW. */
+  /** Activation layout: 'NCHW' (default, PyTorch) or 'NHWC' (TensorFlow). Does not change the weight's layout. */
   layout?: 'NCHW' | 'NHWC';
+  /**
+   * The weight's layout: 'OIHW' (the default, PyTorch's: [Cout, Cin/groups, kh, kw]) in both
+   * activation layouts, or 'HWIO' (TensorFlow's: [kh, kw, Cin/groups, Cout]). Gradients with
+   * respect to the weight come back in the same layout.
+   */
+  weightLayout?: 'OIHW' | 'HWIO';
   /** 'correlation' (default: what deep learning calls convolution) or 'convolution' (kernel flipped). */
   mode?: 'correlation' | 'convolution';
   /** How conv2d and the input gradient compute: see {@link ConvAlgorithm}. Default 'auto'. */
@@ -88,7 +95,8 @@ export function paddingModeOf(op: string, v: unknown): PaddingMode {
   return v as PaddingMode;
 }
 
-export const OPTION_KEYS = new Set(['bias', 'stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'out', 'paddingMode', 'algorithm']);
+export const OPTION_KEYS = new Set(['bias', 'stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'out', 'paddingMode', 'algorithm',
+  'weightLayout']);
 
 /**
  * How a convolution's forward pass and input gradient are computed: 'direct' (every product of
@@ -112,6 +120,7 @@ export function winogradIneligible(g: Geometry): string | null {
   if (g.DH !== 1 || g.DW !== 1) return `dilation [${g.DH}, ${g.DW}]`;
   if (g.G !== 1) return `groups ${g.G}`;
   if (g.nhwc) return "layout 'NHWC'";
+  if (g.hwio) return "weightLayout 'HWIO'";
   return null;
 }
 
@@ -128,6 +137,18 @@ export interface Geometry {
   nhwc: boolean; flip: boolean; batched: boolean;
   /** The `algorithm` option ('auto' when not given; 'winograd' only where eligible). */
   algorithm?: ConvAlgorithm;
+  /** The weight is HWIO [KH, KW, CG, CO] (else OIHW [CO, CG, KH, KW]). */
+  hwio: boolean;
+}
+
+/** The weight's shape in its layout. */
+export function weightShape(g: Geometry): number[] {
+  return g.hwio ? [g.KH, g.KW, g.CG, g.CO] : [g.CO, g.CG, g.KH, g.KW];
+}
+
+/** Element strides of the weight's output-channel, input-channel, kernel-row and kernel-column axes, in its layout. */
+export function weightStrides(g: Geometry): [number, number, number, number] {
+  return g.hwio ? [1, g.CO, g.KW * g.CG * g.CO, g.CG * g.CO] : [g.CG * g.KH * g.KW, g.KH * g.KW, g.KW, 1];
 }
 
 /**
@@ -209,7 +230,8 @@ export function paddingOf(op: string, p: unknown, H: number, W: number, KH: numb
 
 /**
  * Validates a convolution's shapes and options. `xShape` is the input's shape (3-D unbatched or
- * 4-D), `wShape` the weight's ([Cout, Cin/groups, kh, kw]).
+ * 4-D), `wShape` the weight's ([Cout, Cin/groups, kh, kw], or [kh, kw, Cin/groups, Cout] with
+ * `weightLayout: 'HWIO'`).
  */
 export function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: unknown, xArg = 'x', wArg = 'w'): Geometry {
   const o = readOptions<Conv2dOptions>(op, opts, OPTION_KEYS);
@@ -217,17 +239,17 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   if (layout !== 'NCHW' && layout !== 'NHWC') throw new ArgumentError(op, 'layout', "'NCHW' or 'NHWC'", describe(layout));
   const mode = o.mode ?? 'correlation';
   if (mode !== 'correlation' && mode !== 'convolution') throw new ArgumentError(op, 'mode', "'correlation' or 'convolution'", describe(mode));
-  const nhwc = layout === 'NHWC';
+  const nhwc = layout === 'NHWC', hwio = checkWeightLayoutName(op, o.weightLayout) === 'HWIO';
   if (xShape.length !== 4 && xShape.length !== 3) {
     throw new ShapeError(op, xArg, `a 4-D tensor ${nhwc ? '[N, H, W, C]' : '[N, C, H, W]'} (or 3-D unbatched)`, `shape ${shapeStr(xShape)}`);
   }
   if (wShape.length !== 4) {
-    throw new ShapeError(op, wArg, 'a 4-D weight [Cout, Cin/groups, kh, kw]', `shape ${shapeStr(wShape)}`);
+    throw new ShapeError(op, wArg, `a 4-D weight ${hwio ? '[kh, kw, Cin/groups, Cout]' : '[Cout, Cin/groups, kh, kw]'}`, `shape ${shapeStr(wShape)}`);
   }
   const batched = xShape.length === 4, b = batched ? 1 : 0;
   const N = batched ? xShape[0]! : 1;
   const C = xShape[nhwc ? b + 2 : b]!, H = xShape[nhwc ? b : b + 1]!, W = xShape[nhwc ? b + 1 : b + 2]!;
-  const CO = wShape[0]!, CIG = wShape[1]!, KH = wShape[2]!, KW = wShape[3]!;
+  const [CO, CIG, KH, KW] = hwio ? [wShape[3]!, wShape[2]!, wShape[0]!, wShape[1]!] : [wShape[0]!, wShape[1]!, wShape[2]!, wShape[3]!];
   // N may be 0 (an empty batch, as in PyTorch): the result and the gradients are then empty, and dw, db zeros.
   positive(op, C, 'channels', xArg, xShape);
   positive(op, H, 'height', xArg, xShape);
@@ -237,6 +259,7 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   positive(op, KH, 'kernel height', wArg, wShape);
   positive(op, KW, 'kernel width', wArg, wShape);
   const G = o.groups === undefined ? 1 : checkInt(op, 'groups', o.groups, 1);
+  if (CIG * G !== C) checkWeightLayout(op, wArg, wShape, C, G, hwio);
   if (C % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the input channels (${C})`, String(G));
   if (CO % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the output channels (${CO})`, String(G));
   if (CIG * G !== C) {
@@ -249,6 +272,7 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   if (o.padding !== undefined && o.padding !== 'valid') [PT, PB, PL, PR] = paddingOf(op, o.padding, H, W, KH, KW, [SH, SW], [DH, DW]);
   const ekh = DH * (KH - 1) + 1, ekw = DW * (KW - 1) + 1;
   if (ekh > H + PT + PB || ekw > W + PL + PR) {
+    if (o.weightLayout === undefined) checkWeightLayout(op, wArg, wShape, C, G, hwio);
     throw new ShapeError(op, wArg, `a kernel no larger than the padded input ${H + PT + PB}x${W + PL + PR}`,
       `a ${KH}x${KW} kernel${DH > 1 || DW > 1 ? ` spanning ${ekh}x${ekw} with dilation` : ''}`,
       `${op}: kernel ${KH}x${KW}${DH > 1 || DW > 1 ? ` (spanning ${ekh}x${ekw} with dilation)` : ''} is larger than the${PT + PB + PL + PR > 0 ? ' padded' : ''} input ${H + PT + PB}x${W + PL + PR}`);
@@ -257,7 +281,7 @@ export function geometry(op: string, xShape: readonly number[], wShape: readonly
   const WO = Math.floor((W + PL + PR - ekw) / SW) + 1;
   const g: Geometry = {
     N, C, H, W, CO, KH, KW, G, CG: C / G, COG: CO / G, SH, SW, DH, DW,
-    PT, PB, PL, PR, HO, WO, nhwc, flip: mode === 'convolution', batched,
+    PT, PB, PL, PR, HO, WO, nhwc, flip: mode === 'convolution', batched, hwio,
   };
   g.algorithm = checkAlgorithm(op, o.algorithm, g);
   return g;
@@ -273,6 +297,31 @@ function checkAlgorithm(op: string, a: unknown, g: Geometry): ConvAlgorithm {
       `${op}: algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1, groups 1 and layout 'NCHW'; this convolution has ${why} (use 'direct' or 'auto')`);
   }
   return a;
+}
+
+/** Checks a `weightLayout` option: 'OIHW' (also for undefined or null) or 'HWIO'. */
+export function checkWeightLayoutName(op: string, v: unknown): 'OIHW' | 'HWIO' {
+  if (v === undefined || v === null) return 'OIHW';
+  if (v !== 'OIHW' && v !== 'HWIO') throw new ArgumentError(op, 'weightLayout', "'OIHW' or 'HWIO'", describe(v));
+  return v;
+}
+
+/** Whether `wShape` read in the layout `hwio` has Cin/groups input channels per group and Cout a multiple of groups. */
+function fitsChannels(wShape: readonly number[], C: number, G: number, hwio: boolean): boolean {
+  const cig = hwio ? wShape[2]! : wShape[1]!, co = hwio ? wShape[3]! : wShape[0]!;
+  return cig * G === C && co % G === 0;
+}
+
+/**
+ * Throws the mix-up of weight layouts a weight that does not fit as `hwio` says: when it fits
+ * the other layout (and the caller did not name the layout, or named the other one), a
+ * ShapeError that names the layout to pass. Returns when the other layout does not fit either.
+ */
+function checkWeightLayout(op: string, wArg: string, wShape: readonly number[], C: number, G: number, hwio: boolean): void {
+  if (!fitsChannels(wShape, C, G, !hwio)) return;
+  const other = hwio ? 'OIHW' : 'HWIO';
+  throw new ShapeError(op, wArg, hwio ? `HWIO [kh, kw, ${C / G}, Cout]` : `OIHW [Cout, ${C / G}, kh, kw] (the default weightLayout)`,
+    `shape ${shapeStr(wShape)}, which fits ${other}: pass { weightLayout: '${other}' }`);
 }
 
 /** Throws ShapeError unless the extent `v` (a shape's `what`) is positive. */
@@ -317,6 +366,6 @@ export function checkBias(op: string, bias: unknown, CO: number): Tensor | null 
 export function single(H: number, W: number, KH: number, KW: number, flip: boolean): Geometry {
   return {
     N: 1, C: 1, H, W, CO: 1, KH, KW, G: 1, CG: 1, COG: 1, SH: 1, SW: 1, DH: 1, DW: 1,
-    PT: 0, PB: 0, PL: 0, PR: 0, HO: H - KH + 1, WO: W - KW + 1, nhwc: false, flip, batched: false,
+    PT: 0, PB: 0, PL: 0, PR: 0, HO: H - KH + 1, WO: W - KW + 1, nhwc: false, flip, batched: false, hwio: false,
   };
 }

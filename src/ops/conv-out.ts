@@ -4,7 +4,8 @@
 import { ArgumentError, AutogradError, ShapeError, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor, empty, wroteInPlace } from '../tensor.js';
 import { isGradEnabled } from '../autograd/node.js';
-import { outShape, type Geometry } from './conv-options.js';
+import { outShape, weightShape, type Geometry } from './conv-options.js';
+import { sameShape } from '../layout.js';
 
 /** Whether `s` is the activation shape [N, C, H, W] (or NHWC, 3-D when unbatched) of g with these C, H, W. */
 export function isActivation(s: readonly number[], g: Geometry, C: number, H: number, W: number): boolean {
@@ -13,8 +14,9 @@ export function isActivation(s: readonly number[], g: Geometry, C: number, H: nu
   return g.nhwc ? s[b] === H && s[b + 1] === W && s[b + 2] === C : s[b] === C && s[b + 1] === H && s[b + 2] === W;
 }
 
+/** Whether `s` is the weight shape of g, in its layout (OIHW or HWIO). */
 export function isWeight(s: readonly number[], g: Geometry): boolean {
-  return s.length === 4 && s[0] === g.CO && s[1] === g.CG && s[2] === g.KH && s[3] === g.KW;
+  return sameShape(s, weightShape(g));
 }
 
 export function is2d(s: readonly number[], h: number, w: number): boolean {

@@ -103,7 +103,7 @@ function transposeGeometry(op: string, xShape: readonly number[], wShape: readon
   // PH - QH after (negative: rows C never reads), so that its output is exactly H x W.
   return {
     N, C: COG * G, H: HO, W: WO, CO: C, KH, KW, G, CG: COG, COG: C / G, SH, SW, DH, DW,
-    PT: PH, PB: PH - QH, PL: PW, PR: PW - QW, HO: H, WO: W, nhwc, flip: false, batched,
+    PT: PH, PB: PH - QH, PL: PW, PR: PW - QW, HO: H, WO: W, nhwc, flip: false, batched, hwio: false,
   };
 }
 

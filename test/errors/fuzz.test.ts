@@ -50,7 +50,7 @@ interface OpSpec {
 
 /** Runs per op (SIMDCONV_FUZZ_RUNS=2000 for a longer search). */
 const FUZZ_RUNS = Number(process.env.SIMDCONV_FUZZ_RUNS ?? 60);
-const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups', 'layout', 'mode'];
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups', 'layout', 'mode', 'weightLayout'];
 let pool: { x4: sc.Tensor; w4: sc.Tensor; X: sc.Tensor; K: sc.Tensor; v: sc.Tensor; dy: sc.Tensor; png: Uint8Array } | null = null;
 const P = () => pool!;
 /** A fresh leaf with a gradient, for optimizer steps (which write it). */
@@ -175,7 +175,7 @@ const OPS: Record<string, OpSpec> = {
       using c = new sc.nn.Conv2d(o as never);
       return c.forward(sc.ones([1, c.inChannels ?? 2, 5, 5]));
     },
-    options: [0, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed']],
+    options: [0, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias', 'layout', 'mode', 'seed', 'weightLayout']],
   },
   'nn.ConvTranspose2d': {
     args: () => [{ inChannels: 2, outChannels: 4, kernelSize: [3, 2], stride: 2, padding: 1, outputPadding: 1, dilation: 1, groups: 2, bias: true, layout: 'NCHW', seed: 1 }],
@@ -327,6 +327,9 @@ const EXEMPT: Record<string, string> = {
   noGrad: 'takes only a callback (the catalogue checks a non-function)',
   keep: 'returns its argument (a no-op for anything but a tensor in a tidy scope)',
   memory: 'no arguments',
+  liveTensors: 'no arguments',
+  setLeakWarning: 'one boolean, process-wide; its argument check is tested in test/leak-warning.test.ts',
+  trackTensors: 'one boolean, process-wide; its argument check is tested in test/leak-warning.test.ts',
   isGradEnabled: 'no arguments',
   capabilities: 'no arguments',
   setThreads: 'async and process-wide (starts workers, moves the memory); its argument checks are tested with the threads',
