@@ -19,4 +19,3 @@ export * from './optim';
 export * from './pool';
 export * from './activation';
 export * from './softmax';
-export * from './pad';

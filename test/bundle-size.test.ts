@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-/** Most gzipped bytes the lesson app (its JavaScript bundle and the .wasm) may have. */
-const MAX_GZIPPED_BYTES = 60 * 1024;
+/**
+ * Most gzipped bytes the lesson app (its JavaScript bundle and the .wasm) may have. 61 KiB since
+ * nn.ConvTranspose2d and conv2d's paddingMode (issue 14): `nn` is one namespace object, so the
+ * lesson's nn.Conv2d brings every layer (the JavaScript grew 2.0 KB gzipped for the transposed
+ * convolution, its layer and the border padding; the .wasm did not grow). Was 60 KiB.
+ */
+const MAX_GZIPPED_BYTES = 61 * 1024;
 
 const browserEntry = fileURLToPath(new URL('../dist/browser.js', import.meta.url));
 const wasm = readFileSync(new URL('../dist/simdconv.wasm', import.meta.url));
