@@ -19,5 +19,4 @@ export * from './optim';
 export * from './pool';
 export * from './activation';
 export * from './softmax';
-export * from './pad';
 export * from './winograd';

@@ -26,7 +26,7 @@ export { maxPool2d, avgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } fr
 export { sigmoid, tanh } from './ops/activation.js';
 export { softmax, logSoftmax, argmax } from './ops/softmax.js';
 export { linear, flatten } from './ops/linear.js';
-export { conv2dTranspose, convTransposeOutputSize, type Conv2dTransposeOptions } from './ops/conv-transpose.js';
+export { conv2dTranspose, type Conv2dTransposeOptions } from './ops/conv-transpose.js';
 export type { PaddingMode } from './ops/conv-options.js';
 export * as data from './data/index.js';
 // ---- end CNN chapter ----
@@ -34,7 +34,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { fit, fitSync, type FitOptions, type Progress } from './train.js';
 export { im2col, toeplitz, matmul, type Im2colOptions, type ToeplitzOptions } from './ops/matmul.js';
-export { receptiveField, receptiveFieldOf, type ReceptiveLayer, type ReceptiveFieldInfo, type ReceptiveRegion } from './receptive.js';
+export { receptiveField, receptiveFieldOf, type ReceptiveLayer, type ReceptiveModule, type ReceptiveFieldInfo, type ReceptiveRegion } from './receptive.js';
 export * as kernels from './filters.js'; // the filter gallery, public name `kernels`
 export {
   SimdconvError, ShapeError, ArgumentError, DisposedTensorError, NotInitializedError,

@@ -109,7 +109,12 @@ interface Axis {
   t?: boolean;
 }
 
-/** The layers receptive fields accept: plain window specs, and these modules. */
+/**
+ * The modules receptiveField and receptiveFieldOf read (besides plain window specs).
+ * @example
+ * const layers: sc.ReceptiveModule[] = [new sc.nn.MaxPool2d({ kernelSize: 2 }), new sc.nn.ReLU()];
+ * sc.receptiveField(layers)[1].jump   // => [2, 2]
+ */
 export type ReceptiveModule = Conv2d | ConvTranspose2d | MaxPool2d | AvgPool2d | ReLU | Sigmoid | Tanh | Flatten | Linear | Sequential;
 
 /** An identity axis (an activation): length n in, n out. */

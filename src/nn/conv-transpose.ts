@@ -1,14 +1,14 @@
 // nn.ConvTranspose2d: a transposed convolution layer (torch.nn.ConvTranspose2d) with a weight
 // [Cin, Cout/groups, kh, kw] and an optional bias [Cout]; in-channels may be left out and are then
 // taken from the first input (like LazyConvTranspose2d).
-import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe, shapeStr } from '../errors.js';
+import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
 import { conv2dTranspose, type Conv2dTransposeOptions } from '../ops/conv-transpose.js';
 import { pair, type Pair } from '../ops/conv-options.js';
 import { takeStream, uniformAt } from '../ops/create.js';
-import { checkInt, readArray, readOptions } from '../args.js';
+import { checkInt, readOptions } from '../args.js';
 
 /**
  * The options of {@link ConvTranspose2d}, PyTorch's names: its shape (out channels, kernel size,
@@ -38,7 +38,6 @@ export interface ConvTranspose2dLayerOptions {
 }
 
 const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'layout', 'seed']);
-const GEOMETRY = ['stride', 'padding', 'outputPadding', 'dilation'] as const;
 
 /**
  * A transposed 2-D convolution layer, like `torch.nn.ConvTranspose2d` (see `conv2dTranspose`):
@@ -47,11 +46,12 @@ const GEOMETRY = ['stride', 'padding', 'outputPadding', 'dilation'] as const;
  * @example
  * const up = new sc.nn.ConvTranspose2d({ inChannels: 8, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, seed: 0 });
  * up.forward(sc.ones([2, 8, 7, 7])).shape   // => [2, 4, 14, 14]
- * up.weight.shape                           // => [8, 4, 3, 3]
+ * up.weight!.shape                          // => [8, 4, 3, 3]
  */
 export class ConvTranspose2d extends Module {
   readonly outChannels: number;
   readonly kernelSize: readonly [number, number];
+  /** The geometry options, read once: stride, padding, outputPadding and dilation as [h, w] pairs. */
   readonly options: Readonly<Omit<Conv2dTransposeOptions, 'bias' | 'out'>>;
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
@@ -59,16 +59,12 @@ export class ConvTranspose2d extends Module {
   #weight: Tensor | null = null;
   #bias: Tensor | null = null;
 
-  /** The weight [Cin, Cout/groups, kh, kw]; a lazy layer makes it at its first forward (reading it before throws). */
-  get weight(): Tensor {
-    if (this.#weight === null) {
-      throw new SimdconvError('ConvTranspose2d', 'weight', 'read after the first forward', 'a lazy layer that has not seen an input',
-        'ConvTranspose2d: a lazy layer (no inChannels) makes its weight at its first forward: call forward (or loadStateDict) first, or pass inChannels');
-    }
+  /** The weight [Cin, Cout/groups, kh, kw] (null until a lazy layer's first input). Load values with loadStateDict. */
+  get weight(): Tensor | null {
     return this.#weight;
   }
 
-  /** The bias [Cout]; null without a bias, and before a lazy layer's first forward. */
+  /** The bias [Cout], or null. */
   get bias(): Tensor | null {
     return this.#bias;
   }
@@ -79,28 +75,21 @@ export class ConvTranspose2d extends Module {
     if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError(op, 'options', 'an options object', describe(optsArg));
     const o = readOptions<Record<keyof ConvTranspose2dLayerOptions, unknown>>(op, optsArg, KEYS);
     this.outChannels = checkInt(op, 'outChannels', o.outChannels, 1);
-    if (o.kernelSize === undefined) throw new ArgumentError(op, 'kernelSize', 'n or [kh, kw] (positive integers)', 'undefined');
-    this.kernelSize = Object.freeze(pair(op, 'kernelSize', o.kernelSize, 1, 1));
-    const groups = o.groups === undefined ? 1 : checkInt(op, 'groups', o.groups, 1);
-    if (this.outChannels % groups !== 0) throw new ArgumentError(op, 'groups', `a divisor of outChannels (${this.outChannels})`, String(groups));
-    if (o.inChannels !== undefined && checkInt(op, 'inChannels', o.inChannels, 1) % groups !== 0) {
-      throw new ArgumentError(op, 'groups', `a divisor of inChannels (${o.inChannels})`, String(groups));
-    }
+    this.kernelSize = Object.freeze(pair(op, 'kernelSize', o.kernelSize ?? 0, 1, 1));
+    const groups = checkInt(op, 'groups', o.groups ?? 1, 1);
+    const cin = o.inChannels === undefined ? undefined : checkInt(op, 'inChannels', o.inChannels, 1);
+    if (this.outChannels % groups !== 0 || (cin ?? 0) % groups !== 0) throw new ArgumentError(op, 'groups', 'a divisor of inChannels and outChannels', String(groups));
     if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new ArgumentError(op, 'bias', 'true or false', describe(o.bias));
-    if (o.layout !== undefined && o.layout !== 'NCHW' && o.layout !== 'NHWC') throw new ArgumentError(op, 'layout', "'NCHW' or 'NHWC'", describe(o.layout));
     this.seed = o.seed === undefined ? undefined : checkInt(op, 'seed', o.seed, 0, 2 ** 32 - 1);
-    this.hasBias = (o.bias as boolean | undefined) ?? true;
-    // Geometry options are kept as frozen copies and checked by conv2dTranspose on each input.
-    const geo: Record<string, unknown> = { groups, layout: o.layout };
-    for (const k of GEOMETRY) {
-      const v = o[k];
-      geo[k] = Array.isArray(v) ? Object.freeze(readArray(op, k, v, 'n or a pair', 2)) : v;
-    }
-    this.options = Object.freeze(geo);
-    this.#inChannels = o.inChannels as number | undefined;
+    this.hasBias = o.bias !== false;
+    const p = (k: string, d: number): readonly [number, number] => Object.freeze(pair(op, k, (o as Record<string, unknown>)[k], d, d));
+    this.options = Object.freeze({
+      stride: p('stride', 1), padding: p('padding', 0), outputPadding: p('outputPadding', 0), dilation: p('dilation', 1), groups,
+      layout: o.layout as 'NCHW' | 'NHWC' | undefined,
+    });
     this.registerParameter('weight', null);
     if (this.hasBias) this.registerParameter('bias', null);
-    if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
+    if (cin !== undefined) this.materialize(cin);
   }
 
   /** The input channel count: the option, or (a lazy layer) learned from its first input. */
@@ -112,7 +101,7 @@ export class ConvTranspose2d extends Module {
     const op = 'ConvTranspose2d';
     const [kh, kw] = this.kernelSize;
     const groups = this.options.groups ?? 1;
-    if (cin % groups !== 0) throw new ShapeError(op, 'x', `a channel count divisible by groups (${groups})`, `${cin} channels`);
+    if (cin % groups !== 0) throw new ShapeError(op, 'x', `channels divisible by groups (${groups})`, `${cin} channels`);
     const cog = this.outChannels / groups;
     const bound = 1 / Math.sqrt(cog * kh * kw);
     const wShape = [cin, cog, kh, kw];
@@ -139,15 +128,11 @@ export class ConvTranspose2d extends Module {
   forward(x: Tensor): Tensor {
     const op = 'ConvTranspose2d.forward';
     const t = checkTensor(op, 'x', x);
-    const nhwc = this.options.layout === 'NHWC';
-    if (t.ndim !== 3 && t.ndim !== 4) {
-      throw new ShapeError(op, 'x', `a 3-D unbatched or a 4-D batched input (${nhwc ? 'NHWC' : 'NCHW'})`, `shape ${shapeStr(t[DIMS])}`);
-    }
-    const cin = t[DIMS][nhwc ? t.ndim - 1 : t.ndim - 3]!;
-    if (this.#weight === null) this.materialize(cin);
-    if (this.#weight!.isDisposed) throw new DisposedTensorError(op, 'weight');
-    if (this.#bias?.isDisposed) throw new DisposedTensorError(op, 'bias');
-    if (cin !== this.#inChannels) throw new ShapeError(op, 'x', `${this.#inChannels} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
+    const d = t[DIMS];
+    // The channels axis (3-D and 4-D inputs; conv2dTranspose rejects any other rank).
+    const cin = d[this.options.layout === 'NHWC' ? d.length - 1 : d.length - 3] ?? 0;
+    if (this.#weight === null && cin > 0) this.materialize(cin);
+    if (cin !== this.#inChannels) throw new ShapeError(op, 'x', `${this.#inChannels} input channels`, `shape ${shapeStr(d)}`);
     return conv2dTranspose(t, this.#weight!, { ...this.options, bias: this.#bias });
   }
 }

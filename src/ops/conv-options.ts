@@ -85,7 +85,7 @@ export type ConvGeometryOptions = Omit<Conv2dOptions, 'bias' | 'paddingMode'>;
  */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
-/** The padding modes, in the order of the pad2d kernel's `mode` codes (assembly/pad.ts). */
+/** The padding modes. */
 export const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
 /** Reads the paddingMode option (default 'zeros'). */

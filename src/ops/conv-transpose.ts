@@ -42,32 +42,11 @@ export interface Conv2dTransposeOptions {
 const NO_OPTIONS: Conv2dTransposeOptions = Object.freeze({});
 const KEYS = new Set(['bias', 'stride', 'padding', 'outputPadding', 'dilation', 'groups', 'layout', 'out']);
 
-/**
- * The output length of a transposed convolution along one axis, as PyTorch:
- * `(n - 1)·stride - 2·padding + dilation·(k - 1) + outputPadding + 1`.
- * @example sc.convTransposeOutputSize(7, 3, { stride: 2, padding: 1, outputPadding: 1 })   // => 14
- */
-export function convTransposeOutputSize(n: number, k: number, opts: { stride?: number; padding?: number; outputPadding?: number; dilation?: number } = {}): number {
-  const op = 'convTransposeOutputSize';
-  const o = readOptions<{ stride?: unknown; padding?: unknown; outputPadding?: unknown; dilation?: unknown }>(op, opts ?? 0, SIZE_KEYS);
-  const s = checkInt(op, 'stride', o.stride ?? 1, 1), d = checkInt(op, 'dilation', o.dilation ?? 1, 1);
-  return transposedLength(op, 'size', checkInt(op, 'n', n, 0), checkInt(op, 'k', k, 1), s, checkInt(op, 'padding', o.padding ?? 0, 0),
-    checkInt(op, 'outputPadding', o.outputPadding ?? 0, 0), d);
-}
-
-const SIZE_KEYS = new Set(['stride', 'padding', 'outputPadding', 'dilation']);
-
 /** One axis's output length, with PyTorch's checks of outputPadding and of an empty output (errors name `op`). */
 export function transposedLength(op: string, name: string, n: number, k: number, s: number, p: number, q: number, d: number): number {
-  if (q >= Math.max(s, d)) {
-    throw new ArgumentError(op, 'outputPadding', `smaller than the stride (${s}) or the dilation (${d}) of the ${name}`, String(q),
-      `${op}: outputPadding ${q} of the ${name} must be smaller than either its stride ${s} or its dilation ${d}`);
-  }
+  if (q >= Math.max(s, d)) throw new ArgumentError(op, 'outputPadding', `less than the ${name}'s stride ${s} or dilation ${d}`, String(q));
   const out = (n - 1) * s - 2 * p + d * (k - 1) + q + 1;
-  if (out < 1) {
-    throw new ShapeError(op, 'padding', `a padding that leaves an output ${name} of at least 1`, `padding ${p} (output ${name} ${out})`,
-      `${op}: the output ${name} would be ${out} (input ${n}, kernel ${k}, stride ${s}, padding ${p}, dilation ${d}, outputPadding ${q}): too small`);
-  }
+  if (out < 1) throw new ShapeError(op, 'padding', `a padding leaving an output ${name} >= 1`, `padding ${p}: output ${name} ${out}`);
   return out;
 }
 
@@ -89,10 +68,7 @@ function transposeGeometry(op: string, xShape: readonly number[], wShape: readon
   const [CIN, COG, KH, KW] = wShape as [number, number, number, number];
   const G = o.groups === undefined ? 1 : checkInt(op, 'groups', o.groups, 1);
   if (C % G !== 0) throw new ArgumentError(op, 'groups', `a divisor of the input channels (${C})`, String(G));
-  if (CIN !== C) {
-    throw new ShapeError(op, 'w', `${C} rows, one per input channel: [${C}, Cout/groups, kh, kw]`, `shape ${shapeStr(wShape)}`,
-      `${op}: w ${shapeStr(wShape)} takes ${CIN} input channels, x ${shapeStr(xShape)} has ${C}`);
-  }
+  if (CIN !== C) throw new ShapeError(op, 'w', `[${C}, Cout/groups, kh, kw] (x has ${C} channels)`, `shape ${shapeStr(wShape)}`);
   const [SH, SW] = pair(op, 'stride', o.stride, 1, 1);
   const [DH, DW] = pair(op, 'dilation', o.dilation, 1, 1);
   const [PH, PW] = pair(op, 'padding', o.padding, 0, 0);

@@ -32,8 +32,6 @@ export const KERNEL_NAMES = [
   'sigmoid', 'tanh', 'sigmoid_backward', 'tanh_backward',
   'softmax', 'log_softmax', 'softmax_backward', 'log_softmax_backward', 'argmax',
   'cross_entropy', 'cross_entropy_backward',
-  // pad.ts
-  'pad2d', 'pad2d_backward',
   // winograd.ts
   'winograd_weight', 'winograd_conv',
 ] as const;

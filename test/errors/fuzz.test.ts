@@ -112,10 +112,6 @@ const OPS: Record<string, OpSpec> = {
     call: ([x, w, o]) => sc.conv2dTranspose(x as never, w as never, o as never),
     tensors: [0, 1], options: [2, ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'layout', 'bias', 'out']], minArgs: 2,
   },
-  convTransposeOutputSize: {
-    args: () => [8, 3, { stride: 2, padding: 1, outputPadding: 1, dilation: 1 }], call: ([n, k, o]) => sc.convTransposeOutputSize(n as never, k as never, o as never),
-    options: [2, ['stride', 'padding', 'outputPadding', 'dilation']], minArgs: 2,
-  },
   conv2dGradInput: {
     args: () => [P().dy, P().w4, [2, 4, 8, 8], { groups: 2 }], call: ([d, w, s, o]) => sc.conv2dGradInput(d as never, w as never, s as never, o as never),
     tensors: [0, 1], options: [3, [...CONV_KEYS, 'out']], minArgs: 3,
