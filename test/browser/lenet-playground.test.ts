@@ -340,8 +340,20 @@ describe.skipIf(!haveData)('the LeNet page without cross-origin isolation, 390 p
     await page.fill('#every', '4');
     const progress = await recordProgress(page);
     await page.click('#train');
-    await page.waitForFunction(() => /batch \d+\/48/.test(document.getElementById('progress')!.textContent!), null, { timeout: 60_000 });
-    await page.click('#train'); // Stop
+    // Stop as soon as a batch is reported, from inside the page: a click sent by the test after
+    // polling can arrive seconds late on a loaded machine, after all 3 epochs are done.
+    await page.evaluate(() => new Promise<void>((resolve) => {
+      const p = document.getElementById('progress')!;
+      const check = (): void => {
+        if (!/batch \d+\/48/.test(p.textContent!)) return;
+        observer.disconnect();
+        (document.getElementById('train') as HTMLButtonElement).click(); // Stop
+        resolve();
+      };
+      const observer = new MutationObserver(check);
+      observer.observe(p, { childList: true, characterData: true, subtree: true });
+      check();
+    }));
     await page.waitForSelector('body[data-state="stopped"]');
     expect(await page.textContent('#train')).toBe('Resume');
     const stoppedAt = (await page.textContent('#progress'))!;
