@@ -68,7 +68,7 @@ describe('the packed package', () => {
     }
   });
 
-  it("ships JavaScript without source comments, but with the bundler hints of its dynamic imports (scripts/strip-comments.mjs)", () => {
+  it("ships JavaScript without source comments, but with the bundler hints of its dynamic imports (scripts/compact-js.mjs)", () => {
     const js = files.filter((x) => x.endsWith('.js') && x.startsWith('dist/') && !x.startsWith('dist/wasm/simdconv-base64'));
     let headers = 0;
     for (const f of js) {
