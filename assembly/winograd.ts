@@ -4,7 +4,9 @@
 //   (x is 0 outside its H x W planes; PT, PL any integers, so the input gradient's cropping fits)
 //
 // The output is cut into 2x2 tiles, TH = ceil(HO/2) by TW = ceil(WO/2) per image, numbered
-// t = (n*TH + th)*TW + tw over the batch. A tile reads the 4x4 input patch d at rows 2th - PT ..,
+// t = (n*TH + th)*TW4 + tw over the batch, TW4 = TW rounded up to a multiple of 4: every group of
+// 4 tiles (t a multiple of 4) lies in one tile row; tiles tw >= TW pad the row (computed, never
+// stored). A tile reads the 4x4 input patch d at rows 2th - PT ..,
 // columns 2tw - PL .. and computes, with ξ = 4i + j indexing a 4x4 array:
 //
 //   V = Bᵀ d B        B  = [[1,0,0,0], [0,1,-1,1], [-1,1,1,0], [0,0,0,-1]]
@@ -122,7 +124,8 @@ export function winograd_weight_f32_scalar(w: usize, meta: usize, u: usize): voi
 // M, the output transform into y.
 
 /**
- * Tiles t0 .. t1-1 (global numbering, see the header) of y = conv(x, w) (+ bias). geo: int32[9]
+ * Tiles t0 .. t1-1 (global numbering, see the header; t0 and t1 multiples of 4) of
+ * y = conv(x, w) (+ bias). geo: int32[9]
  * = CI, H, W, PT, PL, HO, WO, CO, TB (TB a positive multiple of 8). x: the batch's input
  * [N][CI][H][W]; u: winograd_weight's U; y: the output [N][CO][HO][WO] (only the tiles' elements
  * are written); bias: CO floats or 0; work: see the header.
@@ -135,82 +138,68 @@ export function winograd_conv_f32_simd(x: usize, geo: usize, u: usize, t0: i32, 
   let bad = f32x4.splat(0);
   for (let b0 = t0; b0 < t1; b0 += TB) {
     const nt = min(TB, t1 - b0), np = (nt + 7) >> 3;
-    for (let g = 0; g < np * 2; g++) inputGroup(x, geo, b0 + g * 4, t1, v + (<usize>(g >> 1) * <usize>CI << 5) + (<usize>(g & 1) << 4), <usize>(np * CI) << 5, work);
+    for (let g = 0; g < np * 2; g++) {
+      const dst = v + (<usize>(g >> 1) * <usize>CI << 5) + (<usize>(g & 1) << 4), xs = <usize>(np * CI) << 5;
+      if (b0 + g * 4 < t1) {
+        inputGroup(x, geo, b0 + g * 4, dst, xs, work);
+      } else {
+        // The half panel past t1: zeros.
+        for (let k: usize = 0; k < 16; k++) for (let ci: usize = 0; ci < <usize>CI; ci++) v128.store(dst + k * xs + (ci << 5), f32x4.splat(0));
+      }
+    }
     gemm16(u, v, m, CI, CO4, np);
     for (let g = 0; g < np * 2; g++) {
       if (b0 + g * 4 >= t1) break;
-      bad = outputGroup(geo, b0 + g * 4, t1, m + (<usize>(g >> 1) * <usize>CO4 << 5) + (<usize>(g & 1) << 4), <usize>(np * CO4) << 5, y, bias, work, bad);
+      bad = outputGroup(geo, b0 + g * 4, m + (<usize>(g >> 1) * <usize>CO4 << 5) + (<usize>(g & 1) << 4), <usize>(np * CO4) << 5, y, bias, work, bad);
     }
   }
   store<i32>(work, i32(!i32x4.all_true(f32x4.eq(bad, bad))));
 }
 
-/** Where tile t lies: [n, th, tw] for TH x TW tiles per image. */
-@inline
-function tileImage(t: i32, TH: i32, TW: i32): i32 {
-  return t / (TH * TW);
-}
-
 /**
- * The input transform of tiles tg .. tg+3 (lanes; those >= t1 are zeros) for every input channel:
- * V[ξ] of channel ci at dst + ci*32 + ξ*xs. Four tiles of one tile row whose patches lie inside x
- * are read with vector loads; any other group is staged lane by lane with bounds tests.
+ * The input transform of tiles tg .. tg+3 (lanes; tg a multiple of 4, so one tile row) for every
+ * input channel: V[ξ] of channel ci at dst + ci*32 + ξ*xs. Patches inside x are read with vector
+ * loads straight from x; others (at its edges, or padding tiles) from a zeroed 4 x 12 copy.
  */
-function inputGroup(x: usize, geo: usize, tg: i32, t1: i32, dst: usize, xs: usize, work: usize): void {
+function inputGroup(x: usize, geo: usize, tg: i32, dst: usize, xs: usize, work: usize): void {
   const CI = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), PT = load<i32>(geo, 12), PL = load<i32>(geo, 16);
   const HO = load<i32>(geo, 20), WO = load<i32>(geo, 24);
-  const TH = (HO + 1) >> 1, TW = (WO + 1) >> 1, TT = TH * TW;
-  const n = tg / TT, r = tg - n * TT, th = r / TW, tw = r - th * TW;
+  const TH = (HO + 1) >> 1, TW = (WO + 1) >> 1, TW4 = (TW + 3) & ~3, TT = TH * TW4;
+  const n = tg / TT, r = tg - n * TT, th = r / TW4, tw = r - th * TW4;
   const ih = 2 * th - PT, iw = 2 * tw - PL;
   const plane = <usize>(H * W) << 2, rs = <usize>W << 2;
   const stage = work + 16;
-  if (tg + 4 <= t1 && tw + 4 <= TW) {
-    const xn = x + <usize>n * <usize>CI * plane;
-    if (ih >= 0 && ih + 4 <= H && iw >= 0 && iw + 10 <= W) {
-      let p = xn + ((<usize>(ih * W + iw)) << 2);
-      for (let ci = 0; ci < CI; ci++) {
-        inputLoaded(p, rs, dst + (<usize>ci << 5), xs);
-        p += plane;
-      }
-      return;
-    }
-    // Patches partly outside x: their 4 rows x 10 columns copied into a zeroed 4 x 12 block.
-    const lo = iw < 0 ? -iw : 0, hi = W - iw < 10 ? W - iw : 10;
+  const xn = x + <usize>n * <usize>CI * plane;
+  if (ih >= 0 && ih + 4 <= H && iw >= 0 && iw + 10 <= W) {
+    let p = xn + ((<usize>(ih * W + iw)) << 2);
     for (let ci = 0; ci < CI; ci++) {
-      for (let rr = 0; rr < 4; rr++) {
-        const b = stage + <usize>(rr * 48);
-        v128.store(b, f32x4.splat(0));
-        v128.store(b, f32x4.splat(0), 16);
-        v128.store(b, f32x4.splat(0), 32);
-        if (<u32>(ih + rr) < <u32>H) {
-          const src = xn + plane * <usize>ci + ((<usize>((ih + rr) * W + iw)) << 2);
-          for (let c = lo; c < hi; c++) store<f32>(b + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
-        }
-      }
-      inputLoaded(stage, 48, dst + (<usize>ci << 5), xs);
+      inputLoaded(p, rs, dst + (<usize>ci << 5), xs);
+      p += plane;
     }
     return;
   }
-  // Tiles of two tile rows or images, or past t1: lane by lane (zeros past t1).
-  for (let l = 0; l < 4; l++) {
-    const t = tg + l;
-    for (let ci = 0; ci < CI; ci++) {
-      const q = dst + (<usize>ci << 5) + (<usize>l << 2);
-      if (t < t1) {
-        tileInput(x, CI, H, W, PT, PL, TH, TW, t, ci, stage, q, xs);
-      } else {
-        for (let k: usize = 0; k < 16; k++) store<f32>(q + k * xs, 0);
+  // Patches partly outside x: their 4 rows x 10 columns copied into a zeroed 4 x 12 block.
+  const lo = iw < 0 ? -iw : 0, hi = W - iw < 10 ? W - iw : 10;
+  for (let ci = 0; ci < CI; ci++) {
+    for (let rr = 0; rr < 4; rr++) {
+      const b = stage + <usize>(rr * 48);
+      v128.store(b, f32x4.splat(0));
+      v128.store(b, f32x4.splat(0), 16);
+      v128.store(b, f32x4.splat(0), 32);
+      if (<u32>(ih + rr) < <u32>H) {
+        const src = xn + plane * <usize>ci + ((<usize>((ih + rr) * W + iw)) << 2);
+        for (let c = lo; c < hi; c++) store<f32>(b + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
       }
     }
+    inputLoaded(stage, 48, dst + (<usize>ci << 5), xs);
   }
 }
 
 /**
- * V of tile t, channel ci, one value at a time: V[ξ] stored at q + ξ*xs. The 4x4 patch (0
- * outside x) goes through d (16 floats of scratch).
+ * V of tile (th, tw) of image n, channel ci, one value at a time (the scalar twin's input
+ * transform): V[ξ] stored at q + ξ*xs. The 4x4 patch (0 outside x) goes through d (16 floats).
  */
-function tileInput(x: usize, CI: i32, H: i32, W: i32, PT: i32, PL: i32, TH: i32, TW: i32, t: i32, ci: i32, d: usize, q: usize, xs: usize): void {
-  const n = tileImage(t, TH, TW), r = t - n * TH * TW, th = r / TW, tw = r - th * TW;
+function tileInput(x: usize, CI: i32, H: i32, W: i32, PT: i32, PL: i32, n: i32, th: i32, tw: i32, ci: i32, d: usize, q: usize, xs: usize): void {
   const base = x + ((<usize>(n * CI + ci) * <usize>H * <usize>W) << 2);
   for (let rr = 0; rr < 4; rr++) {
     for (let b = 0; b < 4; b++) {
@@ -317,18 +306,18 @@ function gemm16(u: usize, v: usize, m: usize, CI: i32, CO4: i32, np: i32): void 
 }
 
 /**
- * The output transform of tiles tg .. min(tg+4, t1)-1 for every output channel, from M[ξ] of
- * channel co at src + co*32 + ξ*xs; returns `bad` plus 0·(each output written) (NaN once one is
- * not finite). Four tiles of one tile row whose outputs lie inside y are stored as two vectors
- * per output row; any other group element by element.
+ * The output transform of tiles tg .. tg+3 (tg a multiple of 4) for every output channel, from
+ * M[ξ] of channel co at src + co*32 + ξ*xs; returns `bad` plus 0·(each output written) (NaN once
+ * one is not finite). Four tiles whose outputs all lie inside y are stored as two vectors per
+ * output row; others element by element, padding tiles not at all.
  */
-function outputGroup(geo: usize, tg: i32, t1: i32, src: usize, xs: usize, y: usize, bias: usize, work: usize, bad: v128): v128 {
+function outputGroup(geo: usize, tg: i32, src: usize, xs: usize, y: usize, bias: usize, work: usize, bad: v128): v128 {
   const HO = load<i32>(geo, 20), WO = load<i32>(geo, 24), CO = load<i32>(geo, 28);
-  const TH = (HO + 1) >> 1, TW = (WO + 1) >> 1, TT = TH * TW;
-  const n = tg / TT, r = tg - n * TT, th = r / TW, tw = r - th * TW;
+  const TH = (HO + 1) >> 1, TW = (WO + 1) >> 1, TW4 = (TW + 3) & ~3, TT = TH * TW4;
+  const n = tg / TT, r = tg - n * TT, th = r / TW4, tw = r - th * TW4;
   const plane = <usize>(HO * WO) << 2, rs = <usize>WO << 2;
   const zero = f32x4.splat(0);
-  const fast = tg + 4 <= t1 && tw + 4 <= TW && 2 * th + 2 <= HO && 2 * tw + 8 <= WO;
+  const fast = 2 * th + 2 <= HO && 2 * tw + 8 <= WO;
   let yp = y + <usize>n * <usize>CO * plane + ((<usize>(2 * th * WO + 2 * tw)) << 2);
   const tmp = work + 272;
   for (let co = 0; co < CO; co++) {
@@ -363,23 +352,10 @@ function outputGroup(geo: usize, tg: i32, t1: i32, src: usize, xs: usize, y: usi
       v128.store(tmp, o01, 16);
       v128.store(tmp, o10, 32);
       v128.store(tmp, o11, 48);
-      bad = f32x4.add(bad, f32x4.splat(scatterTiles(tmp, HO, WO, CO, co, TH, TW, tg, t1, y)));
+      let b: f32 = 0;
+      for (let l = 0; l < 4 && tw + l < TW; l++) b += storeTile(tmp + (<usize>l << 2), 16, y, n * CO + co, HO, WO, th, tw + l);
+      bad = f32x4.add(bad, f32x4.splat(b));
     }
-  }
-  return bad;
-}
-
-/**
- * Stores the outputs of lanes tg .. min(tg+4, t1)-1 of channel co (tmp[(2i + j)*4 + l] = output
- * (i, j) of lane l) that lie inside y; returns the sum of 0·(each value stored).
- */
-function scatterTiles(tmp: usize, HO: i32, WO: i32, CO: i32, co: i32, TH: i32, TW: i32, tg: i32, t1: i32, y: usize): f32 {
-  let bad: f32 = 0;
-  for (let l = 0; l < 4; l++) {
-    const t = tg + l;
-    if (t >= t1) break;
-    const n = tileImage(t, TH, TW), r = t - n * TH * TW, th = r / TW;
-    bad += storeTile(tmp + (<usize>l << 2), 16, y, n * CO + co, HO, WO, th, r - th * TW);
   }
   return bad;
 }
@@ -409,15 +385,16 @@ function storeTile(src: usize, step: usize, y: usize, p: i32, HO: i32, WO: i32, 
 export function winograd_conv_f32_scalar(x: usize, geo: usize, u: usize, t0: i32, t1: i32, y: usize, bias: usize, work: usize): void {
   const CI = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), PT = load<i32>(geo, 12), PL = load<i32>(geo, 16);
   const HO = load<i32>(geo, 20), WO = load<i32>(geo, 24), CO = load<i32>(geo, 28);
-  const TH = (HO + 1) >> 1, TW = (WO + 1) >> 1;
+  const TH = (HO + 1) >> 1, TW = (WO + 1) >> 1, TW4 = (TW + 3) & ~3;
   const CB = (CO + 3) >> 2;
   const uxs = <usize>(CB * CI) << 4;
   const v = work + WINO_WORK_BYTES; // V[ξ][ci] of one tile
   const d = work + 16, mt = work + 80, o = work + 144; // 16 patch values, 16 M values, 4 outputs
   let bad: f32 = 0;
   for (let t = t0; t < t1; t++) {
-    const n = tileImage(t, TH, TW), r = t - n * TH * TW, th = r / TW, tw = r - th * TW;
-    for (let ci = 0; ci < CI; ci++) tileInput(x, CI, H, W, PT, PL, TH, TW, t, ci, d, v + (<usize>ci << 2), <usize>CI << 2);
+    const n = t / (TH * TW4), r = t - n * TH * TW4, th = r / TW4, tw = r - th * TW4;
+    if (tw >= TW) continue;
+    for (let ci = 0; ci < CI; ci++) tileInput(x, CI, H, W, PT, PL, n, th, tw, ci, d, v + (<usize>ci << 2), <usize>CI << 2);
     for (let co = 0; co < CO; co++) {
       for (let xi = 0; xi < 16; xi++) {
         let s: f32 = 0;

@@ -61,26 +61,27 @@ export function winogradGradInput(op: string, g: Geometry, dy: number, w: Tensor
 }
 
 /**
- * Runs winograd_conv over all N*ceil(HO/2)*ceil(WO/2) tiles, split over threads; false when a
+ * Runs winograd_conv over all N*ceil(HO/2)*TW4 tiles (TW4: ceil(WO/2) rounded up to a multiple
+ * of 4), split over threads in groups of 4; false when a
  * part flagged a non-finite output. The work blocks are allocated before the transformed weight
  * (`weight()`), so running out of memory for them leaves no new cache entry behind.
  */
 function run(op: string, N: number, CI: number, H: number, W: number, PT: number, PL: number, HO: number, WO: number, CO: number,
   x: number, weight: () => number, bias: number, y: number): boolean {
-  const tiles = N * Math.ceil(HO / 2) * Math.ceil(WO / 2);
+  const groups = N * Math.ceil(HO / 2) * Math.ceil(Math.ceil(WO / 2) / 4);
   const CO4 = Math.ceil(CO / 4) * 4;
   const TB = Math.max(8, Math.min(MAX_TB, Math.floor(BLOCK_BYTES / (64 * (CI + CO4))) & ~7));
-  const [T] = chooseSplit(threadsFor(2 * N * CO * HO * WO * CI * 9), tiles);
+  const [T] = chooseSplit(threadsFor(2 * N * CO * HO * WO * CI * 9), groups);
   const work = partScratch(op, T, WORK_HEADER + 64 * TB * (CI + CO4));
   const u = weight();
   const geo = writeMeta(op, [CI, H, W, PT, PL, HO, WO, CO, TB]);
   parallel(T, (k, t) => {
-    const t0 = partStart(tiles, T, t), t1 = partStart(tiles, T, t + 1);
+    const t0 = 4 * partStart(groups, T, t), t1 = 4 * partStart(groups, T, t + 1);
     if (t1 > t0) k.winograd_conv(x, geo, u, t0, t1, y, bias, work[t]!);
   });
   const i32 = heap(op).i32();
   for (let t = 0; t < T; t++) {
-    if (partStart(tiles, T, t + 1) > partStart(tiles, T, t) && i32[work[t]! >> 2] !== 0) return false;
+    if (partStart(groups, T, t + 1) > partStart(groups, T, t) && i32[work[t]! >> 2] !== 0) return false;
   }
   return true;
 }
