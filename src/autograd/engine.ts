@@ -14,6 +14,7 @@ import { kernels, extras } from '../wasm/kernels.js';
 function accumulate(acc: Tensor, g: Tensor): Tensor {
   if (acc._storage.refs === 1) {
     kernels.axpy(acc.ptr('backward', 'grad'), g.ptr('backward', 'grad'), acc.size, 1);
+    acc._storage.version++; // an in-place write: caches keyed on the version (Winograd's) see it
     return acc;
   }
   const sum = copyOf(acc);
