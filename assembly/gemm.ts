@@ -122,26 +122,30 @@ function tile8(
 }
 
 /**
- * Rows 0 .. R-1 (R >= 0) of C for 8 columns: 4-row tiles, then the R mod 4 last rows as 1-row
- * tiles (each element's sum does not depend on the tile it falls in).
+ * Rows 0 .. R-1 (R >= 0) of C for 8 columns: 4-row tiles, then the R mod 4 last rows: when C is
+ * only written (no accumulate, no init) and R >= 4, as one 4-row tile ending at row R-1 (it
+ * stores again the values the tile before it stored: the same sums in the same order); else as
+ * 1-row tiles. Each element's sum does not depend on the tile it falls in.
  */
 function strip8(
   R: i32, pa: usize, ars: usize, aks: usize, pb: usize, bks: usize, pe: usize,
   pc: usize, crs: usize, accumulate: i32, init: bool, bias: usize,
 ): void {
   const irs = init ? crs : 0;
+  const overlap = !accumulate && !init && R >= MR;
   let i = 0;
-  for (; i + MR <= R; i += MR) {
-    tile8(4, pa, ars, aks, pb, bks, pe, pc, crs, init ? pc : ZERO_ROW, irs, accumulate, bias);
-    pa += ars << 2;
-    pc += crs << 2;
-    if (bias) bias += 16;
-  }
-  for (; i < R; i++) {
-    tile8(1, pa, ars, aks, pb, bks, pe, pc, crs, init ? pc : ZERO_ROW, irs, accumulate, bias);
-    pa += ars;
-    pc += crs;
-    if (bias) bias += 4;
+  while (i < R) {
+    const full = i + MR <= R;
+    const t = full ? i : overlap ? R - MR : i;
+    const qa = pa + <usize>t * ars, qc = pc + <usize>t * crs, qi = init ? qc : ZERO_ROW;
+    const qb = bias ? bias + (<usize>t << 2) : 0;
+    if (full || overlap) {
+      tile8(4, qa, ars, aks, pb, bks, pe, qc, crs, qi, irs, accumulate, qb);
+      i = t + MR;
+    } else {
+      tile8(1, qa, ars, aks, pb, bks, pe, qc, crs, qi, irs, accumulate, qb);
+      i++;
+    }
   }
 }
 
@@ -368,23 +372,27 @@ function ntTile(
 }
 
 /**
- * Every row of A (M of them: 4-row tiles, then the M mod 4 last rows as 1-row tiles) against the
- * B rows at pb and pb + bo, into C's columns at pc and pc + co.
+ * Every row of A (M of them) against the B rows at pb and pb + bo, into C's columns at pc and
+ * pc + co: 4-row tiles, then the M mod 4 last rows as strip8 does them (one 4-row tile ending at
+ * row M-1 when not accumulating and M >= 4, else 1-row tiles).
  */
 function ntStrip(
   M: i32, pa: usize, ars: usize, pb: usize, bo: usize, k4span: usize, tail: usize,
   pc: usize, crs: usize, co: usize, accumulate: i32,
 ): void {
+  const overlap = !accumulate && M >= 4;
   let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    ntTile(4, pa, ars, pb, bo, k4span, tail, pc, crs, co, accumulate);
-    pa += ars << 2;
-    pc += crs << 2;
-  }
-  for (; i < M; i++) {
-    ntTile(1, pa, ars, pb, bo, k4span, tail, pc, crs, co, accumulate);
-    pa += ars;
-    pc += crs;
+  while (i < M) {
+    const full = i + 4 <= M;
+    const t = full ? i : overlap ? M - 4 : i;
+    const qa = pa + <usize>t * ars, qc = pc + <usize>t * crs;
+    if (full || overlap) {
+      ntTile(4, qa, ars, pb, bo, k4span, tail, qc, crs, co, accumulate);
+      i = t + 4;
+    } else {
+      ntTile(1, qa, ars, pb, bo, k4span, tail, qc, crs, co, accumulate);
+      i++;
+    }
   }
 }
 
