@@ -24,10 +24,11 @@
 import { hsum } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
-// gemm / gemm_tn: register tiles of R rows (1..4) x 8 or 4 columns, vectorised along N.
-// A element (i, k) is at pa + i * ars + k * aks (bytes), so one kernel serves A and Aᵀ.
-// The k loop walks B from pb to pe in steps of bks bytes (one row of B per step).
-// R is a literal at every call site: after inlining the unused rows fold away.
+// gemm / gemm_tn (and conv_nchw, below) share one micro-kernel, strip8: register tiles of 4 rows
+// x 8 columns, vectorised along N, over one K x 8 panel of B. A element (i, k) is at
+// pa + i * ars + k * aks (bytes), so it serves A, Aᵀ and conv_nchw's weight; the k loop walks B
+// from pb to pe in steps of bks bytes (one row of B per step). strip8 is one function (not
+// inlined) called once per panel and row block: one copy of the tile code in the module.
 
 /** Rows per register tile; also the granularity of the L2 row blocks below. */
 const MR = 4;
@@ -35,35 +36,29 @@ const MR = 4;
 /** Bytes of A a row block may hold so that it stays in L2 while B panels stream past it. */
 const A_BLOCK_BYTES: i32 = 128 * 1024;
 
+/** 32 zero bytes: the starting accumulators of a tile that does not start from C. */
+const ZERO_ROW: usize = memory.data(32, 16);
+
 /**
- * R rows (1..4, a literal) x 8 columns: acc = init ? C : 0; acc += a(i, k) * B(k, 0..7) for the
- * k from pb to pe; then C = acc, or C + acc when accumulating, plus bias[i] when bias != 0.
- * gemm passes init = false and bias = 0 (folded away after inlining).
+ * R rows (4 or 1, a literal) x 8 columns: acc = the 8 floats at pi + i * irs (C itself, or
+ * ZERO_ROW with irs = 0); acc += a(i, k) * B(k, 0..7) for the k from pb to pe; then C = acc,
+ * or C + acc when accumulating, plus bias[i] when bias != 0. The start is loaded, not chosen by
+ * a branch: after such a choice V8 compiles the k loop 5-25% slower.
  */
 @inline
 function tile8(
-  R: i32, pa: usize, ars: usize, aks: usize,
-  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, accumulate: i32, init: bool, bias: usize,
+  R: i32, pa: usize, ars: usize, aks: usize, pb: usize, bks: usize, pe: usize,
+  pc: usize, crs: usize, pi: usize, irs: usize, accumulate: i32, bias: usize,
 ): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  if (init) {
-    c00 = v128.load(pc);
-    c01 = v128.load(pc, 16);
-    if (R > 1) {
-      c10 = v128.load(pc + crs);
-      c11 = v128.load(pc + crs, 16);
-    }
-    if (R > 2) {
-      c20 = v128.load(pc + 2 * crs);
-      c21 = v128.load(pc + 2 * crs, 16);
-    }
-    if (R > 3) {
-      c30 = v128.load(pc + 3 * crs);
-      c31 = v128.load(pc + 3 * crs, 16);
-    }
+  let c00 = v128.load(pi), c01 = v128.load(pi, 16);
+  let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+  if (R > 1) {
+    c10 = v128.load(pi + irs);
+    c11 = v128.load(pi + irs, 16);
+    c20 = v128.load(pi + 2 * irs);
+    c21 = v128.load(pi + 2 * irs, 16);
+    c30 = v128.load(pi + 3 * irs);
+    c31 = v128.load(pi + 3 * irs, 16);
   }
   const ar2 = ars + ars, ar3 = ar2 + ars;
   while (pb < pe) {
@@ -76,13 +71,9 @@ function tile8(
       const a1 = v128.load32_splat(pa + ars);
       c10 = f32x4.add(c10, f32x4.mul(a1, b0));
       c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    }
-    if (R > 2) {
       const a2 = v128.load32_splat(pa + ar2);
       c20 = f32x4.add(c20, f32x4.mul(a2, b0));
       c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    }
-    if (R > 3) {
       const a3 = v128.load32_splat(pa + ar3);
       c30 = f32x4.add(c30, f32x4.mul(a3, b0));
       c31 = f32x4.add(c31, f32x4.mul(a3, b1));
@@ -96,12 +87,8 @@ function tile8(
     if (R > 1) {
       c10 = f32x4.add(v128.load(pc + crs), c10);
       c11 = f32x4.add(v128.load(pc + crs, 16), c11);
-    }
-    if (R > 2) {
       c20 = f32x4.add(v128.load(pc + 2 * crs), c20);
       c21 = f32x4.add(v128.load(pc + 2 * crs, 16), c21);
-    }
-    if (R > 3) {
       c30 = f32x4.add(v128.load(pc + 3 * crs), c30);
       c31 = f32x4.add(v128.load(pc + 3 * crs, 16), c31);
     }
@@ -114,13 +101,9 @@ function tile8(
       const s1 = v128.load32_splat(bias, 4);
       c10 = f32x4.add(c10, s1);
       c11 = f32x4.add(c11, s1);
-    }
-    if (R > 2) {
       const s2 = v128.load32_splat(bias, 8);
       c20 = f32x4.add(c20, s2);
       c21 = f32x4.add(c21, s2);
-    }
-    if (R > 3) {
       const s3 = v128.load32_splat(bias, 12);
       c30 = f32x4.add(c30, s3);
       c31 = f32x4.add(c31, s3);
@@ -131,43 +114,73 @@ function tile8(
   if (R > 1) {
     v128.store(pc + crs, c10);
     v128.store(pc + crs, c11, 16);
-  }
-  if (R > 2) {
     v128.store(pc + 2 * crs, c20);
     v128.store(pc + 2 * crs, c21, 16);
-  }
-  if (R > 3) {
     v128.store(pc + 3 * crs, c30);
     v128.store(pc + 3 * crs, c31, 16);
   }
 }
 
+/**
+ * Rows 0 .. R-1 (R >= 0) of C for 8 columns: 4-row tiles, then the R mod 4 last rows: when C is
+ * only written (no accumulate, no init) and R >= 4, as one 4-row tile ending at row R-1 (it
+ * stores again the values the tile before it stored: the same sums in the same order); else as
+ * 1-row tiles. Each element's sum does not depend on the tile it falls in.
+ */
+function strip8(
+  R: i32, pa: usize, ars: usize, aks: usize, pb: usize, bks: usize, pe: usize,
+  pc: usize, crs: usize, accumulate: i32, init: bool, bias: usize,
+): void {
+  const irs = init ? crs : 0;
+  const overlap = !accumulate && !init && R >= MR;
+  let i = 0;
+  while (i < R) {
+    const full = i + MR <= R;
+    const t = full ? i : overlap ? R - MR : i;
+    const qa = pa + <usize>t * ars, qc = pc + <usize>t * crs, qi = init ? qc : ZERO_ROW;
+    const qb = bias ? bias + (<usize>t << 2) : 0;
+    if (full || overlap) {
+      tile8(4, qa, ars, aks, pb, bks, pe, qc, crs, qi, irs, accumulate, qb);
+      i = t + MR;
+    } else {
+      tile8(1, qa, ars, aks, pb, bks, pe, qc, crs, qi, irs, accumulate, qb);
+      i++;
+    }
+  }
+}
+
+/**
+ * 4 rows x 4 columns: rows 0, r1, r2, r3 (0 <= r1 <= r2 <= r3 < 4) of A at pa and of C at pc,
+ * C = acc or C + acc. A repeated row index computes the same sums again and stores the same
+ * values to the same place: every row of C is read before any is written.
+ */
 @inline
 function tile4(
-  R: i32, pa: usize, ars: usize, aks: usize,
-  pb: usize, bks: usize, pe: usize, pc: usize, crs: usize, accumulate: i32,
+  pa: usize, ars: usize, aks: usize, pb: usize, bks: usize, pe: usize,
+  pc: usize, crs: usize, r1: usize, r2: usize, r3: usize, accumulate: i32,
 ): void {
+  const ar1 = r1 * ars, ar2 = r2 * ars, ar3 = r3 * ars;
+  const pc1 = pc + r1 * crs, pc2 = pc + r2 * crs, pc3 = pc + r3 * crs;
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const ar2 = ars + ars, ar3 = ar2 + ars;
   while (pb < pe) {
     const b0 = v128.load(pb);
     c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-    if (R > 1) c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + ars), b0));
-    if (R > 2) c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + ar2), b0));
-    if (R > 3) c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + ar3), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + ar1), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + ar2), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + ar3), b0));
     pa += aks;
     pb += bks;
   }
   if (accumulate) {
     c0 = f32x4.add(v128.load(pc), c0);
-    if (R > 1) c1 = f32x4.add(v128.load(pc + crs), c1);
-    if (R > 2) c2 = f32x4.add(v128.load(pc + 2 * crs), c2);
-    if (R > 3) c3 = f32x4.add(v128.load(pc + 3 * crs), c3);
+    c1 = f32x4.add(v128.load(pc1), c1);
+    c2 = f32x4.add(v128.load(pc2), c2);
+    c3 = f32x4.add(v128.load(pc3), c3);
   }
   v128.store(pc, c0);
-  if (R > 1) v128.store(pc + crs, c1);
-  if (R > 2) v128.store(pc + 2 * crs, c2);
-  if (R > 3) v128.store(pc + 3 * crs, c3);
+  v128.store(pc1, c1);
+  v128.store(pc2, c2);
+  v128.store(pc3, c3);
 }
 
 /** One element: sequential dot product of an A row (step aks) with a B column (step bks). */
@@ -182,34 +195,33 @@ function dot1(pa: usize, aks: usize, pb: usize, bks: usize, pe: usize, pc: usize
   store<f32>(pc, accumulate ? load<f32>(pc) + s : s);
 }
 
-/** Rows i0 .. i1-1 (i1 - i0 = R) of C for columns j0 .. j1-1 in column panels of 8, 4, 1. */
-@inline
-function rowsR(
-  R: i32, N: i32, pa: usize, ars: usize, aks: usize,
-  b: usize, bks: usize, kspan: usize, pc: usize, crs: usize, accumulate: i32,
+/**
+ * Rows 0 .. R-1 of C for nr (1..7) columns (gemm's column tail, where 8-wide loads of B could
+ * leave B): a 4-column tile per 4 rows (the last row repeated as in strip8), then single elements.
+ */
+function stripTail(
+  R: i32, nr: i32, pa: usize, ars: usize, aks: usize, pb: usize, bks: usize, kspan: usize,
+  pc: usize, crs: usize, accumulate: i32,
 ): void {
-  let j = 0;
-  for (; j + 8 <= N; j += 8) {
-    const pb = b + (<usize>j << 2);
-    tile8(R, pa, ars, aks, pb, bks, pb + kspan, pc + (<usize>j << 2), crs, accumulate, false, 0);
+  if (nr >= 4) {
+    for (let i = 0; i < R; i += MR) {
+      const r3 = <usize>min(R - i - 1, 3);
+      tile4(pa + <usize>i * ars, ars, aks, pb, bks, pb + kspan, pc + <usize>i * crs, crs,
+        min<usize>(1, r3), min<usize>(2, r3), r3, accumulate);
+    }
   }
-  if (j + 4 <= N) {
-    const pb = b + (<usize>j << 2);
-    tile4(R, pa, ars, aks, pb, bks, pb + kspan, pc + (<usize>j << 2), crs, accumulate);
-    j += 4;
-  }
-  for (; j < N; j++) {
-    const pb = b + (<usize>j << 2);
+  for (let j = nr & 4; j < nr; j++) {
+    const pbj = pb + (<usize>j << 2);
     for (let r = 0; r < R; r++) {
-      dot1(pa + <usize>r * ars, aks, pb, bks, pb + kspan, pc + <usize>r * crs + (<usize>j << 2), accumulate);
+      dot1(pa + <usize>r * ars, aks, pbj, bks, pbj + kspan, pc + <usize>r * crs + (<usize>j << 2), accumulate);
     }
   }
 }
 
 /**
  * Shared driver of gemm and gemm_tn (A element (i, k) at a + i*ars + k*aks bytes).
- * Loops: row blocks of A sized for L2 > column panels of 8 > 4-row tiles, so each K x 8 panel
- * of B is reused by every tile of a row block while it is still in cache.
+ * Loops: row blocks of A sized for L2 > column panels of 8 > 4-row tiles (strip8), so each
+ * K x 8 panel of B is reused by every tile of a row block while it is still in cache.
  */
 function gemmCoreSimd(
   M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize,
@@ -222,35 +234,20 @@ function gemmCoreSimd(
   let mc = (A_BLOCK_BYTES / (K1 << 2)) & ~(MR - 1);
   if (mc < MR) mc = MR;
   const M4 = M & ~(MR - 1);
-  // Even row blocks (64 rows as 32 + 32, not 56 + 8: every block streams all of B once).
+  // Even row blocks (64 rows as 32 + 32, not 56 + 8: every block streams all of B once); the
+  // last block also takes the M mod 4 last rows.
   const nb = (M4 + mc - 1) / mc;
   if (nb > 0) mc = ((M4 / MR + nb - 1) / nb) * MR;
-  for (let i0 = 0; i0 < M4; i0 += mc) {
-    const i1 = min(i0 + mc, M4);
+  for (let i0 = 0; i0 < M;) {
+    const R = i0 + mc < M4 ? mc : M - i0;
+    const pa = a + <usize>i0 * ars, pc = c + <usize>i0 * crs;
     let j = 0;
     for (; j + 8 <= N; j += 8) {
       const pb = b + (<usize>j << 2);
-      const pe = pb + kspan;
-      const pcj = c + (<usize>j << 2);
-      for (let i = i0; i < i1; i += MR) {
-        tile8(4, a + <usize>i * ars, ars, aks, pb, bks, pe, pcj + <usize>i * crs, crs, accumulate, false, 0);
-      }
+      strip8(R, pa, ars, aks, pb, bks, pb + kspan, pc + (<usize>j << 2), crs, accumulate, false, 0);
     }
-    // Column tail (N mod 8) of this row block: 4-column tiles, then single elements.
-    if (j < N) {
-      for (let i = i0; i < i1; i += MR) {
-        rowsR(4, N - j, a + <usize>i * ars, ars, aks, b + (<usize>j << 2), bks, kspan,
-          c + <usize>i * crs + (<usize>j << 2), crs, accumulate);
-      }
-    }
-  }
-  // Row tail (M mod 4).
-  const pa = a + <usize>M4 * ars, pc = c + <usize>M4 * crs;
-  switch (M - M4) {
-    case 3: rowsR(3, N, pa, ars, aks, b, bks, kspan, pc, crs, accumulate); break;
-    case 2: rowsR(2, N, pa, ars, aks, b, bks, kspan, pc, crs, accumulate); break;
-    case 1: rowsR(1, N, pa, ars, aks, b, bks, kspan, pc, crs, accumulate); break;
-    default: break;
+    if (j < N) stripTail(R, N - j, pa, ars, aks, b + (<usize>j << 2), bks, kspan, pc + (<usize>j << 2), crs, accumulate);
+    i0 += R;
   }
 }
 
@@ -302,21 +299,41 @@ export function gemm_tn_f32_scalar(
 }
 
 // ---------------------------------------------------------------------------------------------
-// gemm_nt: dot products of A rows with B rows, vectorised along K, R (1..4) rows of A x
-// S (1..2) rows of B per tile (8 accumulators + 6 loaded vectors at most), then horizontal sums.
+// gemm_nt: dot products of A rows with B rows, vectorised along K: tiles of 4 (or 1) rows of A
+// x 2 rows of B (8 accumulators + 6 loaded vectors), then horizontal sums. ntStrip (not
+// inlined) runs every row of A against one pair of B rows: one copy of the tile code.
 
-/** Finishes one element of gemm_nt: horizontal sum, sequential K tail, store. */
+/** One element's sum of gemm_nt: horizontal sum of acc, then the sequential K tail (n bytes). */
 @inline
-function ntFinish(acc: v128, pa: usize, pb: usize, n: usize, pc: usize, accumulate: i32): void {
+function ntSum(acc: v128, pa: usize, pb: usize, n: usize): f32 {
   let s = hsum(acc);
   for (let t: usize = 0; t < n; t += 4) s += load<f32>(pa + t) * load<f32>(pb + t);
-  store<f32>(pc, accumulate ? load<f32>(pc) + s : s);
+  return s;
 }
 
+/** Finishes the elements at pc and pc + co of one row of gemm_nt (B rows at tb and tb + bo). */
+@inline
+function ntFinish(
+  acc0: v128, acc1: v128, ta: usize, tb: usize, bo: usize, tail: usize, pc: usize, co: usize, accumulate: i32,
+): void {
+  let e0 = ntSum(acc0, ta, tb, tail), e1 = ntSum(acc1, ta, tb + bo, tail);
+  if (accumulate) {
+    e0 = load<f32>(pc) + e0;
+    e1 = load<f32>(pc + co) + e1;
+  }
+  store<f32>(pc, e0);
+  store<f32>(pc + co, e1);
+}
+
+/**
+ * R rows (4 or 1, a literal) of A x the B rows at pb and pb + bo (bo = 0: the same row again),
+ * into C at pc and pc + co. Both elements of a row of C are read before either is written, so a
+ * repeated B row stores the same value twice.
+ */
 @inline
 function ntTile(
-  R: i32, S: i32, pa: usize, ars: usize, pb: usize, brs: usize,
-  k4span: usize, tail: usize, pc: usize, crs: usize, accumulate: i32,
+  R: i32, pa: usize, ars: usize, pb: usize, bo: usize,
+  k4span: usize, tail: usize, pc: usize, crs: usize, co: usize, accumulate: i32,
 ): void {
   let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
   let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
@@ -327,58 +344,55 @@ function ntTile(
   const pe = pa + k4span;
   while (p < pe) {
     const b0 = v128.load(q);
-    let b1 = b0;
-    if (S > 1) b1 = v128.load(q + brs);
+    const b1 = v128.load(q + bo);
     const a0 = v128.load(p);
     s00 = f32x4.add(s00, f32x4.mul(a0, b0));
-    if (S > 1) s01 = f32x4.add(s01, f32x4.mul(a0, b1));
+    s01 = f32x4.add(s01, f32x4.mul(a0, b1));
     if (R > 1) {
       const a1 = v128.load(p + ars);
       s10 = f32x4.add(s10, f32x4.mul(a1, b0));
-      if (S > 1) s11 = f32x4.add(s11, f32x4.mul(a1, b1));
-    }
-    if (R > 2) {
+      s11 = f32x4.add(s11, f32x4.mul(a1, b1));
       const a2 = v128.load(p + ar2);
       s20 = f32x4.add(s20, f32x4.mul(a2, b0));
-      if (S > 1) s21 = f32x4.add(s21, f32x4.mul(a2, b1));
-    }
-    if (R > 3) {
+      s21 = f32x4.add(s21, f32x4.mul(a2, b1));
       const a3 = v128.load(p + ar3);
       s30 = f32x4.add(s30, f32x4.mul(a3, b0));
-      if (S > 1) s31 = f32x4.add(s31, f32x4.mul(a3, b1));
+      s31 = f32x4.add(s31, f32x4.mul(a3, b1));
     }
     p += 16;
     q += 16;
   }
   const ta = pa + k4span, tb = pb + k4span;
-  ntFinish(s00, ta, tb, tail, pc, accumulate);
-  if (S > 1) ntFinish(s01, ta, tb + brs, tail, pc + 4, accumulate);
+  ntFinish(s00, s01, ta, tb, bo, tail, pc, co, accumulate);
   if (R > 1) {
-    ntFinish(s10, ta + ars, tb, tail, pc + crs, accumulate);
-    if (S > 1) ntFinish(s11, ta + ars, tb + brs, tail, pc + crs + 4, accumulate);
-  }
-  if (R > 2) {
-    ntFinish(s20, ta + ar2, tb, tail, pc + 2 * crs, accumulate);
-    if (S > 1) ntFinish(s21, ta + ar2, tb + brs, tail, pc + 2 * crs + 4, accumulate);
-  }
-  if (R > 3) {
-    ntFinish(s30, ta + ar3, tb, tail, pc + 3 * crs, accumulate);
-    if (S > 1) ntFinish(s31, ta + ar3, tb + brs, tail, pc + 3 * crs + 4, accumulate);
+    ntFinish(s10, s11, ta + ars, tb, bo, tail, pc + crs, co, accumulate);
+    ntFinish(s20, s21, ta + ar2, tb, bo, tail, pc + 2 * crs, co, accumulate);
+    ntFinish(s30, s31, ta + ar3, tb, bo, tail, pc + 3 * crs, co, accumulate);
   }
 }
 
-/** Rows of A (R of them, literal) against every row of B, two B rows at a time. */
-@inline
-function ntRows(
-  R: i32, N: i32, pa: usize, ars: usize, b: usize, brs: usize,
-  k4span: usize, tail: usize, pc: usize, crs: usize, accumulate: i32,
+/**
+ * Every row of A (M of them) against the B rows at pb and pb + bo, into C's columns at pc and
+ * pc + co: 4-row tiles, then the M mod 4 last rows as strip8 does them (one 4-row tile ending at
+ * row M-1 when not accumulating and M >= 4, else 1-row tiles).
+ */
+function ntStrip(
+  M: i32, pa: usize, ars: usize, pb: usize, bo: usize, k4span: usize, tail: usize,
+  pc: usize, crs: usize, co: usize, accumulate: i32,
 ): void {
-  let j = 0;
-  for (; j + 2 <= N; j += 2) {
-    ntTile(R, 2, pa, ars, b + <usize>j * brs, brs, k4span, tail, pc + (<usize>j << 2), crs, accumulate);
-  }
-  if (j < N) {
-    ntTile(R, 1, pa, ars, b + <usize>j * brs, brs, k4span, tail, pc + (<usize>j << 2), crs, accumulate);
+  const overlap = !accumulate && M >= 4;
+  let i = 0;
+  while (i < M) {
+    const full = i + 4 <= M;
+    const t = full ? i : overlap ? M - 4 : i;
+    const qa = pa + <usize>t * ars, qc = pc + <usize>t * crs;
+    if (full || overlap) {
+      ntTile(4, qa, ars, pb, bo, k4span, tail, qc, crs, co, accumulate);
+      i = t + 4;
+    } else {
+      ntTile(1, qa, ars, pb, bo, k4span, tail, qc, crs, co, accumulate);
+      i++;
+    }
   }
 }
 
@@ -390,29 +404,12 @@ export function gemm_nt_f32_simd(
   const ars = <usize>lda << 2, brs = <usize>ldb << 2, crs = <usize>ldc << 2;
   const K0 = K > 0 ? K : 0;
   const k4span = <usize>(K0 & ~3) << 2, tail = <usize>(K0 & 3) << 2;
-  const M4 = M & ~3;
-  // Column pairs outer, 4-row tiles inner: the two B rows stay in cache across the A rows.
-  let j = 0;
-  for (; j + 2 <= N; j += 2) {
-    const pb = b + <usize>j * brs, pcj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) {
-      ntTile(4, 2, a + <usize>i * ars, ars, pb, brs, k4span, tail, pcj + <usize>i * crs, crs, accumulate);
-    }
+  // Column pairs outer (the last one of an odd N repeats its row), every row of A inner: the two
+  // B rows stay in cache across the A rows.
+  for (let j = 0; j < N; j += 2) {
+    const two = j + 1 < N;
+    ntStrip(M, a, ars, b + <usize>j * brs, two ? brs : 0, k4span, tail, c + (<usize>j << 2), crs, two ? 4 : 0, accumulate);
   }
-  if (j < N) {
-    const pb = b + <usize>j * brs, pcj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) {
-      ntTile(4, 1, a + <usize>i * ars, ars, pb, brs, k4span, tail, pcj + <usize>i * crs, crs, accumulate);
-    }
-  }
-  // The last M mod 4 rows: a pair of rows, then a single row (each element's sum does not
-  // depend on the tile shape).
-  let i = M4;
-  if (M - i >= 2) {
-    ntRows(2, N, a + <usize>i * ars, ars, b, brs, k4span, tail, c + <usize>i * crs, crs, accumulate);
-    i += 2;
-  }
-  if (i < M) ntRows(1, N, a + <usize>i * ars, ars, b, brs, k4span, tail, c + <usize>i * crs, crs, accumulate);
 }
 
 /** Scalar twin of gemm_nt_f32_simd: four interleaved partial sums, bitwise the same result. */
@@ -484,70 +481,35 @@ const CONV_WORK_BYTES: i32 = CONV_PANEL_K * 32 + 128 + 128;
 /** Bytes of w one K block may read (kept in L2 across the panels of the block). */
 const CONV_A_BYTES: i32 = 384 * 1024;
 
-/** R rows (1..4) x 8 columns of y from a packed panel (rows of 8 floats): tile8 with A's k step 4. */
-@inline
-function panelTile(
-  R: i32, pa: usize, ars: usize, pb: usize, pe: usize, pc: usize, crs: usize, init: bool, bias: usize,
-): void {
-  tile8(R, pa, ars, 4, pb, 32, pe, pc, crs, 0, init, bias);
-}
-
 /**
- * R rows (1..4) of y for columns j .. j+nr-1 (nr 1..7) from a packed panel whose lanes >= nr
- * are zero: through the spare tile `tmp` (4 x 8 floats), so only the nr columns are read and
- * written.
+ * Every row of y (M of them) for one packed panel (rows of 8 floats, lanes >= nr zero): strip8
+ * with A's k step 4. A panel of nr < 8 columns goes through the spare tile `tmp` (4 x 8
+ * floats), 4 rows at a time, so only its nr columns of y are read and written.
  */
-@inline
-function panelTileTail(
-  R: i32, nr: i32, pa: usize, ars: usize, pb: usize, pe: usize, pc: usize, crs: usize,
-  init: bool, bias: usize, tmp: usize,
-): void {
-  if (init) {
-    for (let r = 0; r < R; r++) {
-      for (let l = 0; l < nr; l++) {
-        store<f32>(tmp + (<usize>(r * 8 + l) << 2), load<f32>(pc + <usize>r * crs + (<usize>l << 2)));
-      }
-    }
-  }
-  panelTile(R, pa, ars, pb, pe, tmp, 32, init, bias);
-  for (let r = 0; r < R; r++) {
-    for (let l = 0; l < nr; l++) {
-      store<f32>(pc + <usize>r * crs + (<usize>l << 2), load<f32>(tmp + (<usize>(r * 8 + l) << 2)));
-    }
-  }
-}
-
-/** Every row of y (M of them, 4 at a time, then the M mod 4 rest) for one packed panel. */
 @inline
 function panelRows(
   M: i32, nr: i32, pa: usize, ars: usize, pb: usize, pe: usize, pc: usize, crs: usize,
   init: bool, bias: usize, tmp: usize,
 ): void {
-  const M4 = M & ~3;
   if (nr == 8) {
-    for (let i = 0; i < M4; i += 4) {
-      panelTile(4, pa + <usize>i * ars, ars, pb, pe, pc + <usize>i * crs, crs, init, bias ? bias + (<usize>i << 2) : 0);
-    }
+    strip8(M, pa, ars, 4, pb, 32, pe, pc, crs, 0, init, bias);
   } else {
-    for (let i = 0; i < M4; i += 4) {
-      panelTileTail(4, nr, pa + <usize>i * ars, ars, pb, pe, pc + <usize>i * crs, crs, init,
-        bias ? bias + (<usize>i << 2) : 0, tmp);
-    }
-  }
-  const qa = pa + <usize>M4 * ars, qc = pc + <usize>M4 * crs, qb = bias ? bias + (<usize>M4 << 2) : 0;
-  if (nr == 8) {
-    switch (M - M4) {
-      case 3: panelTile(3, qa, ars, pb, pe, qc, crs, init, qb); break;
-      case 2: panelTile(2, qa, ars, pb, pe, qc, crs, init, qb); break;
-      case 1: panelTile(1, qa, ars, pb, pe, qc, crs, init, qb); break;
-      default: break;
-    }
-  } else {
-    switch (M - M4) {
-      case 3: panelTileTail(3, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
-      case 2: panelTileTail(2, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
-      case 1: panelTileTail(1, nr, qa, ars, pb, pe, qc, crs, init, qb, tmp); break;
-      default: break;
+    for (let i = 0; i < M; i += MR) {
+      const R = min(MR, M - i);
+      const qc = pc + <usize>i * crs;
+      if (init) {
+        for (let r = 0; r < R; r++) {
+          for (let l = 0; l < nr; l++) {
+            store<f32>(tmp + (<usize>(r * 8 + l) << 2), load<f32>(qc + <usize>r * crs + (<usize>l << 2)));
+          }
+        }
+      }
+      strip8(R, pa + <usize>i * ars, ars, 4, pb, 32, pe, tmp, 32, 0, init, bias ? bias + (<usize>i << 2) : 0);
+      for (let r = 0; r < R; r++) {
+        for (let l = 0; l < nr; l++) {
+          store<f32>(qc + <usize>r * crs + (<usize>l << 2), load<f32>(tmp + (<usize>(r * 8 + l) << 2)));
+        }
+      }
     }
   }
 }

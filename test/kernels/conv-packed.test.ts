@@ -122,6 +122,7 @@ const GEOMETRIES: [string, Geo][] = [
   ['padding wider than the kernel', geo(2, 4, 5, 3, 3, 3, { PT: 3, PB: 3, PL: 4, PR: 4 })],
   ['two K blocks (K = 648)', geo(72, 6, 10, 6, 3, 3, { PT: 1, PB: 1, PL: 1, PR: 1 })],
   ['three K blocks (K = 1350)', geo(150, 4, 9, 5, 3, 3)],
+  ['two K blocks, 3-row tail (M = 7, K = 648)', geo(72, 5, 9, 7, 3, 3, { PT: 1, PB: 1, PL: 1, PR: 1 })],
   ['K blocks from the size of w (M = 170, K = 585)', geo(65, 4, 12, 170, 3, 3, { PT: 1, PB: 1, PL: 1, PR: 1 })],
   ['M = 1', geo(3, 9, 12, 1, 3, 3)],
   ['M = 2, C = 1', geo(1, 9, 12, 2, 3, 3)],

@@ -112,10 +112,12 @@ describe.each(VARIANTS)('gemm family (%s)', (v) => {
       }
     });
 
-    it('a conv-sized product: M=64 N=200 K=576 and M=19 N=37 K=300', () => {
+    it('a conv-sized product: M=64 N=200 K=576, M=19 N=37 K=300, and M=67 N=13 K=600 (two row blocks, the last with the 3-row tail)', () => {
       runGemm(kind, v, { M: 64, N: 200, K: 576, pa: 0, pb: 0, pc: 0, accumulate: false, unaligned: false, seed: 9 });
       w.reset();
       runGemm(kind, v, { M: 19, N: 37, K: 300, pa: 3, pb: 2, pc: 1, accumulate: true, unaligned: true, seed: 10 });
+      w.reset();
+      runGemm(kind, v, { M: 67, N: 13, K: 600, pa: 1, pb: 0, pc: 2, accumulate: true, unaligned: false, seed: 11 });
     });
   });
 });
