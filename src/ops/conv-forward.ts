@@ -12,6 +12,7 @@ import { copyStrided } from './strided.js';
 import { weightStrides, type Geometry } from './conv-options.js';
 import type { Tensor } from '../tensor.js';
 import { useWinograd, winogradForward } from './conv-winograd.js';
+import { preparedWeight } from './weight-cache.js';
 
 /** Direct per-channel path: one input and one output channel per group, stride 1, dilation 1. */
 export function isDirect(g: Geometry): boolean {
@@ -62,12 +63,21 @@ export function nhwcPacking(g: Geometry): [number[], number[], number] {
   return [[g.G, g.KH, g.KW, g.CG, g.COG], strides, offset];
 }
 
-/** The weight packed for NHWC GEMMs (see nhwcPacking), in scratch; an HWIO weight of one group, correlated, is that layout already. */
-export function packedWeightNHWC(op: string, g: Geometry, w: number): number {
+/**
+ * The weight packed for NHWC GEMMs (see nhwcPacking): an HWIO weight of one group, correlated, is
+ * that layout already; else packed once per weight version when the weight tensor `wt` is given
+ * (weight-cache.ts), or into scratch on every call without it.
+ */
+export function packedWeightNHWC(op: string, g: Geometry, w: number, wt: Tensor | null = null): number {
   if (g.hwio && g.G === 1 && !g.flip) return w;
-  const at = scratch(Slot.Weight, g.CO * g.CG * g.KH * g.KW * F32_BYTES, op);
-  const [shape, oihw, offset] = nhwcPacking(g);
-  copyStrided(op, at, w + offset, shape, stridesOf(shape), oihw);
+  const bytes = g.CO * g.CG * g.KH * g.KW * F32_BYTES;
+  const pack = (at: number): void => {
+    const [shape, oihw, offset] = nhwcPacking(g);
+    copyStrided(op, at, w + offset, shape, stridesOf(shape), oihw);
+  };
+  if (wt !== null) return preparedWeight(op, wt, `nhwc ${g.G} ${g.CG} ${g.COG} ${g.KH} ${g.KW} ${g.flip} ${g.hwio}`, bytes, pack);
+  const at = scratch(Slot.Weight, bytes, op);
+  pack(at);
   return at;
 }
 
@@ -99,11 +109,11 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
   const HWo = g.HO * g.WO;
   const kg = g.CG * g.KH * g.KW;
   if (g.nhwc) {
-    const wp = packedWeightNHWC(op, g, w0);
     // Parts take whole images or bands of output rows r0 .. r1-1 (im2col of a band: the top
     // padding shifted by r0*SH; its GEMM writes the band's rows of y).
     const [T, byImage] = imagesOrRows(g);
     const cols = partScratch(op, T, (byImage ? g.HO : Math.ceil(g.HO / T)) * g.WO * kg * F32_BYTES);
+    const wp = packedWeightNHWC(op, g, w0, wt); // after the scratch: an out-of-memory leaves no cache entry
     parallel(T, (k, t) => {
       const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;
       const r0 = byImage ? 0 : partStart(g.HO, T, t), r1 = byImage ? g.HO : partStart(g.HO, T, t + 1);

@@ -21,7 +21,7 @@ import { useWinograd, winogradGradInput } from './conv-winograd.js';
 export function gradInput(op: string, g: Geometry, dy: Tensor, w: Tensor, given: Tensor | null = null): Tensor {
   return writeResult(op, given, () => inShape(g), (dx) => {
     if (useWinograd(g, true) && winogradGradInput(op, g, dy.ptr(op, 'dy'), w, dx.ptr(op, 'dx'))) return;
-    gradInputKernels(op, g, dy.ptr(op, 'dy'), kernelWeight(op, g, w.ptr(op, 'w')), dx.ptr(op, 'dx'));
+    gradInputKernels(op, g, dy.ptr(op, 'dy'), kernelWeight(op, g, w.ptr(op, 'w')), dx.ptr(op, 'dx'), w);
   });
 }
 
@@ -42,8 +42,8 @@ export function gradBias(op: string, g: Geometry, dy: Tensor): Tensor {
   return writeResult(op, null, () => [g.CO], (db) => gradBiasKernels(g, dy.ptr(op, 'dy'), db.ptr(op, 'db')));
 }
 
-/** dx = the input gradient of conv(x, w) for output gradient dy. */
-export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number, dx: number): void {
+/** dx = the input gradient of conv(x, w) for output gradient dy (`wt`, the weight tensor, lets the NHWC packing be cached). */
+export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number, dx: number, wt: Tensor | null = null): void {
   if (g.N === 0) return;
   if (isDirect(g)) return gradInputDirect(g, dy, w0, dx);
   const HWo = g.HO * g.WO;
@@ -57,7 +57,7 @@ export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number
   if (g.nhwc) {
     // Channel parts read their slice of the packed weight, [G][KH][KW][c1-c0][COG], stored after their columns.
     const scr = partScratch(op, T, colBytes + (byImage ? 0 : g.G * kk * Math.ceil(g.CG / T) * g.COG * F32_BYTES));
-    const wp = byImage ? packedWeightNHWC(op, g, w0) : 0;
+    const wp = byImage ? packedWeightNHWC(op, g, w0, wt) : 0;
     if (!byImage) {
       kernels.fill(dx, g.N * g.C * g.H * g.W, 0);
       for (let t = 0; t < T; t++) packWeightSliceNHWC(op, g, w0, partStart(g.CG, T, t), partStart(g.CG, T, t + 1), scr[t]! + colBytes);

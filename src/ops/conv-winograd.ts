@@ -1,17 +1,17 @@
 // Winograd F(2x2, 3x3) (assembly/winograd.ts) for the forward pass and the input gradient of 3x3,
 // stride-1, dilation-1, one-group NCHW convolutions: the weight transformed once per weight
-// version (a small cache), then the batch's output tiles split over threads, each part running
+// version (weight-cache.ts), then the batch's output tiles split over threads, each part running
 // winograd_conv on its own range of tiles (so every output's sum order is the same whatever the
 // split). The input gradient is the same correlation over dy with the weight transposed and
 // flipped. A call whose output holds a NaN or ±Inf returns false: the caller recomputes it with
 // the direct kernels, so non-finite values propagate exactly as there.
 import type { Tensor } from '../tensor.js';
-import type { Storage } from '../storage.js';
 import { kernels } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { heap, partScratch, writeMeta } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { winogradIneligible, type Geometry } from './conv-options.js';
+import { preparedWeight } from './weight-cache.js';
 
 /** Bytes of winograd_conv's work block before V and M (WINO_WORK_BYTES in assembly/winograd.ts). */
 const WORK_HEADER = 336;
@@ -90,53 +90,14 @@ function run(op: string, N: number, CI: number, H: number, W: number, PT: number
 const Kind = { Correlate: 0, Convolve: 1, GradCorrelate: 2, GradConvolve: 3 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
-interface Entry {
-  storage: Storage;
-  /** The storage's version when transformed; -1: never reused (the weight is a gradient, written in place uncounted). */
-  version: number;
-  kind: Kind;
-  CO: number;
-  CI: number;
-  at: number;
-  bytes: number;
-}
-
-/** Transformed weights, most recently used first; at most CACHE_ENTRIES (each a heap block, kept for reuse). */
-const cache: Entry[] = [];
-const CACHE_ENTRIES = 4;
-
 /**
  * U of weight w (see winograd_weight: CO x CI kernels at w + base with byte strides
- * [so, si, sa, sb]), from the cache when w's storage has not been written since, else
- * transformed into the least recently used entry.
+ * [so, si, sa, sb]), transformed once per weight version (preparedWeight).
  */
 function transformedWeight(op: string, w: Tensor, kind: Kind, CO: number, CI: number, base: number, strides: number[]): number {
-  const s = w._storage;
   const bytes = 16 * Math.ceil(CO / 4) * 4 * CI * F32_BYTES;
-  let i = cache.findIndex((e) => e.storage === s && e.kind === kind && e.CO === CO && e.CI === CI);
-  if (i >= 0 && cache[i]!.version === s.version) {
-    const hit = cache.splice(i, 1)[0]!;
-    cache.unshift(hit);
-    return hit.at;
-  }
-  if (i < 0) i = cache.length < CACHE_ENTRIES ? -1 : cache.length - 1;
-  const h = heap(op);
-  let e: Entry;
-  if (i < 0) {
-    e = { storage: s, version: -1, kind, CO, CI, at: h.alloc(bytes, op), bytes };
-  } else {
-    e = cache.splice(i, 1)[0]!;
-    if (e.bytes < bytes) {
-      h.free(e.at, e.bytes);
-      e.bytes = 0;
-      e.at = h.alloc(bytes, op);
-      e.bytes = bytes;
-    }
-    Object.assign(e, { storage: s, version: -1, kind, CO, CI });
-  }
-  cache.unshift(e);
-  const meta = writeMeta(op, [CO, CI, ...strides]);
-  kernels.winograd_weight(w.ptr(op, 'w') + base, meta, e.at);
-  e.version = w._gradOf === null ? s.version : -1;
-  return e.at;
+  return preparedWeight(op, w, `winograd ${kind} ${CO} ${CI}`, bytes, (at) => {
+    const meta = writeMeta(op, [CO, CI, ...strides]);
+    kernels.winograd_weight(w.ptr(op, 'w') + base, meta, at);
+  });
 }
