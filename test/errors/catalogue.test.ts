@@ -503,7 +503,7 @@ describe('random bad arguments (fast-check)', () => {
     }));
   });
 
-  it('conv2d geometry: random sizes, strides, dilations, paddings and groups either work with the predicted shape or throw', () => {
+  it('conv2d geometry: random sizes (an empty batch too), strides, dilations, paddings and groups either work with the predicted shape or throw', () => {
     const int = (min: number, max: number) => fc.integer({ min, max });
     fc.assert(fc.property(
       fc.record({ N: int(0, 2), C: int(0, 4), H: int(0, 6), W: int(0, 6), CO: int(0, 4), CG: int(0, 4), kh: int(0, 4), kw: int(0, 4),
@@ -512,7 +512,7 @@ describe('random bad arguments (fast-check)', () => {
         const before = sc.memory().tensors;
         sc.tidy(() => {
           const f = () => sc.conv2d(sc.zeros([r.N, r.C, r.H, r.W]), sc.zeros([r.CO, r.CG, r.kh, r.kw]), { stride: r.s, dilation: r.d, padding: r.p, groups: r.g });
-          const ok = r.N > 0 && r.C > 0 && r.H > 0 && r.W > 0 && r.CO > 0 && r.CG > 0 && r.kh > 0 && r.kw > 0 && r.s > 0 && r.d > 0 && r.p >= 0 && r.g > 0
+          const ok = r.N >= 0 && r.C > 0 && r.H > 0 && r.W > 0 && r.CO > 0 && r.CG > 0 && r.kh > 0 && r.kw > 0 && r.s > 0 && r.d > 0 && r.p >= 0 && r.g > 0
             && r.C % r.g === 0 && r.CO % r.g === 0 && r.CG * r.g === r.C
             && r.d * (r.kh - 1) + 1 <= r.H + 2 * r.p && r.d * (r.kw - 1) + 1 <= r.W + 2 * r.p;
           if (ok) {
