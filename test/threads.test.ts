@@ -255,6 +255,17 @@ describe('child processes (built package)', () => {
     expect(b.out).toEqual(a.out);
   });
 
+  it('V8 flags on the command line (which Node refuses per worker) still give a pool of two, with the same bits', () => {
+    // e.g. the benchmark harness's --no-wasm-dynamic-tiering, or relaxed SIMD on Node 20
+    const flagged = run(process.execPath, ['--no-wasm-dynamic-tiering', '--experimental-wasm-relaxed-simd', '--input-type=module', '-'], hashScript('{ threads: 2 }'));
+    expect(flagged.status, flagged.err).toBe(0);
+    const plain = node(hashScript('{ threads: 2 }'));
+    expect(plain.status, plain.err).toBe(0);
+    const a = JSON.parse(flagged.out), b = JSON.parse(plain.out);
+    expect(a).toMatchObject({ threads: 2, dispatched: 5 });
+    expect(a.out).toEqual(b.out);
+  });
+
   it("init validates threads, and 'auto' and setThreads after a single-thread init work", () => {
     const r = node(`
 import * as sc from ${JSON.stringify(dist)};

@@ -13,11 +13,31 @@ function workerUrl(): URL {
   return url;
 }
 
+/**
+ * The worker's Node flags: the process's (e.g. --conditions, --experimental-*), except those that
+ * only make sense for the main script (`node --input-type=module -e ...` would make the worker
+ * file fail to load) and V8's flags (--no-wasm-dynamic-tiering, --experimental-wasm-relaxed-simd,
+ * ...): Node refuses those per worker (ERR_WORKER_INVALID_EXEC_ARGV), and they are process-wide,
+ * so the worker has them anyway. Learned from the first refusal, then kept.
+ */
+let execArgv: string[] | null = null;
+
+function newWorker(url: URL): Worker {
+  execArgv ??= process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  try {
+    return new Worker(url, { name: 'simdconv', execArgv });
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    // "Initiated Worker with invalid execArgv flags: --a, --b"
+    const refused = new Set(/flags: (.*)$/.exec((e as Error).message)?.[1]?.split(', ') ?? []);
+    const kept = execArgv.filter((a) => !refused.has(a));
+    execArgv = kept.length < execArgv.length ? kept : [];
+    return newWorker(url);
+  }
+}
+
 export function spawnNodeWorker(): PoolWorker {
-  // Inherit the process's flags (e.g. V8's wasm flags) except those that only make sense for the
-  // main script (`node --input-type=module -e ...` would make the worker file fail to load).
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const w = new Worker(workerUrl(), { name: 'simdconv', execArgv });
+  const w = newWorker(workerUrl());
   // After release, a failure has nobody to tell; without a listener it would crash the process.
   let onError: (e: Error) => void = () => {};
   w.on('error', (e) => onError(e));
