@@ -4,13 +4,12 @@
 // unknown keys refused); the op validates them against each input (it owns the rules).
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
+import { WeightBiasModule } from './weight-bias.js';
 import { relu } from '../ops/unary.js';
 import { sigmoid, tanh } from '../ops/activation.js';
 import { flatten, linear } from '../ops/linear.js';
 import { avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../ops/pool.js';
-import { takeStream, uniformAt } from '../ops/create.js';
 import { checkInt, readArray, readOptions } from '../args.js';
 
 /**
@@ -43,22 +42,20 @@ const LINEAR_KEYS = new Set(['inFeatures', 'outFeatures', 'bias', 'seed']);
  * fc.forward(sc.ones([4, 5])).shape         // => [4, 3]
  * fc.weight!.shape                          // => [3, 5]
  */
-export class Linear extends Module {
+export class Linear extends WeightBiasModule {
   readonly inFeatures: number | undefined;
   readonly outFeatures: number;
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
-  #weight: Tensor | null = null;
-  #bias: Tensor | null = null;
 
   /** The weight [outFeatures, inFeatures] (null until a lazy layer's first input). Load values with loadStateDict. */
   get weight(): Tensor | null {
-    return this.#weight;
+    return this.weightOrNull;
   }
 
   /** The bias [outFeatures], or null. */
   get bias(): Tensor | null {
-    return this.#bias;
+    return this.biasOrNull;
   }
 
   constructor(optsArg: LinearOptions) {
@@ -71,36 +68,18 @@ export class Linear extends Module {
     if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new ArgumentError(op, 'bias', 'true or false', describe(o.bias));
     this.hasBias = (o.bias as boolean | undefined) ?? true;
     this.seed = o.seed === undefined ? undefined : checkInt(op, 'seed', o.seed, 0, 2 ** 32 - 1);
-    this.registerParameter('weight', null);
-    if (this.hasBias) this.registerParameter('bias', null);
+    this.declareParameters(this.hasBias);
     if (this.inFeatures !== undefined) this.materialize(this.inFeatures);
   }
 
   private materialize(inF: number): void {
-    const bound = 1 / Math.sqrt(inF);
-    const wShape = [this.outFeatures, inF];
-    const wSize = this.outFeatures * inF;
-    const [seed, counter] = takeStream('Linear', wSize + (this.hasBias ? this.outFeatures : 0), this.seed === undefined ? undefined : { seed: this.seed });
-    // Parameters outlive any tidy() scope the first forward may run in.
-    outsideScopes(() => {
-      this.#weight = uniformAt('Linear', wShape, -bound, bound, seed, counter);
-      this.registerParameter('weight', this.#weight);
-      if (this.hasBias) {
-        this.#bias = uniformAt('Linear', [this.outFeatures], -bound, bound, seed, counter + wSize);
-        this.registerParameter('bias', this.#bias);
-      }
-    });
-  }
-
-  protected override onMaterialized(): void {
-    const named = new Map(this.namedParameters());
-    this.#weight = named.get('weight') ?? null;
-    this.#bias = named.get('bias') ?? null;
+    this.makeParameters('Linear', this.seed, [this.outFeatures, inF], inF, this.hasBias ? this.outFeatures : 0);
   }
 
   /** The input features (known after the first forward when lazy). */
   get featuresIn(): number | undefined {
-    return this.#weight === null ? this.inFeatures : this.#weight[DIMS][1];
+    const w = this.weightOrNull;
+    return w === null ? this.inFeatures : w[DIMS][1];
   }
 
   forward(x: Tensor): Tensor {
@@ -108,13 +87,14 @@ export class Linear extends Module {
     const t = checkTensor(op, 'x', x);
     if (t.ndim < 1) throw new ShapeError(op, 'x', 'a tensor [..., inFeatures]', 'a 0-d tensor');
     const inF = t[DIMS][t.ndim - 1]!;
-    if (this.#weight === null) {
+    if (this.weightOrNull === null) {
       if (inF < 1) throw new ShapeError(op, 'x', 'at least one input feature', `shape ${shapeStr(t[DIMS])}`);
       this.materialize(inF);
     }
-    if (this.#weight!.isDisposed) throw new DisposedTensorError(op, 'weight');
-    if (this.#bias?.isDisposed) throw new DisposedTensorError(op, 'bias');
-    return linear(t, this.#weight!, this.#bias);
+    const w = this.weightOrNull!, b = this.biasOrNull;
+    if (w.isDisposed) throw new DisposedTensorError(op, 'weight');
+    if (b?.isDisposed) throw new DisposedTensorError(op, 'bias');
+    return linear(t, w, b);
   }
 }
 
