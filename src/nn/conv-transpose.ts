@@ -55,16 +55,6 @@ export class ConvTranspose2d extends WeightBiasModule {
   private readonly seed: number | undefined;
   #inChannels: number | undefined;
 
-  /** The weight [Cin, Cout/groups, kh, kw] (null until a lazy layer's first input). Load values with loadStateDict. */
-  get weight(): Tensor | null {
-    return this.weightOrNull;
-  }
-
-  /** The bias [Cout], or null. */
-  get bias(): Tensor | null {
-    return this.biasOrNull;
-  }
-
   constructor(optsArg: ConvTranspose2dLayerOptions) {
     super();
     const op = 'ConvTranspose2d';

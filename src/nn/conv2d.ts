@@ -91,7 +91,7 @@ export class Conv2d extends WeightBiasModule {
    * (no `inChannels`) makes it at its first forward (or loadStateDict); reading it before throws a
    * SimdconvError (`hasLazyParameters` tells whether it exists yet).
    */
-  get weight(): Tensor {
+  override get weight(): Tensor {
     const w = this.weightOrNull;
     if (w === null) {
       throw new SimdconvError('Conv2d', 'weight', 'read after the first forward', 'a lazy layer that has not seen an input',
@@ -100,17 +100,17 @@ export class Conv2d extends WeightBiasModule {
     return w;
   }
 
-  set weight(_: Tensor) {
+  override set weight(_: Tensor) {
     throw new ArgumentError('Conv2d', 'weight', 'no assignment (the layer owns its parameters)', 'an assignment',
       "Conv2d: 'weight' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.weight.set([], values))");
   }
 
   /** The bias [Cout]; null without a bias, and before a lazy layer's first forward. Read-only, like `weight`. */
-  get bias(): Tensor | null {
+  override get bias(): Tensor | null {
     return this.biasOrNull;
   }
 
-  set bias(_: Tensor | null) {
+  override set bias(_: Tensor | null) {
     throw new ArgumentError('Conv2d', 'bias', 'no assignment (the layer owns its parameters)', 'an assignment',
       "Conv2d: 'bias' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.bias.set([], values))");
   }

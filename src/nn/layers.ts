@@ -48,16 +48,6 @@ export class Linear extends WeightBiasModule {
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
 
-  /** The weight [outFeatures, inFeatures] (null until a lazy layer's first input). Load values with loadStateDict. */
-  get weight(): Tensor | null {
-    return this.weightOrNull;
-  }
-
-  /** The bias [outFeatures], or null. */
-  get bias(): Tensor | null {
-    return this.biasOrNull;
-  }
-
   constructor(optsArg: LinearOptions) {
     super();
     const op = 'Linear';

@@ -11,7 +11,20 @@ export abstract class WeightBiasModule extends Module {
   #weight: Tensor | null = null;
   #bias: Tensor | null = null;
 
-  /** The weight, or null before it is made. */
+  /**
+   * The weight (its shape and layout are the layer's: see its description), or null until a lazy
+   * layer's first input. Read-only: load values with loadStateDict.
+   */
+  get weight(): Tensor | null {
+    return this.#weight;
+  }
+
+  /** The bias [outFeatures or outChannels]; null without a bias, and before a lazy layer's first input. */
+  get bias(): Tensor | null {
+    return this.#bias;
+  }
+
+  /** The weight, or null before it is made (subclasses whose public getter throws read this). */
   protected get weightOrNull(): Tensor | null {
     return this.#weight;
   }
