@@ -6,7 +6,7 @@ import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { WeightBiasModule } from './weight-bias.js';
 import { conv2dTranspose, type Conv2dTransposeOptions } from '../ops/conv-transpose.js';
 import { pair, type Pair } from '../ops/conv-options.js';
-import { checkInt, readOptions } from '../args.js';
+import { checkInt, readRequiredOptions } from '../args.js';
 
 /**
  * The options of {@link ConvTranspose2d}, PyTorch's names: its shape (out channels, kernel size,
@@ -58,8 +58,7 @@ export class ConvTranspose2d extends WeightBiasModule {
   constructor(optsArg: ConvTranspose2dLayerOptions) {
     super();
     const op = 'ConvTranspose2d';
-    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError(op, 'options', 'an options object', describe(optsArg));
-    const o = readOptions<Record<keyof ConvTranspose2dLayerOptions, unknown>>(op, optsArg, KEYS);
+    const o = readRequiredOptions<Record<keyof ConvTranspose2dLayerOptions, unknown>>(op, optsArg, KEYS);
     this.outChannels = checkInt(op, 'outChannels', o.outChannels, 1);
     this.kernelSize = Object.freeze(pair(op, 'kernelSize', o.kernelSize ?? 0, 1, 1));
     const groups = checkInt(op, 'groups', o.groups ?? 1, 1);

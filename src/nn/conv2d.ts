@@ -7,7 +7,7 @@ import { WeightBiasModule } from './weight-bias.js';
 import { conv2d } from '../ops/conv.js';
 import { checkWeightLayoutName, paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
 import { reshape, transpose } from '../ops/shape.js';
-import { checkInt, readArray, readOptions } from '../args.js';
+import { checkInt, readArray, readRequiredOptions } from '../args.js';
 
 /**
  * The options of {@link Conv2d}: its shape (out channels, kernel size, lazy or given in channels),
@@ -117,8 +117,7 @@ export class Conv2d extends WeightBiasModule {
 
   constructor(optsArg: Conv2dLayerOptions) {
     super();
-    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError('Conv2d', 'options', 'an options object', describe(optsArg));
-    const opts = readOptions<Record<keyof Conv2dLayerOptions, unknown>>('Conv2d', optsArg, KEYS);
+    const opts = readRequiredOptions<Record<keyof Conv2dLayerOptions, unknown>>('Conv2d', optsArg, KEYS);
     this.outChannels = checkInt('Conv2d', 'outChannels', opts.outChannels, 1);
     const ks = frozen('kernelSize', opts.kernelSize);
     this.kernelSize = Object.freeze(typeof ks === 'number' ? [checkInt('Conv2d', 'kernelSize', ks, 1), ks] as const

@@ -10,7 +10,7 @@ import { relu } from '../ops/unary.js';
 import { sigmoid, tanh } from '../ops/activation.js';
 import { flatten, linear } from '../ops/linear.js';
 import { avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../ops/pool.js';
-import { checkInt, readArray, readOptions } from '../args.js';
+import { checkInt, readArray, readOptions, readRequiredOptions } from '../args.js';
 
 /**
  * The options of {@link Linear}: the number of output features, the input features (omit them to
@@ -51,8 +51,7 @@ export class Linear extends WeightBiasModule {
   constructor(optsArg: LinearOptions) {
     super();
     const op = 'Linear';
-    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError(op, 'options', 'an options object { outFeatures, inFeatures?, bias?, seed? }', describe(optsArg));
-    const o = readOptions<Record<keyof LinearOptions, unknown>>(op, optsArg, LINEAR_KEYS);
+    const o = readRequiredOptions<Record<keyof LinearOptions, unknown>>(op, optsArg, LINEAR_KEYS, 'an options object { outFeatures, inFeatures?, bias?, seed? }');
     this.outFeatures = checkInt(op, 'outFeatures', o.outFeatures, 1);
     this.inFeatures = o.inFeatures === undefined ? undefined : checkInt(op, 'inFeatures', o.inFeatures, 1);
     if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new ArgumentError(op, 'bias', 'true or false', describe(o.bias));
@@ -90,8 +89,7 @@ export class Linear extends WeightBiasModule {
 
 /** A frozen snapshot of pooling options (arrays read once), checked for unknown keys. */
 function poolOptions<T extends object>(op: string, opts: unknown, keys: ReadonlySet<string>): Readonly<T> {
-  if (opts === null || typeof opts !== 'object') throw new ArgumentError(op, 'options', 'an options object { kernelSize, ... }', describe(opts));
-  const o = readOptions<Record<string, unknown>>(op, opts, keys);
+  const o = readRequiredOptions<Record<string, unknown>>(op, opts, keys, 'an options object { kernelSize, ... }');
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) out[k] = Array.isArray(v) ? Object.freeze(readArray(op, k, v, 'n or a pair', 2)) : v;
   if (out.kernelSize === undefined) throw new ArgumentError(op, 'kernelSize', 'n or [kh, kw] (positive integers)', 'undefined');
