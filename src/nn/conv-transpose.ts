@@ -3,7 +3,8 @@
 // taken from the first input (like LazyConvTranspose2d).
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { WeightBiasModule } from './weight-bias.js';
+import { Module } from './module.js';
+import { WeightBias } from './weight-bias.js';
 import { conv2dTranspose, type Conv2dTransposeOptions } from '../ops/conv-transpose.js';
 import { pair, type Pair } from '../ops/conv-options.js';
 import { checkInt, readRequiredOptions } from '../args.js';
@@ -46,7 +47,7 @@ const KEYS = new Set(['inChannels', 'outChannels', 'kernelSize', 'stride', 'padd
  * up.forward(sc.ones([2, 8, 7, 7])).shape   // => [2, 4, 14, 14]
  * up.weight!.shape                          // => [8, 4, 3, 3]
  */
-export class ConvTranspose2d extends WeightBiasModule {
+export class ConvTranspose2d extends Module {
   readonly outChannels: number;
   readonly kernelSize: readonly [number, number];
   /** The geometry options, read once: stride, padding, outputPadding and dilation as [h, w] pairs. */
@@ -54,6 +55,17 @@ export class ConvTranspose2d extends WeightBiasModule {
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
   #inChannels: number | undefined;
+  readonly #params: WeightBias;
+
+  /** The weight [Cin, Cout/groups, kh, kw] (null until a lazy layer's first input). Load values with loadStateDict. */
+  get weight(): Tensor | null {
+    return this.#params.weight;
+  }
+
+  /** The bias [Cout], or null. */
+  get bias(): Tensor | null {
+    return this.#params.bias;
+  }
 
   constructor(optsArg: ConvTranspose2dLayerOptions) {
     super();
@@ -72,7 +84,7 @@ export class ConvTranspose2d extends WeightBiasModule {
       stride: p('stride', 1), padding: p('padding', 0), outputPadding: p('outputPadding', 0), dilation: p('dilation', 1), groups,
       layout: o.layout as 'NCHW' | 'NHWC' | undefined,
     });
-    this.declareParameters(this.hasBias);
+    this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (cin !== undefined) this.materialize(cin);
   }
 
@@ -88,12 +100,12 @@ export class ConvTranspose2d extends WeightBiasModule {
     if (cin % groups !== 0) throw new ShapeError(op, 'x', `channels divisible by groups (${groups})`, `${cin} channels`);
     const cog = this.outChannels / groups;
     this.#inChannels = cin;
-    this.makeParameters(op, this.seed, [cin, cog, kh, kw], cog * kh * kw, this.hasBias ? this.outChannels : 0);
+    this.#params.make(op, this.seed, [cin, cog, kh, kw], cog * kh * kw, this.hasBias ? this.outChannels : 0);
   }
 
   protected override onMaterialized(): void {
-    super.onMaterialized();
-    const w = this.weightOrNull;
+    this.#params.reload(this.namedParameters());
+    const w = this.#params.weight;
     if (w) this.#inChannels = w[DIMS][0];
   }
 
@@ -103,8 +115,8 @@ export class ConvTranspose2d extends WeightBiasModule {
     const d = t[DIMS];
     // The channels axis (3-D and 4-D inputs; conv2dTranspose rejects any other rank).
     const cin = d[this.options.layout === 'NHWC' ? d.length - 1 : d.length - 3] ?? 0;
-    if (this.weightOrNull === null && cin > 0) this.materialize(cin);
+    if (this.#params.weight === null && cin > 0) this.materialize(cin);
     if (cin !== this.#inChannels) throw new ShapeError(op, 'x', `${this.#inChannels} input channels`, `shape ${shapeStr(d)}`);
-    return conv2dTranspose(t, this.weightOrNull!, { ...this.options, bias: this.biasOrNull });
+    return conv2dTranspose(t, this.#params.weight!, { ...this.options, bias: this.#params.bias });
   }
 }

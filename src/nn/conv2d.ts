@@ -3,7 +3,8 @@
 // then taken from the first input (like LazyConv2d).
 import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { WeightBiasModule } from './weight-bias.js';
+import { Module } from './module.js';
+import { WeightBias } from './weight-bias.js';
 import { conv2d } from '../ops/conv.js';
 import { checkWeightLayoutName, paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
 import { reshape, transpose } from '../ops/shape.js';
@@ -75,7 +76,7 @@ function toHwio(oihw: Tensor): Tensor {
  * keras.weight.shape                            // => [3, 3, 3, 8]
  * keras.forward(sc.ones([1, 5, 5, 3])).shape    // => [1, 3, 3, 8]
  */
-export class Conv2d extends WeightBiasModule {
+export class Conv2d extends Module {
   readonly outChannels: number;
   readonly kernelSize: readonly [number, number];
   readonly options: Readonly<Omit<Conv2dOptions, 'bias'>>;
@@ -85,14 +86,15 @@ export class Conv2d extends WeightBiasModule {
   private readonly seed: number | undefined;
   /** The input channel count: the option, or learned from the first input of a lazy layer. */
   #inChannels: number | undefined;
+  readonly #params: WeightBias;
 
   /**
    * The weight [Cout, Cin/groups, kh, kw] (OIHW), or [kh, kw, Cin/groups, Cout] with `weightLayout: 'HWIO'`. Read-only: load values with loadStateDict. A lazy layer
    * (no `inChannels`) makes it at its first forward (or loadStateDict); reading it before throws a
    * SimdconvError (`hasLazyParameters` tells whether it exists yet).
    */
-  override get weight(): Tensor {
-    const w = this.weightOrNull;
+  get weight(): Tensor {
+    const w = this.#params.weight;
     if (w === null) {
       throw new SimdconvError('Conv2d', 'weight', 'read after the first forward', 'a lazy layer that has not seen an input',
         'Conv2d: a lazy layer (no inChannels) makes its weight at its first forward: call forward (or loadStateDict) first, or pass inChannels');
@@ -100,17 +102,17 @@ export class Conv2d extends WeightBiasModule {
     return w;
   }
 
-  override set weight(_: Tensor) {
+  set weight(_: Tensor) {
     throw new ArgumentError('Conv2d', 'weight', 'no assignment (the layer owns its parameters)', 'an assignment',
       "Conv2d: 'weight' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.weight.set([], values))");
   }
 
   /** The bias [Cout]; null without a bias, and before a lazy layer's first forward. Read-only, like `weight`. */
-  override get bias(): Tensor | null {
-    return this.biasOrNull;
+  get bias(): Tensor | null {
+    return this.#params.bias;
   }
 
-  override set bias(_: Tensor | null) {
+  set bias(_: Tensor | null) {
     throw new ArgumentError('Conv2d', 'bias', 'no assignment (the layer owns its parameters)', 'an assignment',
       "Conv2d: 'bias' cannot be replaced: load values with loadStateDict, or write them under noGrad(() => layer.bias.set([], values))");
   }
@@ -142,7 +144,7 @@ export class Conv2d extends WeightBiasModule {
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
     this.weightLayout = checkWeightLayoutName('Conv2d', opts.weightLayout);
-    this.declareParameters(this.hasBias);
+    this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
   }
 
@@ -157,13 +159,13 @@ export class Conv2d extends WeightBiasModule {
     if (cin % groups !== 0) throw new ShapeError('Conv2d', 'x', `a channel count divisible by groups (${groups})`, `${cin} channels`);
     this.#inChannels = cin;
     // Made OIHW (so a seed gives the same values in either layout), then transposed for HWIO.
-    this.makeParameters('Conv2d', this.seed, [this.outChannels, cin / groups, kh, kw], (cin / groups) * kh * kw, this.hasBias ? this.outChannels : 0,
+    this.#params.make('Conv2d', this.seed, [this.outChannels, cin / groups, kh, kw], (cin / groups) * kh * kw, this.hasBias ? this.outChannels : 0,
       this.weightLayout === 'HWIO' ? toHwio : undefined);
   }
 
   protected override onMaterialized(): void {
-    super.onMaterialized();
-    const w = this.weightOrNull;
+    this.#params.reload(this.namedParameters());
+    const w = this.#params.weight;
     if (w) this.#inChannels = w[DIMS][this.weightLayout === 'HWIO' ? 2 : 1]! * (this.options.groups ?? 1);
   }
 
@@ -176,7 +178,7 @@ export class Conv2d extends WeightBiasModule {
     const image2d = t.ndim === 2;
     const input = image2d ? reshape(t, nhwc ? [...t[DIMS], 1] : [1, ...t[DIMS]]) : t;
     const cin = nhwc ? input[DIMS][input.ndim - 1]! : input[DIMS][input.ndim - 3]!;
-    if (this.weightOrNull === null) this.materialize(cin);
+    if (this.#params.weight === null) this.materialize(cin);
     if (this.weight.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
     if (this.bias?.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'bias');
     const want = this.#inChannels!;

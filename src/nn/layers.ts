@@ -5,7 +5,7 @@
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { Module } from './module.js';
-import { WeightBiasModule } from './weight-bias.js';
+import { WeightBias } from './weight-bias.js';
 import { relu } from '../ops/unary.js';
 import { sigmoid, tanh } from '../ops/activation.js';
 import { flatten, linear } from '../ops/linear.js';
@@ -42,11 +42,22 @@ const LINEAR_KEYS = new Set(['inFeatures', 'outFeatures', 'bias', 'seed']);
  * fc.forward(sc.ones([4, 5])).shape         // => [4, 3]
  * fc.weight!.shape                          // => [3, 5]
  */
-export class Linear extends WeightBiasModule {
+export class Linear extends Module {
   readonly inFeatures: number | undefined;
   readonly outFeatures: number;
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
+  readonly #params: WeightBias;
+
+  /** The weight [outFeatures, inFeatures] (null until a lazy layer's first input). Load values with loadStateDict. */
+  get weight(): Tensor | null {
+    return this.#params.weight;
+  }
+
+  /** The bias [outFeatures], or null. */
+  get bias(): Tensor | null {
+    return this.#params.bias;
+  }
 
   constructor(optsArg: LinearOptions) {
     super();
@@ -57,17 +68,21 @@ export class Linear extends WeightBiasModule {
     if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new ArgumentError(op, 'bias', 'true or false', describe(o.bias));
     this.hasBias = (o.bias as boolean | undefined) ?? true;
     this.seed = o.seed === undefined ? undefined : checkInt(op, 'seed', o.seed, 0, 2 ** 32 - 1);
-    this.declareParameters(this.hasBias);
+    this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (this.inFeatures !== undefined) this.materialize(this.inFeatures);
   }
 
+  protected override onMaterialized(): void {
+    this.#params.reload(this.namedParameters());
+  }
+
   private materialize(inF: number): void {
-    this.makeParameters('Linear', this.seed, [this.outFeatures, inF], inF, this.hasBias ? this.outFeatures : 0);
+    this.#params.make('Linear', this.seed, [this.outFeatures, inF], inF, this.hasBias ? this.outFeatures : 0);
   }
 
   /** The input features (known after the first forward when lazy). */
   get featuresIn(): number | undefined {
-    const w = this.weightOrNull;
+    const w = this.#params.weight;
     return w === null ? this.inFeatures : w[DIMS][1];
   }
 
@@ -76,11 +91,11 @@ export class Linear extends WeightBiasModule {
     const t = checkTensor(op, 'x', x);
     if (t.ndim < 1) throw new ShapeError(op, 'x', 'a tensor [..., inFeatures]', 'a 0-d tensor');
     const inF = t[DIMS][t.ndim - 1]!;
-    if (this.weightOrNull === null) {
+    if (this.#params.weight === null) {
       if (inF < 1) throw new ShapeError(op, 'x', 'at least one input feature', `shape ${shapeStr(t[DIMS])}`);
       this.materialize(inF);
     }
-    const w = this.weightOrNull!, b = this.biasOrNull;
+    const w = this.#params.weight!, b = this.#params.bias;
     if (w.isDisposed) throw new DisposedTensorError(op, 'weight');
     if (b?.isDisposed) throw new DisposedTensorError(op, 'bias');
     return linear(t, w, b);
