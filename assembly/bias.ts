@@ -14,23 +14,10 @@
 //   grad_cols    s = (accumulating ? db : 0), then rows added in increasing r; db = s. When
 //                cols == 1 the single column is summed like one grad_rows row of n = rows elements.
 // bias and y, dy and db must not overlap.
-import { hsum } from './simd-util';
+import { hsum, zeroRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // Add
-
-@inline
-function zeroRun(p: usize, n: i32): void {
-  const e = p + (<usize>n << 2);
-  while (p + 16 <= e) {
-    v128.store(p, f32x4.splat(0));
-    p += 16;
-  }
-  while (p < e) {
-    store<f32>(p, 0);
-    p += 4;
-  }
-}
 
 /** n elements at p += v (SIMD body, scalar tail). */
 @inline

@@ -16,23 +16,10 @@
 // element of x are added in loop order (NCHW: c, a, b, oh, ow; NHWC: oh, ow, a, b, c), the same
 // in the _simd and _scalar twins, so both give bitwise the same result.
 // col must not overlap x.
+import { zeroRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // Runs of contiguous floats (n in elements).
-
-@inline
-function zeroRunSimd(q: usize, n: i32): void {
-  const z = f32x4.splat(0);
-  const e = q + (<usize>n << 2);
-  while (q + 16 <= e) {
-    v128.store(q, z);
-    q += 16;
-  }
-  while (q < e) {
-    store<f32>(q, 0);
-    q += 4;
-  }
-}
 
 @inline
 function copyRunSimd(q: usize, p: usize, n: i32): void {
@@ -108,10 +95,10 @@ export function im2col_nchw_f32_simd(
         for (let oh = 0; oh < HO; oh++) {
           const ih = oh * SH - PT + a * DH;
           if (ih < 0 || ih >= H) {
-            zeroRunSimd(q, WO);
+            zeroRun(q, WO);
           } else {
             const row = xc + <usize>ih * rs;
-            zeroRunSimd(q, lo);
+            zeroRun(q, lo);
             if (SW == 1) {
               copyRunSimd(q + (<usize>lo << 2), row + (<usize>(lo + offw) << 2), hi - lo);
             } else {
@@ -132,7 +119,7 @@ export function im2col_nchw_f32_simd(
                 iw += SW;
               }
             }
-            zeroRunSimd(q + (<usize>hi << 2), WO - hi);
+            zeroRun(q + (<usize>hi << 2), WO - hi);
           }
           q += ys;
         }
@@ -251,10 +238,10 @@ export function im2col_nhwc_f32_simd(
       for (let a = 0; a < KH; a++) {
         const ih = oh * SH - PT + a * DH;
         if (ih < 0 || ih >= H) {
-          zeroRunSimd(q, KC);
+          zeroRun(q, KC);
         } else {
           const pix = ih * W + iw0; // pixel index of tap b is pix + b*DW (>= 0 for lo <= b < hi)
-          zeroRunSimd(q, lo * CG);
+          zeroRun(q, lo * CG);
           if (contiguous) {
             copyRunSimd(q + (<usize>(lo * CG) << 2), xs + <usize>(pix + lo) * ps, (hi - lo) * CG);
           } else {
@@ -262,7 +249,7 @@ export function im2col_nhwc_f32_simd(
               copyRunSimd(q + (<usize>(b * CG) << 2), xs + <usize>(pix + b * DW) * ps, CG);
             }
           }
-          zeroRunSimd(q + (<usize>(hi * CG) << 2), (KW - hi) * CG);
+          zeroRun(q + (<usize>(hi * CG) << 2), (KW - hi) * CG);
         }
         q += <usize>KC << 2;
       }

@@ -19,6 +19,20 @@ export function tailMask(rem: i32): v128 {
   return i32x4.gt_s(i32x4(0, 1, 2, 3), i32x4.splat(3 - rem));
 }
 
+/** d[i] = 0 for i < n (n >= 0, contiguous): a 4-wide body, a scalar tail. */
+@inline
+export function zeroRun(d: usize, n: i32): void {
+  const e = d + (<usize>n << 2);
+  while (d + 16 <= e) {
+    v128.store(d, f32x4.splat(0));
+    d += 16;
+  }
+  while (d < e) {
+    store<f32>(d, 0);
+    d += 4;
+  }
+}
+
 /** d[i] = v for i < n (n >= 0, contiguous): a 16-wide body, a 4-wide body, a scalar tail. vv = splat(v). */
 @inline
 export function fillRun(d: usize, n: i32, v: f32, vv: v128): void {

@@ -101,3 +101,12 @@ export function readOptions<T extends object>(op: string, opts: unknown, keys: R
   }
   return out as T;
 }
+
+/**
+ * readOptions for an options argument that must be given: null and undefined are refused too,
+ * with `expected` (e.g. 'an options object { outFeatures, ... }') as the error's expectation.
+ */
+export function readRequiredOptions<T extends object>(op: string, opts: unknown, keys: ReadonlySet<string>, expected = 'an options object'): T {
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError(op, 'options', expected, describe(opts));
+  return readOptions<T>(op, opts, keys);
+}

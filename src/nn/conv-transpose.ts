@@ -3,12 +3,11 @@
 // taken from the first input (like LazyConvTranspose2d).
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
+import { WeightBias } from './weight-bias.js';
 import { conv2dTranspose, type Conv2dTransposeOptions } from '../ops/conv-transpose.js';
 import { pair, type Pair } from '../ops/conv-options.js';
-import { takeStream, uniformAt } from '../ops/create.js';
-import { checkInt, readOptions } from '../args.js';
+import { checkInt, readRequiredOptions } from '../args.js';
 
 /**
  * The options of {@link ConvTranspose2d}, PyTorch's names: its shape (out channels, kernel size,
@@ -56,24 +55,22 @@ export class ConvTranspose2d extends Module {
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
   #inChannels: number | undefined;
-  #weight: Tensor | null = null;
-  #bias: Tensor | null = null;
+  readonly #params: WeightBias;
 
   /** The weight [Cin, Cout/groups, kh, kw] (null until a lazy layer's first input). Load values with loadStateDict. */
   get weight(): Tensor | null {
-    return this.#weight;
+    return this.#params.weight;
   }
 
   /** The bias [Cout], or null. */
   get bias(): Tensor | null {
-    return this.#bias;
+    return this.#params.bias;
   }
 
   constructor(optsArg: ConvTranspose2dLayerOptions) {
     super();
     const op = 'ConvTranspose2d';
-    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError(op, 'options', 'an options object', describe(optsArg));
-    const o = readOptions<Record<keyof ConvTranspose2dLayerOptions, unknown>>(op, optsArg, KEYS);
+    const o = readRequiredOptions<Record<keyof ConvTranspose2dLayerOptions, unknown>>(op, optsArg, KEYS);
     this.outChannels = checkInt(op, 'outChannels', o.outChannels, 1);
     this.kernelSize = Object.freeze(pair(op, 'kernelSize', o.kernelSize ?? 0, 1, 1));
     const groups = checkInt(op, 'groups', o.groups ?? 1, 1);
@@ -87,8 +84,7 @@ export class ConvTranspose2d extends Module {
       stride: p('stride', 1), padding: p('padding', 0), outputPadding: p('outputPadding', 0), dilation: p('dilation', 1), groups,
       layout: o.layout as 'NCHW' | 'NHWC' | undefined,
     });
-    this.registerParameter('weight', null);
-    if (this.hasBias) this.registerParameter('bias', null);
+    this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (cin !== undefined) this.materialize(cin);
   }
 
@@ -103,26 +99,14 @@ export class ConvTranspose2d extends Module {
     const groups = this.options.groups ?? 1;
     if (cin % groups !== 0) throw new ShapeError(op, 'x', `channels divisible by groups (${groups})`, `${cin} channels`);
     const cog = this.outChannels / groups;
-    const bound = 1 / Math.sqrt(cog * kh * kw);
-    const wShape = [cin, cog, kh, kw];
-    const wSize = cin * cog * kh * kw;
-    const [seed, counter] = takeStream(op, wSize + (this.hasBias ? this.outChannels : 0), this.seed === undefined ? undefined : { seed: this.seed });
     this.#inChannels = cin;
-    outsideScopes(() => {
-      this.#weight = uniformAt(op, wShape, -bound, bound, seed, counter);
-      this.registerParameter('weight', this.#weight);
-      if (this.hasBias) {
-        this.#bias = uniformAt(op, [this.outChannels], -bound, bound, seed, counter + wSize);
-        this.registerParameter('bias', this.#bias);
-      }
-    });
+    this.#params.make(op, this.seed, [cin, cog, kh, kw], cog * kh * kw, this.hasBias ? this.outChannels : 0);
   }
 
   protected override onMaterialized(): void {
-    const named = new Map(this.namedParameters());
-    this.#weight = named.get('weight') ?? null;
-    this.#bias = named.get('bias') ?? null;
-    if (this.#weight) this.#inChannels = this.#weight[DIMS][0];
+    this.#params.reload(this.namedParameters());
+    const w = this.#params.weight;
+    if (w) this.#inChannels = w[DIMS][0];
   }
 
   forward(x: Tensor): Tensor {
@@ -131,8 +115,8 @@ export class ConvTranspose2d extends Module {
     const d = t[DIMS];
     // The channels axis (3-D and 4-D inputs; conv2dTranspose rejects any other rank).
     const cin = d[this.options.layout === 'NHWC' ? d.length - 1 : d.length - 3] ?? 0;
-    if (this.#weight === null && cin > 0) this.materialize(cin);
+    if (this.#params.weight === null && cin > 0) this.materialize(cin);
     if (cin !== this.#inChannels) throw new ShapeError(op, 'x', `${this.#inChannels} input channels`, `shape ${shapeStr(d)}`);
-    return conv2dTranspose(t, this.#weight!, { ...this.options, bias: this.#bias });
+    return conv2dTranspose(t, this.#params.weight!, { ...this.options, bias: this.#params.bias });
   }
 }

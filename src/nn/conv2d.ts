@@ -3,13 +3,12 @@
 // then taken from the first input (like LazyConv2d).
 import { ArgumentError, DisposedTensorError, ShapeError, SimdconvError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
+import { WeightBias } from './weight-bias.js';
 import { conv2d } from '../ops/conv.js';
 import { checkWeightLayoutName, paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
 import { reshape, transpose } from '../ops/shape.js';
-import { takeStream, uniformAt } from '../ops/create.js';
-import { checkInt, readArray, readOptions } from '../args.js';
+import { checkInt, readArray, readRequiredOptions } from '../args.js';
 
 /**
  * The options of {@link Conv2d}: its shape (out channels, kernel size, lazy or given in channels),
@@ -57,6 +56,13 @@ function frozen(argument: string, v: unknown, depth = 0): unknown {
   return Object.freeze(readArray('Conv2d', argument, v, 'n or a pair', 2).map((x) => frozen(argument, x, depth + 1)));
 }
 
+/** An OIHW weight re-laid out as HWIO (the OIHW one is disposed). */
+function toHwio(oihw: Tensor): Tensor {
+  const hwio = transpose(oihw, [2, 3, 1, 0]);
+  oihw.dispose();
+  return hwio;
+}
+
 /**
  * A 2-D convolution layer. Initialised like PyTorch (weight and bias uniform in ±1/√fan_in).
  * Accepts 4-D batches, 3-D unbatched inputs, and 2-D single-channel images (a 2-D image and one
@@ -80,8 +86,7 @@ export class Conv2d extends Module {
   private readonly seed: number | undefined;
   /** The input channel count: the option, or learned from the first input of a lazy layer. */
   #inChannels: number | undefined;
-  #weight: Tensor | null = null;
-  #bias: Tensor | null = null;
+  readonly #params: WeightBias;
 
   /**
    * The weight [Cout, Cin/groups, kh, kw] (OIHW), or [kh, kw, Cin/groups, Cout] with `weightLayout: 'HWIO'`. Read-only: load values with loadStateDict. A lazy layer
@@ -89,11 +94,12 @@ export class Conv2d extends Module {
    * SimdconvError (`hasLazyParameters` tells whether it exists yet).
    */
   get weight(): Tensor {
-    if (this.#weight === null) {
+    const w = this.#params.weight;
+    if (w === null) {
       throw new SimdconvError('Conv2d', 'weight', 'read after the first forward', 'a lazy layer that has not seen an input',
         'Conv2d: a lazy layer (no inChannels) makes its weight at its first forward: call forward (or loadStateDict) first, or pass inChannels');
     }
-    return this.#weight;
+    return w;
   }
 
   set weight(_: Tensor) {
@@ -103,7 +109,7 @@ export class Conv2d extends Module {
 
   /** The bias [Cout]; null without a bias, and before a lazy layer's first forward. Read-only, like `weight`. */
   get bias(): Tensor | null {
-    return this.#bias;
+    return this.#params.bias;
   }
 
   set bias(_: Tensor | null) {
@@ -113,8 +119,7 @@ export class Conv2d extends Module {
 
   constructor(optsArg: Conv2dLayerOptions) {
     super();
-    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError('Conv2d', 'options', 'an options object', describe(optsArg));
-    const opts = readOptions<Record<keyof Conv2dLayerOptions, unknown>>('Conv2d', optsArg, KEYS);
+    const opts = readRequiredOptions<Record<keyof Conv2dLayerOptions, unknown>>('Conv2d', optsArg, KEYS);
     this.outChannels = checkInt('Conv2d', 'outChannels', opts.outChannels, 1);
     const ks = frozen('kernelSize', opts.kernelSize);
     this.kernelSize = Object.freeze(typeof ks === 'number' ? [checkInt('Conv2d', 'kernelSize', ks, 1), ks] as const
@@ -139,8 +144,7 @@ export class Conv2d extends Module {
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
     this.weightLayout = checkWeightLayoutName('Conv2d', opts.weightLayout);
-    this.registerParameter('weight', null);
-    if (this.hasBias) this.registerParameter('bias', null);
+    this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
   }
 
@@ -153,35 +157,16 @@ export class Conv2d extends Module {
     const [kh, kw] = this.kernelSize;
     const groups = this.options.groups ?? 1;
     if (cin % groups !== 0) throw new ShapeError('Conv2d', 'x', `a channel count divisible by groups (${groups})`, `${cin} channels`);
-    const fanIn = (cin / groups) * kh * kw;
-    const bound = 1 / Math.sqrt(fanIn);
-    const wShape = [this.outChannels, cin / groups, kh, kw];
-    const wSize = wShape.reduce((a, d) => a * d, 1);
-    const n = wSize + (this.hasBias ? this.outChannels : 0);
-    const [seed, counter] = takeStream('Conv2d', n, this.seed === undefined ? undefined : { seed: this.seed });
     this.#inChannels = cin;
-    // Parameters outlive any tidy() scope the first forward may run in.
-    outsideScopes(() => {
-      const oihw = uniformAt('Conv2d', wShape, -bound, bound, seed, counter);
-      if (this.weightLayout === 'HWIO') {
-        this.#weight = transpose(oihw, [2, 3, 1, 0]);
-        oihw.dispose();
-      } else {
-        this.#weight = oihw;
-      }
-      this.registerParameter('weight', this.#weight);
-      if (this.hasBias) {
-        this.#bias = uniformAt('Conv2d', [this.outChannels], -bound, bound, seed, counter + wSize);
-        this.registerParameter('bias', this.#bias);
-      }
-    });
+    // Made OIHW (so a seed gives the same values in either layout), then transposed for HWIO.
+    this.#params.make('Conv2d', this.seed, [this.outChannels, cin / groups, kh, kw], (cin / groups) * kh * kw, this.hasBias ? this.outChannels : 0,
+      this.weightLayout === 'HWIO' ? toHwio : undefined);
   }
 
   protected override onMaterialized(): void {
-    const named = new Map(this.namedParameters());
-    this.#weight = named.get('weight') ?? null;
-    this.#bias = named.get('bias') ?? null;
-    if (this.#weight) this.#inChannels = this.#weight[DIMS][this.weightLayout === 'HWIO' ? 2 : 1]! * (this.options.groups ?? 1);
+    this.#params.reload(this.namedParameters());
+    const w = this.#params.weight;
+    if (w) this.#inChannels = w[DIMS][this.weightLayout === 'HWIO' ? 2 : 1]! * (this.options.groups ?? 1);
   }
 
   forward(x: Tensor): Tensor {
@@ -193,7 +178,7 @@ export class Conv2d extends Module {
     const image2d = t.ndim === 2;
     const input = image2d ? reshape(t, nhwc ? [...t[DIMS], 1] : [1, ...t[DIMS]]) : t;
     const cin = nhwc ? input[DIMS][input.ndim - 1]! : input[DIMS][input.ndim - 3]!;
-    if (this.#weight === null) this.materialize(cin);
+    if (this.#params.weight === null) this.materialize(cin);
     if (this.weight.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'weight');
     if (this.bias?.isDisposed) throw new DisposedTensorError('Conv2d.forward', 'bias');
     const want = this.#inChannels!;

@@ -4,14 +4,13 @@
 // unknown keys refused); the op validates them against each input (it owns the rules).
 import { ArgumentError, DisposedTensorError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor } from '../tensor.js';
-import { outsideScopes } from '../storage.js';
 import { Module } from './module.js';
+import { WeightBias } from './weight-bias.js';
 import { relu } from '../ops/unary.js';
 import { sigmoid, tanh } from '../ops/activation.js';
 import { flatten, linear } from '../ops/linear.js';
 import { avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../ops/pool.js';
-import { takeStream, uniformAt } from '../ops/create.js';
-import { checkInt, readArray, readOptions } from '../args.js';
+import { checkInt, readArray, readOptions, readRequiredOptions } from '../args.js';
 
 /**
  * The options of {@link Linear}: the number of output features, the input features (omit them to
@@ -48,59 +47,43 @@ export class Linear extends Module {
   readonly outFeatures: number;
   readonly hasBias: boolean;
   private readonly seed: number | undefined;
-  #weight: Tensor | null = null;
-  #bias: Tensor | null = null;
+  readonly #params: WeightBias;
 
   /** The weight [outFeatures, inFeatures] (null until a lazy layer's first input). Load values with loadStateDict. */
   get weight(): Tensor | null {
-    return this.#weight;
+    return this.#params.weight;
   }
 
   /** The bias [outFeatures], or null. */
   get bias(): Tensor | null {
-    return this.#bias;
+    return this.#params.bias;
   }
 
   constructor(optsArg: LinearOptions) {
     super();
     const op = 'Linear';
-    if (optsArg === null || typeof optsArg !== 'object') throw new ArgumentError(op, 'options', 'an options object { outFeatures, inFeatures?, bias?, seed? }', describe(optsArg));
-    const o = readOptions<Record<keyof LinearOptions, unknown>>(op, optsArg, LINEAR_KEYS);
+    const o = readRequiredOptions<Record<keyof LinearOptions, unknown>>(op, optsArg, LINEAR_KEYS, 'an options object { outFeatures, inFeatures?, bias?, seed? }');
     this.outFeatures = checkInt(op, 'outFeatures', o.outFeatures, 1);
     this.inFeatures = o.inFeatures === undefined ? undefined : checkInt(op, 'inFeatures', o.inFeatures, 1);
     if (o.bias !== undefined && typeof o.bias !== 'boolean') throw new ArgumentError(op, 'bias', 'true or false', describe(o.bias));
     this.hasBias = (o.bias as boolean | undefined) ?? true;
     this.seed = o.seed === undefined ? undefined : checkInt(op, 'seed', o.seed, 0, 2 ** 32 - 1);
-    this.registerParameter('weight', null);
-    if (this.hasBias) this.registerParameter('bias', null);
+    this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (this.inFeatures !== undefined) this.materialize(this.inFeatures);
   }
 
-  private materialize(inF: number): void {
-    const bound = 1 / Math.sqrt(inF);
-    const wShape = [this.outFeatures, inF];
-    const wSize = this.outFeatures * inF;
-    const [seed, counter] = takeStream('Linear', wSize + (this.hasBias ? this.outFeatures : 0), this.seed === undefined ? undefined : { seed: this.seed });
-    // Parameters outlive any tidy() scope the first forward may run in.
-    outsideScopes(() => {
-      this.#weight = uniformAt('Linear', wShape, -bound, bound, seed, counter);
-      this.registerParameter('weight', this.#weight);
-      if (this.hasBias) {
-        this.#bias = uniformAt('Linear', [this.outFeatures], -bound, bound, seed, counter + wSize);
-        this.registerParameter('bias', this.#bias);
-      }
-    });
+  protected override onMaterialized(): void {
+    this.#params.reload(this.namedParameters());
   }
 
-  protected override onMaterialized(): void {
-    const named = new Map(this.namedParameters());
-    this.#weight = named.get('weight') ?? null;
-    this.#bias = named.get('bias') ?? null;
+  private materialize(inF: number): void {
+    this.#params.make('Linear', this.seed, [this.outFeatures, inF], inF, this.hasBias ? this.outFeatures : 0);
   }
 
   /** The input features (known after the first forward when lazy). */
   get featuresIn(): number | undefined {
-    return this.#weight === null ? this.inFeatures : this.#weight[DIMS][1];
+    const w = this.#params.weight;
+    return w === null ? this.inFeatures : w[DIMS][1];
   }
 
   forward(x: Tensor): Tensor {
@@ -108,20 +91,20 @@ export class Linear extends Module {
     const t = checkTensor(op, 'x', x);
     if (t.ndim < 1) throw new ShapeError(op, 'x', 'a tensor [..., inFeatures]', 'a 0-d tensor');
     const inF = t[DIMS][t.ndim - 1]!;
-    if (this.#weight === null) {
+    if (this.#params.weight === null) {
       if (inF < 1) throw new ShapeError(op, 'x', 'at least one input feature', `shape ${shapeStr(t[DIMS])}`);
       this.materialize(inF);
     }
-    if (this.#weight!.isDisposed) throw new DisposedTensorError(op, 'weight');
-    if (this.#bias?.isDisposed) throw new DisposedTensorError(op, 'bias');
-    return linear(t, this.#weight!, this.#bias);
+    const w = this.#params.weight!, b = this.#params.bias;
+    if (w.isDisposed) throw new DisposedTensorError(op, 'weight');
+    if (b?.isDisposed) throw new DisposedTensorError(op, 'bias');
+    return linear(t, w, b);
   }
 }
 
 /** A frozen snapshot of pooling options (arrays read once), checked for unknown keys. */
 function poolOptions<T extends object>(op: string, opts: unknown, keys: ReadonlySet<string>): Readonly<T> {
-  if (opts === null || typeof opts !== 'object') throw new ArgumentError(op, 'options', 'an options object { kernelSize, ... }', describe(opts));
-  const o = readOptions<Record<string, unknown>>(op, opts, keys);
+  const o = readRequiredOptions<Record<string, unknown>>(op, opts, keys, 'an options object { kernelSize, ... }');
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) out[k] = Array.isArray(v) ? Object.freeze(readArray(op, k, v, 'n or a pair', 2)) : v;
   if (out.kernelSize === undefined) throw new ArgumentError(op, 'kernelSize', 'n or [kh, kw] (positive integers)', 'undefined');

@@ -105,17 +105,7 @@ export function div(a: Operand, b: Operand): Tensor {
     if (typeof b === 'number') return scalarTensor(op, a / b);
     const p = a;
     const out = unaryKernel(op, 'rdivs', b, p);
-    // d(p/b)/db = -p/b² = -out/b
-    if (needsGrad(b)) {
-      record(out, 'Div', [b], (gy, _n, [bb, o]) => {
-        const t = broadcastKernel(op, 'mul', gy, o!);
-        const r = broadcastKernel(op, 'div', t, bb!);
-        t.dispose();
-        const g = unaryKernel(op, 'neg', r);
-        r.dispose();
-        return [g];
-      }, [b, out]);
-    }
+    if (needsGrad(b)) record(out, 'Div', [b], (gy, _n, [bb, o]) => [divisorGrad(op, gy, o!, bb!)], [b, out]);
     return out;
   }
   if (typeof b === 'number') {
@@ -126,23 +116,24 @@ export function div(a: Operand, b: Operand): Tensor {
   }
   const out = broadcastKernel(op, 'div', a, b);
   if (needsGrad(a, b)) {
-    const [sa, sb] = [a[DIMS], b[DIMS]];
-    record(out, 'Div', [a, b], (gy, needs, [, bb, o]) => {
-      const ga = needs[0] ? reduced(broadcastKernel(op, 'div', gy, bb!), sa) : null;
-      let gb: Tensor | null = null;
-      if (needs[1]) {
-        // d(a/b)/db = -a/b² = -out/b
-        const t = broadcastKernel(op, 'mul', gy, o!);
-        const r = broadcastKernel(op, 'div', t, bb!);
-        t.dispose();
-        const s = reduced(r, sb);
-        gb = unaryKernel(op, 'neg', s);
-        s.dispose();
-      }
-      return [ga, gb];
-    }, [a, b, out]);
+    const sa = a[DIMS];
+    record(out, 'Div', [a, b], (gy, needs, [, bb, o]) => [
+      needs[0] ? reduced(broadcastKernel(op, 'div', gy, bb!), sa) : null,
+      needs[1] ? divisorGrad(op, gy, o!, bb!) : null,
+    ], [a, b, out]);
   }
   return out;
+}
+
+/** The gradient of `out = a / b` for the divisor: d(a/b)/db = -a/b² = -out/b, so -(gy·out/b) summed to b's shape. */
+function divisorGrad(op: string, gy: Tensor, out: Tensor, b: Tensor): Tensor {
+  const t = broadcastKernel(op, 'mul', gy, out);
+  const r = broadcastKernel(op, 'div', t, b);
+  t.dispose();
+  const s = reduced(r, b[DIMS]);
+  const g = unaryKernel(op, 'neg', s);
+  s.dispose();
+  return g;
 }
 
 /**
