@@ -40,7 +40,7 @@ const A_BLOCK_BYTES: i32 = 128 * 1024;
 const ZERO_ROW: usize = memory.data(32, 16);
 
 /**
- * R rows (4 or 1, a literal) x 8 columns: acc = the 8 floats at pi + i * irs (C itself, or
+ * R rows (4, 2 or 1, a literal) x 8 columns: acc = the 8 floats at pi + i * irs (C itself, or
  * ZERO_ROW with irs = 0); acc += a(i, k) * B(k, 0..7) for the k from pb to pe; then C = acc,
  * or C + acc when accumulating, plus bias[i] when bias != 0. The start is loaded, not chosen by
  * a branch: after such a choice V8 compiles the k loop 5-25% slower.
@@ -55,10 +55,12 @@ function tile8(
   if (R > 1) {
     c10 = v128.load(pi + irs);
     c11 = v128.load(pi + irs, 16);
-    c20 = v128.load(pi + 2 * irs);
-    c21 = v128.load(pi + 2 * irs, 16);
-    c30 = v128.load(pi + 3 * irs);
-    c31 = v128.load(pi + 3 * irs, 16);
+    if (R > 2) {
+      c20 = v128.load(pi + 2 * irs);
+      c21 = v128.load(pi + 2 * irs, 16);
+      c30 = v128.load(pi + 3 * irs);
+      c31 = v128.load(pi + 3 * irs, 16);
+    }
   }
   const ar2 = ars + ars, ar3 = ar2 + ars;
   while (pb < pe) {
@@ -71,12 +73,14 @@ function tile8(
       const a1 = v128.load32_splat(pa + ars);
       c10 = f32x4.add(c10, f32x4.mul(a1, b0));
       c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-      const a2 = v128.load32_splat(pa + ar2);
-      c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-      const a3 = v128.load32_splat(pa + ar3);
-      c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+      if (R > 2) {
+        const a2 = v128.load32_splat(pa + ar2);
+        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+        const a3 = v128.load32_splat(pa + ar3);
+        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+      }
     }
     pa += aks;
     pb += bks;
@@ -87,10 +91,12 @@ function tile8(
     if (R > 1) {
       c10 = f32x4.add(v128.load(pc + crs), c10);
       c11 = f32x4.add(v128.load(pc + crs, 16), c11);
-      c20 = f32x4.add(v128.load(pc + 2 * crs), c20);
-      c21 = f32x4.add(v128.load(pc + 2 * crs, 16), c21);
-      c30 = f32x4.add(v128.load(pc + 3 * crs), c30);
-      c31 = f32x4.add(v128.load(pc + 3 * crs, 16), c31);
+      if (R > 2) {
+        c20 = f32x4.add(v128.load(pc + 2 * crs), c20);
+        c21 = f32x4.add(v128.load(pc + 2 * crs, 16), c21);
+        c30 = f32x4.add(v128.load(pc + 3 * crs), c30);
+        c31 = f32x4.add(v128.load(pc + 3 * crs, 16), c31);
+      }
     }
   }
   if (bias) {
@@ -101,12 +107,14 @@ function tile8(
       const s1 = v128.load32_splat(bias, 4);
       c10 = f32x4.add(c10, s1);
       c11 = f32x4.add(c11, s1);
-      const s2 = v128.load32_splat(bias, 8);
-      c20 = f32x4.add(c20, s2);
-      c21 = f32x4.add(c21, s2);
-      const s3 = v128.load32_splat(bias, 12);
-      c30 = f32x4.add(c30, s3);
-      c31 = f32x4.add(c31, s3);
+      if (R > 2) {
+        const s2 = v128.load32_splat(bias, 8);
+        c20 = f32x4.add(c20, s2);
+        c21 = f32x4.add(c21, s2);
+        const s3 = v128.load32_splat(bias, 12);
+        c30 = f32x4.add(c30, s3);
+        c31 = f32x4.add(c31, s3);
+      }
     }
   }
   v128.store(pc, c00);
@@ -114,34 +122,40 @@ function tile8(
   if (R > 1) {
     v128.store(pc + crs, c10);
     v128.store(pc + crs, c11, 16);
-    v128.store(pc + 2 * crs, c20);
-    v128.store(pc + 2 * crs, c21, 16);
-    v128.store(pc + 3 * crs, c30);
-    v128.store(pc + 3 * crs, c31, 16);
+    if (R > 2) {
+      v128.store(pc + 2 * crs, c20);
+      v128.store(pc + 2 * crs, c21, 16);
+      v128.store(pc + 3 * crs, c30);
+      v128.store(pc + 3 * crs, c31, 16);
+    }
   }
 }
 
 /**
- * Rows 0 .. R-1 (R >= 0) of C for 8 columns: 4-row tiles, then the R mod 4 last rows: when C is
- * only written (no accumulate, no init) and R >= 4, as one 4-row tile ending at row R-1 (it
- * stores again the values the tile before it stored: the same sums in the same order); else as
- * 1-row tiles. Each element's sum does not depend on the tile it falls in.
+ * Rows 0 .. R-1 (R >= 0) of C for 8 columns: 4-row tiles, then the R mod 4 last rows: 2 of them
+ * as a 2-row tile; 1 or 3 of them, when C is only written (no accumulate, no init) and R >= 4,
+ * as one 4-row tile ending at row R-1 (it stores again the values the tile before it stored: the
+ * same sums in the same order); else as a 2-row tile and a 1-row tile, or a 1-row tile. Each
+ * element's sum does not depend on the tile it falls in.
  */
 function strip8(
   R: i32, pa: usize, ars: usize, aks: usize, pb: usize, bks: usize, pe: usize,
   pc: usize, crs: usize, accumulate: i32, init: bool, bias: usize,
 ): void {
   const irs = init ? crs : 0;
-  const overlap = !accumulate && !init && R >= MR;
+  const overlap = !accumulate && !init && R >= MR && (R & 3) != 2;
   let i = 0;
   while (i < R) {
-    const full = i + MR <= R;
-    const t = full ? i : overlap ? R - MR : i;
+    const left = R - i;
+    const t = left >= MR || !overlap ? i : R - MR;
     const qa = pa + <usize>t * ars, qc = pc + <usize>t * crs, qi = init ? qc : ZERO_ROW;
     const qb = bias ? bias + (<usize>t << 2) : 0;
-    if (full || overlap) {
+    if (left >= MR || overlap) {
       tile8(4, qa, ars, aks, pb, bks, pe, qc, crs, qi, irs, accumulate, qb);
       i = t + MR;
+    } else if (left >= 2) {
+      tile8(2, qa, ars, aks, pb, bks, pe, qc, crs, qi, irs, accumulate, qb);
+      i += 2;
     } else {
       tile8(1, qa, ars, aks, pb, bks, pe, qc, crs, qi, irs, accumulate, qb);
       i++;

@@ -15,8 +15,8 @@ const bytes = readFileSync(RELEASE_URL);
 const RELEASE_MT_URL = new URL('../dist/simdconv-mt.wasm', import.meta.url);
 
 /**
- * Most bytes a release module may have: issue 12's 64 KiB. The modules are 61,175 and 61,178
- * bytes (4.3 KB to spare): a kernel that adds more must first make room.
+ * Most bytes a release module may have: issue 12's 64 KiB. The modules are 61,515 and 61,518
+ * bytes (3.9 KB to spare): a kernel that adds more must first make room.
  */
 const MAX_RELEASE_BYTES = 64 * 1024;
 
@@ -170,7 +170,7 @@ describe('inline entry (simdconv/inline)', () => {
 /**
  * Most bytes the npm tarball may have: under issue 12's 214 kB. It was 272.5 kB; the 64 KiB
  * modules, the gzip-compressed inline module and JavaScript without comments or indentation
- * (scripts/compact-js.mjs) brought it to 207 kB.
+ * (scripts/compact-js.mjs) brought it to 209 kB.
  */
 const MAX_PACK_BYTES = 213 * 1000;
 
