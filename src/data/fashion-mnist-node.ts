@@ -44,10 +44,14 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions): Promis
     throw new ArgumentError('loadFashionMnist', 'readFile', 'a file reader: (path) => Promise of the bytes, such as fs/promises readFile in Node or Deno.readFile', String(readFile));
   }
   if (typeof dir !== 'string') throw new ArgumentError('loadFashionMnist', 'dir', 'a folder path', String(dir));
-  const entries = await Promise.all(Object.entries(FASHION_MNIST_FILES).map(async ([key, name]) => {
-    return [key, await readEither(readFile, dir, name)] as const;
-  }));
-  return fashionMnistFromBytes(Object.fromEntries(entries) as unknown as FashionMnistBytes);
+  // Read in parallel; a failure is reported for the first file in FASHION_MNIST_FILES' order that
+  // failed, not for whichever read failed first (the same error every time).
+  const keys = Object.keys(FASHION_MNIST_FILES) as (keyof typeof FASHION_MNIST_FILES)[];
+  const reads = await Promise.allSettled(keys.map((key) => readEither(readFile, dir, FASHION_MNIST_FILES[key])));
+  const failed = reads.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const bytes = Object.fromEntries(keys.map((key, i) => [key, (reads[i] as PromiseFulfilledResult<Uint8Array | ArrayBuffer>).value]));
+  return fashionMnistFromBytes(bytes as unknown as FashionMnistBytes);
 }
 
 async function readEither(read: LoadFashionMnistOptions['readFile'], dir: string, gzName: string): Promise<Uint8Array | ArrayBuffer> {

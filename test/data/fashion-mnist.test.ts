@@ -44,6 +44,18 @@ describe('loadFashionMnist', () => {
     expect(e.message).toMatch(/train-images-idx3-ubyte/);
   });
 
+  it('names the first missing file in file order, whichever read fails first', async () => {
+    // The train images' read fails last: the error still names them (it did not, when the
+    // first rejection in time won).
+    const slowFirst = async (path: string): Promise<Uint8Array> => {
+      await new Promise((r) => setTimeout(r, path.includes('train-images') ? 30 : 0));
+      throw new Error(`no ${path}`);
+    };
+    const e = await loadFashionMnist({ readFile: slowFirst, dir: '/nowhere' }).catch((x) => x);
+    expect(e).toBeInstanceOf(ArgumentError);
+    expect(e.message).toMatch(/train-images-idx3-ubyte/);
+  });
+
   it('needs a file reader (the library itself does not touch the file system)', async () => {
     for (const bad of [undefined, {}, { readFile: 'no' }, { readFile, dir: 3 }]) {
       expect(await loadFashionMnist(bad as never).catch((x) => x)).toBeInstanceOf(ArgumentError);
