@@ -9,22 +9,8 @@ import * as sc from '../src/index.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
 import { forceParts } from '../src/threads/pool.js';
 import { randArray } from './helpers/random.js';
-import { conv2dGradInputRef, conv2dRef, type ConvRefOptions, type RefResult } from './reference/conv.js';
-
-/** |got - ref| <= RTOL * Σ|terms| + ATOL * max Σ|terms| (as test/conv.test.ts). */
-const RTOL = 2e-5;
-const ATOL = 1e-6;
-
-function expectClose(label: string, got: Float32Array, ref: RefResult): void {
-  let maxMag = 0;
-  for (let i = 0; i < ref.mag.length; i++) maxMag = Math.max(maxMag, ref.mag[i]!);
-  const bad: string[] = [];
-  for (let i = 0; i < got.length && bad.length < 5; i++) {
-    if (!(Math.abs(got[i]! - ref.data[i]!) <= RTOL * ref.mag[i]! + ATOL * maxMag)) bad.push(`[${i}] got ${got[i]} want ${ref.data[i]}`);
-  }
-  expect(got.length, `${label}: length`).toBe(ref.data.length);
-  expect(bad, label).toEqual([]);
-}
+import { expectCloseToRef } from './helpers/conv-refs.js';
+import { conv2dGradInputRef, conv2dRef, type ConvRefOptions } from './reference/conv.js';
 
 interface Case {
   name: string;
@@ -62,11 +48,11 @@ for (const variant of ['simd', 'scalar'] as const) {
         sc.tidy(() => {
           const y = sc.conv2d(sc.tensor(xv, c.x), sc.tensor(wv, c.w), { ...c.opts, bias: sc.tensor(bv, [CO]) } as never);
           const ref = conv2dRef(xv, c.x, wv, c.w, { ...c.opts, bias: bv });
-          expectClose(`${c.name} forward`, y.data(), ref);
+          expectCloseToRef(`${c.name} forward`, y.data(), ref);
           const dyv = randArray(ref.data.length, 4);
           const dx = sc.conv2dGradInput(sc.tensor(dyv, ref.shape), sc.tensor(wv, c.w), c.x, c.opts as never);
           expect(dx.shape).toEqual(c.x);
-          expectClose(`${c.name} dx`, dx.data(), conv2dGradInputRef(dyv, wv, c.w, c.x, c.opts));
+          expectCloseToRef(`${c.name} dx`, dx.data(), conv2dGradInputRef(dyv, wv, c.w, c.x, c.opts));
         });
       });
     }

@@ -10,21 +10,8 @@ import { forceParts } from '../src/threads/pool.js';
 import { weightRowBlocks } from '../src/ops/conv-grad.js';
 import { geometry as convGeometry } from '../src/ops/conv-options.js';
 import { randArray } from './helpers/random.js';
-import { conv2dGradWeightRef, type ConvRefOptions, type RefResult } from './reference/conv.js';
-
-const RTOL = 2e-5;
-const ATOL = 1e-6;
-
-function expectClose(label: string, got: Float32Array, ref: RefResult): void {
-  let maxMag = 0;
-  for (let i = 0; i < ref.mag.length; i++) maxMag = Math.max(maxMag, ref.mag[i]!);
-  const bad: string[] = [];
-  for (let i = 0; i < got.length && bad.length < 5; i++) {
-    if (!(Math.abs(got[i]! - ref.data[i]!) <= RTOL * ref.mag[i]! + ATOL * maxMag)) bad.push(`[${i}] got ${got[i]} want ${ref.data[i]}`);
-  }
-  expect(got.length, `${label}: length`).toBe(ref.data.length);
-  expect(bad, label).toEqual([]);
-}
+import { expectCloseToRef } from './helpers/conv-refs.js';
+import { conv2dGradWeightRef, type ConvRefOptions } from './reference/conv.js';
 
 interface Case {
   name: string;
@@ -74,7 +61,7 @@ for (const variant of ['simd', 'scalar'] as const) {
           const y = sc.conv2d(sc.tensor(xv, c.x), sc.zeros(c.w), c.opts as never);
           const dyv = randArray(y.size, 2);
           const dw = sc.conv2dGradWeight(sc.tensor(xv, c.x), sc.tensor(dyv, y.shape), c.w, c.opts as never);
-          expectClose(`${c.name} dw`, dw.data(), conv2dGradWeightRef(xv, c.x, dyv, c.w, c.opts));
+          expectCloseToRef(`${c.name} dw`, dw.data(), conv2dGradWeightRef(xv, c.x, dyv, c.w, c.opts));
         });
       });
     }

@@ -1,6 +1,7 @@
 // Float64 references with error bounds for the convolution kernel tests (test/kernels/): a
 // reference value and the magnitude of its terms per element, and the check against them.
 import { expect } from 'vitest';
+import type { RefResult } from '../reference/conv.js';
 
 /** Error bound per element: RTOL * Σ|terms| (the terms of the float64 reference sum). */
 export const RTOL = 1e-5;
@@ -36,4 +37,16 @@ export function dot64(a: ArrayLike<number>, b: ArrayLike<number>): { val: number
     mag += Math.abs(a[i] * b[i]);
   }
   return { val, mag };
+}
+
+/** |got - ref| <= rtol * Σ|terms| + atol * max Σ|terms| per element (as test/conv.test.ts), for a RefResult of test/reference/conv.ts. */
+export function expectCloseToRef(label: string, got: Float32Array, ref: RefResult, rtol = 2e-5, atol = 1e-6): void {
+  let maxMag = 0;
+  for (let i = 0; i < ref.mag.length; i++) maxMag = Math.max(maxMag, ref.mag[i]!);
+  const bad: string[] = [];
+  for (let i = 0; i < got.length && bad.length < 5; i++) {
+    if (!(Math.abs(got[i]! - ref.data[i]!) <= rtol * ref.mag[i]! + atol * maxMag)) bad.push(`[${i}] got ${got[i]} want ${ref.data[i]}`);
+  }
+  expect(got.length, `${label}: length`).toBe(ref.data.length);
+  expect(bad, label).toEqual([]);
 }
