@@ -66,7 +66,8 @@ async function trainer(threads: number): Promise<Trainer> {
   await sc.init({ threads });
   const { train, test } = await sc.data.loadFashionMnist({ readFile });
   const px = train.rows * train.cols;
-  const xTrain = floats(train), xTest = floats(test);
+  const stats = sc.data.pixelStats(train);
+  const xTrain = floats(train, stats), xTest = floats(test, stats);
   const perm = sc.data.permutation(train.count, 0);
   const batch = new Float32Array(BATCH * px), labels = new Int32Array(BATCH);
   const model = leNet('relu');

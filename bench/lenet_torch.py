@@ -12,8 +12,10 @@ reference recipe of examples/lenet.ts.
       of 1000 under no_grad; both answer {"imgPerSec": wall-clock rate, "imgPerCpuSec": rate per
       second of this process's CPU time}; "quit" exits.
 
-Images are bytes / 255 (torchvision's ToTensor), read from the gzip IDX files of the Debian
-package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist) or --dir.
+Images are bytes / 255 (torchvision's ToTensor), standardized for the relu variant with the
+training split's pixel mean and std (Normalize(0.2860, 0.3530), as examples/lenet.ts does), read
+from the gzip IDX files of the Debian package dataset-fashion-mnist
+(/usr/share/datasets/fashion-mnist) or --dir.
 """
 import argparse
 import gzip
@@ -37,13 +39,17 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
-def load(directory):
+def load(directory, variant):
     def split(prefix):
         images = read_idx(os.path.join(directory, f'{prefix}-images-idx3-ubyte.gz'))
         labels = read_idx(os.path.join(directory, f'{prefix}-labels-idx1-ubyte.gz'))
-        x = torch.from_numpy(images.astype(np.float32) / 255).unsqueeze(1)
-        return x, torch.from_numpy(labels.astype(np.int64))
-    return split('train'), split('t10k')
+        return images.astype(np.float64) / 255, torch.from_numpy(labels.astype(np.int64))
+    (xt, yt), (xs, ys) = split('train'), split('t10k')
+    # relu: the training split's population mean and std (sc.data.pixelStats); d2l: none.
+    mean, std = (xt.mean(), xt.std()) if variant == 'relu' else (0.0, 1.0)
+    def tensor(x):
+        return torch.from_numpy(((x - mean) / std).astype(np.float32)).unsqueeze(1)
+    return (tensor(xt), yt), (tensor(xs), ys)
 
 
 def lenet(variant):
@@ -80,7 +86,7 @@ def accuracy(net, x, y):
 
 def train(a):
     torch.manual_seed(a.seed)
-    (xt, yt), (xs, ys) = load(a.dir)
+    (xt, yt), (xs, ys) = load(a.dir, a.variant)
     net = lenet(a.variant)
     opt = optimizer(net, a.variant)
     loss_fn = nn.CrossEntropyLoss()
@@ -110,7 +116,7 @@ def train(a):
 
 def serve(a):
     torch.manual_seed(0)
-    (xt, yt), (xs, ys) = load(a.dir)
+    (xt, yt), (xs, ys) = load(a.dir, 'relu')
     net = lenet('relu')
     opt = optimizer(net, 'relu')
     loss_fn = nn.CrossEntropyLoss()

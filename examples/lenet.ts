@@ -2,8 +2,8 @@
 //
 //   npm run lenet -- --epochs N [--threads T] [--variant relu|d2l] [--limit K] [--batch-size B] [--seed S] [--dir D]
 //
-// relu: ReLU, max pooling, Adam lr 1e-3; d2l: the textbook's LeNet (sigmoid, average pooling,
-// SGD lr 0.9). Both: batch 256, Xavier-uniform weights, PyTorch-default biases, seeded shuffles.
+// relu: ReLU, max pooling, Adam lr 1e-3, inputs standardized with the training split's pixel
+// mean and std; d2l: the textbook's LeNet (sigmoid, average pooling, SGD lr 0.9, byte / 255). Both: batch 256, Xavier-uniform weights, PyTorch-default biases, seeded shuffles.
 // Prints one line per epoch: loss (mean over the epoch's batches), train acc (over the epoch, as
 // the weights moved), test acc (after the epoch) and training throughput in img/s; a progress bar
 // on a terminal. Needs the dataset (apt-get install dataset-fashion-mnist) or --dir.
@@ -63,10 +63,15 @@ export function xavier(model: sc.nn.Module, seed: number): void {
   });
 }
 
-/** The images of a split as float32 in [0, 1] (byte / 255, as torchvision's ToTensor), once. */
-export function floats(set: sc.data.ImageSet): Float32Array {
+/**
+ * The images of a split as float32, once: (byte / 255 - mean) / std, as torchvision's ToTensor
+ * then Normalize(mean, std). The relu recipe standardizes with the training split's statistics
+ * (`sc.data.pixelStats`: 0.2860, 0.3530); the textbook's d2l recipe feeds byte / 255 (mean 0, std 1).
+ */
+export function floats(set: sc.data.ImageSet, { mean, std } = { mean: 0, std: 1 }): Float32Array {
+  const table = Float32Array.from({ length: 256 }, (_, b) => (b / 255 - mean) / std);
   const out = new Float32Array(set.images.length);
-  for (let i = 0; i < out.length; i++) out[i] = set.images[i]! / 255;
+  for (let i = 0; i < out.length; i++) out[i] = table[set.images[i]!]!;
   return out;
 }
 
@@ -79,7 +84,8 @@ export async function trainLeNet(o: LeNetOptions): Promise<EpochResult[]> {
   const { train, test } = await sc.data.loadFashionMnist({ readFile, dir: o.dir });
   const nTrain = Math.min(o.limit ?? train.count, train.count), nTest = Math.min(o.limit ?? test.count, test.count);
   const px = train.rows * train.cols;
-  const xTrain = floats(train), xTest = floats(test);
+  const stats = variant === 'relu' ? sc.data.pixelStats(train) : undefined;
+  const xTrain = floats(train, stats), xTest = floats(test, stats);
   const batch = new Float32Array(batchSize * px), labels = new Int32Array(batchSize);
 
   using model = leNet(variant);

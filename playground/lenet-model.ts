@@ -5,8 +5,15 @@
 // under the browser entry in the worker and the Node entry in tests.
 import * as sc from '../src/core.js';
 
-/** byte / 255 as float32, as torchvision's ToTensor. */
-const SCALE = Float32Array.from({ length: 256 }, (_, b) => b / 255);
+/**
+ * The model's input for each byte value: (byte / 255 - mean) / std with the pixel statistics of
+ * the training split (`sc.data.pixelStats`), as torchvision's ToTensor then Normalize, and as
+ * `npm run lenet` feeds its relu variant.
+ */
+export function inputTable(train: sc.data.ImageSet): Float32Array {
+  const { mean, std } = sc.data.pixelStats(train);
+  return Float32Array.from({ length: 256 }, (_, b) => (b / 255 - mean) / std);
+}
 
 /** The chapter's LeNet in PyTorch's layout (its stateDict names are nn.Sequential's: 0.weight, ...), Xavier-initialised from `seed`. */
 export function leNet(seed: number): sc.nn.Sequential {
@@ -29,23 +36,23 @@ export function leNet(seed: number): sc.nn.Sequential {
   return model;
 }
 
-/** The input of the images `idx` of `set`: [B, 1, rows, cols], byte / 255. */
-export function batchOf(set: sc.data.ImageSet, idx: ArrayLike<number>): sc.Tensor {
+/** The input of the images `idx` of `set`: [B, 1, rows, cols], each byte mapped through `table` (inputTable). */
+export function batchOf(set: sc.data.ImageSet, idx: ArrayLike<number>, table: Float32Array): sc.Tensor {
   const px = set.rows * set.cols;
   const x = new Float32Array(idx.length * px);
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     const src = set.images.subarray(i * px, (i + 1) * px);
-    for (let j = 0; j < px; j++) x[k * px + j] = SCALE[src[j]!]!;
+    for (let j = 0; j < px; j++) x[k * px + j] = table[src[j]!]!;
   }
   return sc.tensor(x, [idx.length, 1, set.rows, set.cols]);
 }
 
-/** One step of `opt` on the images `idx` of `set` (cross-entropy); returns the batch's loss and how many it classified right. */
-export function trainStep(model: sc.nn.Module, opt: sc.optim.Optimizer, set: sc.data.ImageSet, idx: Int32Array): [loss: number, right: number] {
+/** One step of `opt` on the images `idx` of `set` (through `table`, cross-entropy); returns the batch's loss and how many it classified right. */
+export function trainStep(model: sc.nn.Module, opt: sc.optim.Optimizer, set: sc.data.ImageSet, idx: Int32Array, table: Float32Array): [loss: number, right: number] {
   const labels = Int32Array.from(idx, (i) => set.labels[i]!);
   return sc.tidy(() => {
-    const logits = model.forward(batchOf(set, idx));
+    const logits = model.forward(batchOf(set, idx, table));
     const l = sc.nn.crossEntropy(logits, labels);
     l.backward();
     opt.step();

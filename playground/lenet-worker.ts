@@ -4,7 +4,7 @@
 // inspected while it runs. Uses the worker pool (threads) when this worker is cross-origin
 // isolated, one thread otherwise. Bundled by playground/serve.ts as /lenet-worker.js.
 import * as sc from '../src/browser.js';
-import { batchOf, leNet, trainStep } from './lenet-model.js';
+import { batchOf, inputTable, leNet, trainStep } from './lenet-model.js';
 import type { DatasetFiles, FromWorker, RunState, ToWorker, TrainSettings } from './lenet-protocol.js';
 
 const scope = globalThis as unknown as {
@@ -27,6 +27,8 @@ const yieldNow = () => new Promise<void>((resolve) => {
 });
 
 let data: sc.data.FashionMnist | null = null;
+/** The model's input per byte value (the training split's standardization), set with `data`. */
+let table: Float32Array = new Float32Array(256);
 let model: sc.nn.Sequential | null = null;
 let opt: sc.optim.Adam | null = null;
 /** Where training is: the epoch running and its batches still to come. */
@@ -70,7 +72,7 @@ async function testAccuracy(n: number): Promise<number> {
   for (let s = 0; s < n; s += 500) {
     const B = Math.min(500, n - s);
     correct += sc.tidy(() => sc.noGrad(() => {
-      const pred = model!.forward(batchOf(test, Array.from({ length: B }, (_, k) => s + k))).argmax(1).data();
+      const pred = model!.forward(batchOf(test, Array.from({ length: B }, (_, k) => s + k), table)).argmax(1).data();
       let r = 0;
       for (let k = 0; k < B; k++) if (pred[k] === test.labels[s + k]) r++;
       return r;
@@ -109,7 +111,7 @@ async function train(): Promise<void> {
       const next = r.batches.next();
       if (next.done) break;
       const idx = next.value;
-      const [loss, right] = trainStep(model!, opt!, set, idx);
+      const [loss, right] = trainStep(model!, opt!, set, idx, table);
       r.batch++;
       step++;
       images += idx.length;
@@ -146,7 +148,7 @@ function inspect(index: number): void {
   const wasTraining = model.training;
   model.eval();
   const m = sc.tidy(() => sc.noGrad(() => {
-    const x = batchOf(test, [i]);
+    const x = batchOf(test, [i], table);
     const conv = model!.at(0) as sc.nn.Conv2d;
     const w = conv.weight!;
     return { filters: w.data(), channels: w.shape[0]!, kernel: w.shape[2]!, maps: conv.forward(x).data(), probabilities: sc.softmax(model!.forward(x), 1).data() };
@@ -161,7 +163,10 @@ function predict(id: number, pixels: Float32Array): void {
   if (!model) return;
   const wasTraining = model.training;
   model.eval();
-  const probabilities = sc.tidy(() => sc.noGrad(() => sc.softmax(model!.forward(sc.tensor(pixels, [1, 1, 28, 28])), 1).data()));
+  // pixels are in [0, 1] (byte / 255): standardized as the training images are.
+  const mean = table[0]!, scale = table[255]! - table[0]!;
+  const x = Float32Array.from(pixels, (p) => mean + p * scale);
+  const probabilities = sc.tidy(() => sc.noGrad(() => sc.softmax(model!.forward(sc.tensor(x, [1, 1, 28, 28])), 1).data()));
   model.train(wasTraining);
   post({ type: 'prediction', id, probabilities }, [probabilities.buffer]);
 }
@@ -173,6 +178,7 @@ async function load(files: DatasetFiles): Promise<void> {
   }
   if (d.train.count === 0 || d.test.count === 0) throw new Error(`expected images in both splits, got ${d.train.count} (train) and ${d.test.count} (test)`);
   data = d;
+  table = inputTable(d.train);
   post({ type: 'data', train: d.train.count, test: d.test.count, rows: d.train.rows, cols: d.train.cols });
 }
 

@@ -1,6 +1,7 @@
 // Fashion-MNIST from the bytes of its four IDX files (gzip or raw), on any platform. The Node
 // helper that reads them from a folder is ./fashion-mnist-node.ts.
 import { readIdx, IdxFormatError, type Bytes, type Idx } from './idx.js';
+import { ArgumentError, describe } from '../errors.js';
 
 /**
  * The ten classes, by label.
@@ -86,4 +87,30 @@ function imageSet(images: Idx, labels: Idx, iname: string, lname: string): Image
   if (bad >= 0) throw new IdxFormatError(op, lname, 'labels in [0, 10)', `label ${labels.data[bad]} at ${bad}`);
   const [count, rows, cols] = images.shape;
   return { count, rows, cols, images: images.data, labels: labels.data };
+}
+
+/**
+ * The mean and standard deviation (population, over every pixel of every image) of a split's
+ * pixels as byte / 255: the numbers torchvision's `Normalize(mean, std)` takes, so a model can be
+ * fed (byte / 255 - mean) / std. Exact: computed in float64 from a 256-bin histogram.
+ * Fashion-MNIST's training split gives mean 0.2860, std 0.3530. An empty split is an ArgumentError.
+ * @example
+ * const set: sc.data.ImageSet = { count: 2, rows: 1, cols: 2, images: new Uint8Array([0, 255, 0, 255]), labels: new Uint8Array([0, 1]) };
+ * sc.data.pixelStats(set)   // => { mean: 0.5, std: 0.5 }
+ */
+export function pixelStats(set: ImageSet): { mean: number; std: number } {
+  const images = set?.images;
+  if (!(images instanceof Uint8Array)) {
+    throw new ArgumentError('pixelStats', 'set.images', 'a Uint8Array', describe(images));
+  }
+  const n = images.length;
+  if (n === 0) throw new ArgumentError('pixelStats', 'set.images', 'at least one pixel', 'an empty split');
+  const counts = new Float64Array(256);
+  for (let i = 0; i < n; i++) counts[images[i]!]++;
+  let sum = 0;
+  for (let b = 0; b < 256; b++) sum += counts[b]! * (b / 255);
+  const mean = sum / n;
+  let sq = 0;
+  for (let b = 0; b < 256; b++) sq += counts[b]! * (b / 255 - mean) ** 2;
+  return { mean, std: Math.sqrt(sq / n) };
 }

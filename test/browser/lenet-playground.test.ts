@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leNet, trainStep } from '../../playground/lenet-model.js';
+import { inputTable, leNet, trainStep } from '../../playground/lenet-model.js';
 import { CSP, FASHION_MNIST_DIR, ISOLATION, startPlayground, type Playground } from '../../playground/serve.js';
 import * as sc from '../../src/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../runtimes/harness.js';
@@ -140,6 +140,7 @@ async function nodeLosses(o: { epochs: number; batchSize: number; every: number 
     trainImages: read('train-images-idx3-ubyte.gz'), trainLabels: read('train-labels-idx1-ubyte.gz'),
     testImages: read('t10k-images-idx3-ubyte.gz'), testLabels: read('t10k-labels-idx1-ubyte.gz'),
   });
+  const table = inputTable(train);
   using model = leNet(0);
   const opt = new sc.optim.Adam(model, { lr: 1e-3 });
   const out: string[] = [];
@@ -147,7 +148,7 @@ async function nodeLosses(o: { epochs: number; batchSize: number; every: number 
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       let sum = 0, count = 0;
       for (const idx of sc.data.batchIndices(train.count, { batchSize: o.batchSize, seed: 0, epoch })) {
-        sum += trainStep(model, opt, train, idx)[0];
+        sum += trainStep(model, opt, train, idx, table)[0];
         if (++count === o.every) out.push((sum / count).toFixed(3)), (sum = 0), (count = 0);
       }
       if (count > 0) out.push((sum / count).toFixed(3));

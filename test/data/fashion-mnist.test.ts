@@ -7,11 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DEBIAN_DIR, loadFashionMnist } from '../../src/data/fashion-mnist-node.js';
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, fashionMnistFromBytes } from '../../src/data/fashion-mnist.js';
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, fashionMnistFromBytes, pixelStats, type ImageSet } from '../../src/data/fashion-mnist.js';
 import { IdxFormatError } from '../../src/data/idx.js';
 import { ArgumentError, SimdconvError } from '../../src/errors.js';
+import { expectError } from '../helpers/expect-error.js';
 
 const FIX = (name: string) => fileURLToPath(new URL(`../fixtures/idx/${name}`, import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'simdconv-fmnist-'));
@@ -120,4 +122,60 @@ describe('loadFashionMnist', () => {
     });
     expect(FASHION_MNIST_CLASSES[test.labels[0]]).toBe('Ankle boot');
   }, 30_000);
+});
+
+describe('pixelStats', () => {
+  const set = (images: Uint8Array): ImageSet => ({ count: images.length, rows: 1, cols: 1, images, labels: new Uint8Array(images.length) });
+  /** The plain two-pass mean and population std of byte / 255, in float64. */
+  const naive = (images: Uint8Array) => {
+    let sum = 0;
+    for (const b of images) sum += b / 255;
+    const mean = sum / images.length;
+    let sq = 0;
+    for (const b of images) sq += (b / 255 - mean) ** 2;
+    return { mean, std: Math.sqrt(sq / images.length) };
+  };
+
+  it.each([
+    ['one black pixel', [0], 0, 0],
+    ['one white pixel', [255], 1, 0],
+    ['half black, half white', [0, 255, 255, 0], 0.5, 0.5],
+    ['a constant grey', [51, 51, 51], 0.2, 0],
+  ])('%s', (_, bytes, mean, std) => {
+    const r = pixelStats(set(Uint8Array.from(bytes)));
+    expect(r.mean).toBeCloseTo(mean, 15);
+    expect(r.std).toBeCloseTo(std, 15);
+  });
+
+  it('equals the two-pass float64 mean and population std on any bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 3000 }), (bytes) => {
+      const got = pixelStats(set(bytes)), want = naive(bytes);
+      expect(Math.abs(got.mean - want.mean)).toBeLessThan(1e-12);
+      expect(Math.abs(got.std - want.std)).toBeLessThan(1e-12);
+    }));
+  });
+
+  it.each([
+    ['no images array', { count: 0, rows: 1, cols: 1, labels: new Uint8Array(0) }, /a Uint8Array/],
+    ['float images', { count: 1, rows: 1, cols: 1, images: new Float32Array(1), labels: new Uint8Array(1) }, /a Uint8Array/],
+    ['an empty split', { count: 0, rows: 28, cols: 28, images: new Uint8Array(0), labels: new Uint8Array(0) }, /at least one pixel/],
+    ['not a set', null, /a Uint8Array/],
+  ])('%s is an ArgumentError', (_, bad, message) => {
+    expectError(() => pixelStats(bad as unknown as ImageSet), ArgumentError, { op: 'pixelStats', argument: 'set.images', message });
+  });
+
+  it('reads set.images once (a getter cannot swap the bytes mid-count)', () => {
+    let reads = 0;
+    const bytes = Uint8Array.from([0, 255]);
+    const tricky = { count: 2, rows: 1, cols: 2, labels: new Uint8Array(2), get images() { reads++; return reads === 1 ? bytes : new Uint8Array(0); } };
+    expect(pixelStats(tricky)).toEqual({ mean: 0.5, std: 0.5 });
+    expect(reads).toBe(1);
+  });
+
+  it.skipIf(!existsSync(FASHION_MNIST_DEBIAN_DIR))('Fashion-MNIST training split: 0.2860 and 0.3530, the published Normalize constants', async () => {
+    const { train } = await loadFashionMnist({ readFile });
+    const r = pixelStats(train);
+    expect(r.mean).toBeCloseTo(0.2860, 4);
+    expect(r.std).toBeCloseTo(0.3530, 4);
+  });
 });
