@@ -192,6 +192,10 @@ const OPS: Record<string, OpSpec> = {
     args: () => [10, { batchSize: 4, shuffle: true, seed: 1, epoch: 2, dropLast: false }],
     call: ([n, o]) => [...sc.data.batchIndices(n as never, o as never)], options: [1, ['batchSize', 'shuffle', 'seed', 'epoch', 'dropLast']],
   },
+  'data.pixelStats': {
+    args: () => [{ count: 2, rows: 1, cols: 2, images: new Uint8Array([0, 9, 200, 255]), labels: new Uint8Array([1, 2]) }],
+    call: ([s]) => sc.data.pixelStats(s as never), options: [0, ['images']],
+  },
   'nn.crossEntropy': {
     args: () => [P().X, [0, 7, 1, 2, 3, 4], { reduction: 'sum', labelSmoothing: 0.1 }],
     call: ([x, l, o]) => sc.nn.crossEntropy(x as never, l as never, o as never), tensors: [0], options: [2, ['reduction', 'labelSmoothing']], minArgs: 2,
