@@ -122,6 +122,22 @@ export class AutogradError extends SimdconvError {
   override name = 'AutogradError';
 }
 
+/**
+ * A step given to `compile()` does something a replay of its kernel calls could not repeat
+ * (reads tensor memory into JavaScript, draws random numbers, ...), or a compiled step was
+ * called after `dispose()` or while another one was being captured.
+ * @example
+ * const x = sc.ones([2]);
+ * const step = sc.compile(() => x.sum().item());
+ * let error: any;
+ * try { step(); } catch (e) { error = e; }
+ * error instanceof sc.CompileError   // => true
+ * x.dispose();
+ */
+export class CompileError extends SimdconvError {
+  override name = 'CompileError';
+}
+
 /** Describes a value for an error message: shapes as `[2, 3]`, strings quoted, objects by kind. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';

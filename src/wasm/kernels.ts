@@ -5,7 +5,7 @@
 // byte addresses and element counts.
 import { NotInitializedError, UnsupportedRuntimeError } from '../errors.js';
 
-type KernelFn = (...args: number[]) => number;
+export type KernelFn = (...args: number[]) => number;
 
 /** Kernels that exist as a SIMD / scalar pair. */
 export const KERNEL_NAMES = [
@@ -69,6 +69,13 @@ export let kernels: KernelTable = new Proxy({} as KernelTable, {
   },
 });
 export let extras: Extras = kernels as unknown as Extras;
+/** The module's extras (what `extras` is when no capture swapped it). */
+let realExtras: Extras | null = null;
+
+/** @internal The module's copy_f32 (a capture's replay calls it; see swapKernels). */
+export function realCopy(): Extras['copy_f32'] {
+  return realExtras!.copy_f32;
+}
 
 function buildTable(exp: Record<string, unknown>, v: KernelVariant): KernelTable {
   const table: Record<string, KernelFn> = {};
@@ -94,10 +101,39 @@ export function bindKernels(exp: Record<string, unknown>): void {
   const scalar = hasScalarTwins(exp) ? buildTable(exp, 'scalar') : undefined;
   if (variant === 'scalar' && scalar === undefined) throw noScalarTwins('init');
   exportsRef = exp;
+  tablesEpoch++;
   tables.simd = simd;
   tables.scalar = scalar;
-  extras = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
+  realExtras = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
+  if (swapped) return; // a capture's recording tables stay; they call through kernelTable()
+  extras = realExtras;
   kernels = tables[variant]!;
+}
+
+/** Counts bindKernels calls: a replay (capture.ts) rebinds its calls when this changed. */
+export let tablesEpoch = 0;
+
+/** @internal The table of variant `v` (undefined when the module lacks it). */
+export function kernelTable(v: KernelVariant): KernelTable | undefined {
+  return tables[v];
+}
+
+/** Whether a capture (capture.ts) has swapped in its recording tables. */
+let swapped = false;
+
+/**
+ * @internal Makes `k` and `e` what ops call (capture.ts's recording tables), or, with null,
+ * the current variant's again.
+ */
+export function swapKernels(k: KernelTable | null, e: Extras | null): void {
+  swapped = k !== null;
+  if (k !== null && e !== null) {
+    kernels = k;
+    extras = e;
+  } else if (exportsRef) {
+    kernels = tables[variant]!;
+    extras = realExtras!;
+  }
 }
 
 function noScalarTwins(op: string): UnsupportedRuntimeError {
@@ -115,6 +151,9 @@ function noScalarTwins(op: string): UnsupportedRuntimeError {
 export function setKernelVariant(v: KernelVariant): void {
   if (v !== 'simd' && v !== 'scalar') {
     throw new UnsupportedRuntimeError('setKernelVariant', 'variant', "'simd' or 'scalar'", String(v));
+  }
+  if (swapped) {
+    throw new UnsupportedRuntimeError('setKernelVariant', 'variant', 'no change while compile() captures a step', `'${v}' inside a captured step`);
   }
   if (exportsRef) {
     const table = tables[v];
