@@ -49,6 +49,17 @@ function labelValues(B: number, C: number, seed: number): Float32Array {
 
 type Layout = 'NCHW' | 'NHWC';
 
+/** A training step as a user writes it: the loss (temporaries freed), zeroGrad, backward, the optimizer's step; returns the loss. */
+function trainStep(loss: () => sc.Tensor, opt: sc.optim.Optimizer): () => sc.Tensor {
+  return () => {
+    const l = sc.tidy(loss);
+    opt.zeroGrad();
+    l.backward();
+    opt.step();
+    return l;
+  };
+}
+
 /** The lesson's step: corr2d of a 6x8 image with a learnable 1x2 kernel + scalar bias, mseLoss, SGD. */
 function lesson(): Setup {
   const x = sc.zeros([6, 8]);
@@ -57,13 +68,7 @@ function lesson(): Setup {
   const b = sc.variable([0.05]);
   const opt = new sc.optim.SGD([k, b], { lr: 3e-2 });
   return {
-    fn: () => {
-      const loss = sc.tidy(() => sc.nn.mseLoss(sc.corr2d(x, k).add(b), y));
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      return loss;
-    },
+    fn: trainStep(() => sc.nn.mseLoss(sc.corr2d(x, k).add(b), y), opt),
     feed(i) {
       write(x, randArray(48, 100 + i));
       write(y, randArray(42, 200 + i));
@@ -78,21 +83,16 @@ function lesson(): Setup {
 }
 
 /** The lesson's built-in layer: nn.Conv2d 1 -> 1, kernel [1, 2], with bias, in either layout; squaredError sum; SGD. */
-function lessonLayer(layout: Layout): Setup {
+function lessonLayer(layout: Layout, lazy = false): Setup {
   const shape = layout === 'NCHW' ? [1, 1, 6, 8] : [1, 6, 8, 1];
   const yShape = layout === 'NCHW' ? [1, 1, 6, 7] : [1, 6, 7, 1];
   const x = sc.zeros(shape);
   const y = sc.zeros(yShape);
-  const conv = new sc.nn.Conv2d({ inChannels: 1, outChannels: 1, kernelSize: [1, 2], layout, seed: 3 });
+  // Lazy: the weights are made inside the first step (the capture), once.
+  const conv = new sc.nn.Conv2d({ ...(lazy ? {} : { inChannels: 1 }), outChannels: 1, kernelSize: [1, 2], layout, seed: 3 });
   const opt = new sc.optim.SGD(conv, { lr: 3e-2 });
   return {
-    fn: () => {
-      const loss = sc.tidy(() => sc.nn.squaredError(conv.forward(x), y).sum());
-      conv.zeroGrad();
-      loss.backward();
-      opt.step();
-      return loss;
-    },
+    fn: trainStep(() => sc.nn.squaredError(conv.forward(x), y).sum(), opt),
     feed(i) {
       write(x, randArray(48, 300 + i));
       write(y, randArray(42, 400 + i));
@@ -129,13 +129,7 @@ function cnn(layout: Layout, optimizer: 'Adam' | 'SGD', algorithm: sc.ConvAlgori
     ? new sc.optim.Adam(model, { lr: 1e-2, weightDecay: 1e-3 })
     : new sc.optim.SGD(model, { lr: 5e-2, momentum: 0.9, weightDecay: 1e-3 });
   return {
-    fn: () => {
-      const loss = sc.tidy(() => sc.nn.crossEntropy(model.forward(x), labels));
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      return loss;
-    },
+    fn: trainStep(() => sc.nn.crossEntropy(model.forward(x), labels), opt),
     feed(i) {
       write(x, randArray(B * C * H * W, 500 + i));
       write(labels, labelValues(B, K, 600 + i));
@@ -158,6 +152,7 @@ const CASES: { name: string; make: () => Setup; variant?: 'scalar' }[] = [
   { name: 'the lesson: corr2d + bias, scalar kernels', make: lesson, variant: 'scalar' },
   { name: 'the lesson layer, NCHW', make: () => lessonLayer('NCHW') },
   { name: 'the lesson layer, NHWC', make: () => lessonLayer('NHWC') },
+  { name: 'the lesson layer, lazy in-channels (weights made during the capture)', make: () => lessonLayer('NCHW', true) },
   { name: 'CNN NCHW, Adam', make: () => cnn('NCHW', 'Adam') },
   { name: 'CNN NHWC, Adam', make: () => cnn('NHWC', 'Adam') },
   { name: 'CNN NCHW, SGD momentum', make: () => cnn('NCHW', 'SGD') },
@@ -303,13 +298,7 @@ describe('compile: a replay is bitwise the eager step', () => {
           const w = sc.variable(randArray(n * m, seed), [m, n]);
           const opt = new sc.optim.SGD([w], { lr, momentum: 0.5 });
           return {
-            fn: () => {
-              const l = sc.tidy(() => sc.matmul(w, x.reshape([n, 1])).relu().mean());
-              opt.zeroGrad();
-              l.backward();
-              opt.step();
-              return l;
-            },
+            fn: trainStep(() => sc.matmul(w, x.reshape([n, 1])).relu().mean(), opt),
             feed: (i) => write(x, randArray(n, seed + i + 1)),
             watched: () => [w],
             opt,
