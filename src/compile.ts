@@ -5,22 +5,17 @@ import { ArgumentError, CompileError, describe } from './errors.js';
 import { Tensor } from './tensor.js';
 import { scopes } from './storage.js';
 import { heap } from './wasm/runtime.js';
-import { program, recording, startRecording, stopRecording, type Program } from './wasm/capture.js';
+import { notNested, program, startRecording, stopRecording, type Program } from './wasm/capture.js';
 import { forceParts } from './threads/pool.js';
 
 /**
- * A step made by {@link compile}: call it to run one step; it returns the same value (the same
- * tensor objects, with new contents) every time. `dispose()` frees what it holds.
+ * A step made by {@link compile}: each call runs one step, returning the same tensors refilled.
  * @example
- * const w = sc.variable([2]);
- * const step: sc.CompiledStep<sc.Tensor> = sc.compile(() => w.mul(3));
- * step() === step()   // => true
+ * const step: sc.CompiledStep<void> = sc.compile(() => {});
  * step.dispose();
- * w.dispose();
  */
 export interface CompiledStep<T> {
   (): T;
-  /** Frees the step's outputs and the memory its replays use; calling it afterwards throws. */
   dispose(): void;
   [Symbol.dispose](): void;
   /** Whether the first call (the capture) has run. */
@@ -28,58 +23,34 @@ export interface CompiledStep<T> {
 }
 
 /**
- * The options of {@link compile}.
- * @example
- * const options: sc.CompileOptions = { name: 'trainStep' };   // errors then name 'trainStep'
+ * {@link compile}'s options: `name`, the step's name in errors (default 'compile').
+ * @example const options: sc.CompileOptions = { name: 'trainStep' };
  */
 export interface CompileOptions {
-  /** The name errors give the step (default 'compile'). */
   name?: string;
 }
 
 /**
- * Captures a training (or inference) step once and replays it: the first call runs `fn` as usual
- * while every WebAssembly kernel call it makes is recorded; each later call runs only those kernel
- * calls again, on the same memory, with no tensor objects, autograd graph or option parsing, so a
- * small step costs a fraction of running it eagerly. The result is bitwise what running `fn`
- * again would give.
- *
- * - **Inputs** change by writing into the tensors `fn` reads (e.g. `x.set([], batch)`), never by
- *   making new ones: the replay reads the same memory. JavaScript values inside `fn` (numbers,
- *   shapes, options) are frozen at the capture; an optimizer's learning rate and step count (Adam's
- *   bias correction, momentum's first step) are read again at every replay.
- * - **Returns** `fn`'s result, which must be nothing, a tensor, or an array or object of tensors:
- *   the same objects at every call, with new contents. The tensors `fn` made and returns belong
- *   to the step (`dispose()` frees them; enclosing `tidy()` scopes do not).
- * - **Refused at the capture** (a `CompileError`): reading tensor memory into JavaScript
- *   (`data()`, `item()`, `toArray()`, printing), making tensors from JavaScript arrays
- *   (`sc.tensor(array)`, cross-entropy labels as an array: pass a labels tensor), random numbers
- *   (`randn`, `rand`, dropout), calling or compiling another step.
- * - **Checked at each replay**: every tensor the step reads or writes (parameters, gradients,
- *   optimizer state, inputs, outputs) must still be alive (else `DisposedTensorError`, before any
- *   write); a value the step read from memory to compute with must not have changed (else
- *   `CompileError`; e.g. the gradient seed of `backward()`).
- * - **One thread**: the capture runs every kernel on the calling thread, and so do the replays.
- * - Do not change the step's tensors' lifetimes from outside between calls (e.g. `opt.zeroGrad()`
- *   outside the step disposes the gradients the replays write: the next call throws).
+ * Captures a step and replays it: the first call runs `fn` recording its kernel calls; later calls
+ * replay only those on the same memory, bitwise equal to running `fn` again. Write new inputs into
+ * the tensors `fn` reads; `fn` returns nothing, a tensor, or an array or object of tensors (the
+ * same ones every call). README, "A compiled step": what is refused (CompileError) and checked.
  * @example
- * const x = sc.tensor([[1, 2, 3], [4, 5, 6]]);
- * const y = sc.tensor([[1, 1], [1, 1]]);
- * const k = sc.variable([[0, 0]]);
- * const opt = new sc.optim.SGD([k], { lr: 0.01 });
+ * const w = sc.variable([4]);
+ * const opt = new sc.optim.SGD([w], { lr: 0.25 });
+ * // The first call runs fn (the capture), later ones replay its kernel calls.
  * const step = sc.compile(() => {
- *   const loss = sc.tidy(() => sc.nn.mseLoss(sc.corr2d(x, k), y));
+ *   const loss = sc.tidy(() => w.square().sum());
  *   opt.zeroGrad();
  *   loss.backward();
  *   opt.step();
  *   return loss;
  * });
- * const first = step().item();   // the capture: runs fn once
- * const next = step().item();    // a replay
- * next < first                   // => true
+ * step().item()   // => 16
+ * step().item()   // => 4
  * step.dispose();
  * opt.zeroGrad();
- * for (const t of [x, y, k]) t.dispose();
+ * w.dispose();
  */
 export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledStep<T> {
   if (typeof fn !== 'function') throw new ArgumentError('compile', 'fn', 'a function', describe(fn));
@@ -133,14 +104,9 @@ export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledS
   };
 
   const step = (() => {
-    if (disposed) {
-      throw new CompileError(name, 'this', 'a compiled step that was not disposed', 'a disposed one', `${name}: this compiled step was disposed`);
-    }
+    if (disposed) throw new CompileError(name, 'this', 'a live step', 'a disposed one', `${name}: this compiled step was disposed`);
     if (prog === null) return capture();
-    if (recording !== null) {
-      throw new CompileError(name, 'this', 'a call outside any capture', `a call inside the capture of '${recording.op}'`,
-        `${name}: compiled steps do not nest: this step was called while '${recording.op}' was being captured; call it outside, or capture one step that does both`);
-    }
+    notNested(name);
     prog.run(name);
     return result;
   }) as CompiledStep<T>;
@@ -162,17 +128,8 @@ export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledS
 
 /** The tensors in a step's result (nothing, a tensor, or an array or plain object of tensors); CompileError for anything else. */
 function outputs(op: string, v: unknown): Set<Tensor> {
-  const set = new Set<Tensor>();
-  if (v === undefined) return set;
-  if (v instanceof Tensor) return set.add(v);
-  const items = Array.isArray(v) ? v : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : null;
-  if (items !== null && items.every((t) => t instanceof Tensor)) {
-    for (const t of items) set.add(t as Tensor);
-    return set;
-  }
-  const thenable = v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
-  throw new CompileError(op, 'fn', 'a step that returns nothing, a tensor, or an array or object of tensors', describe(v),
-    thenable
-      ? `${op}: the step must be synchronous, but it returned a Promise (an async function?)`
-      : `${op}: a step must return nothing, a tensor, or an array or object of tensors (a replay returns the same objects with new contents), got ${describe(v)}`);
+  const items = v === undefined ? [] : v instanceof Tensor ? [v]
+    : Array.isArray(v) ? v : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : [0];
+  if (items.every((t) => t instanceof Tensor)) return new Set(items as Tensor[]);
+  throw new CompileError(op, 'fn', 'a synchronous step returning nothing, a tensor, or an array or object of tensors', describe(v));
 }

@@ -123,16 +123,10 @@ export class AutogradError extends SimdconvError {
 }
 
 /**
- * A step given to `compile()` does something a replay of its kernel calls could not repeat
- * (reads tensor memory into JavaScript, draws random numbers, ...), or a compiled step was
- * called after `dispose()` or while another one was being captured.
+ * A step given to `compile()` cannot be replayed (it reads tensor memory into JS, draws random
+ * numbers, ...), or a compiled step was misused (called after dispose(), nested).
  * @example
- * const x = sc.ones([2]);
- * const step = sc.compile(() => x.sum().item());
- * let error: any;
- * try { step(); } catch (e) { error = e; }
- * error instanceof sc.CompileError   // => true
- * x.dispose();
+ * new sc.CompileError('compile', 'fn', 'a replayable step', 'item()') instanceof sc.SimdconvError   // => true
  */
 export class CompileError extends SimdconvError {
   override name = 'CompileError';

@@ -12,7 +12,7 @@ import { heap, partScratch, writeMeta } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { winogradIneligible, type Geometry } from './conv-options.js';
 import { preparedWeight } from './weight-cache.js';
-import { guardFlag } from '../wasm/capture.js';
+import { guarded } from '../wasm/capture.js';
 
 /** Bytes of winograd_conv's work block before V and M (WINO_WORK_BYTES in assembly/winograd.ts). */
 const WORK_HEADER = 336;
@@ -82,7 +82,7 @@ function run(op: string, N: number, CI: number, H: number, W: number, PT: number
   });
   const h = heap(op);
   for (let t = 0; t < T; t++) {
-    if (partStart(groups, T, t + 1) > partStart(groups, T, t) && guardFlag(h, work[t]!)) return false;
+    if (partStart(groups, T, t + 1) > partStart(groups, T, t) && guarded(h, work[t]!).i32Raw()[work[t]! >> 2] !== 0) return false;
   }
   return true;
 }

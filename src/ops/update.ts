@@ -8,14 +8,14 @@ import { kernels, flag } from '../wasm/kernels.js';
 import { onReplay, patchLastCall, recording, unrecorded } from '../wasm/capture.js';
 
 /**
- * Runs `make` (work a step does once: an optimizer making its state, a lazy layer its weights) so
+ * @internal Runs `make` (work a step does once: an optimizer making its state, a lazy layer its weights) so
  * that a compiled step's replays do not repeat it (see wasm/capture.ts).
  */
 export function outsideCapture<T>(make: () => T): T {
   return unrecorded(make);
 }
 
-/** Runs `count` (JS state a step advances, e.g. an optimizer's step count) now and at each replay of a compiled step. */
+/** @internal Runs `count` (JS state a step advances, e.g. an optimizer's step count) now and at each replay of a compiled step. */
 export function everyStep(count: () => void): void {
   count();
   if (recording !== null) onReplay(count);
@@ -37,7 +37,7 @@ export interface SgdHyper {
 }
 
 /**
- * One SGD step of `p` from its gradient `g` (same shape); `momentum` is the momentum buffer (null
+ * @internal One SGD step of `p` from its gradient `g` (same shape); `momentum` is the momentum buffer (null
  * without momentum), `first()` whether this is its first step (the buffer starts as the gradient),
  * called once per step. A compiled step's replays read `h` and call `first()` again.
  */
@@ -68,7 +68,7 @@ export interface AdamHyper {
 }
 
 /**
- * One Adam step of `p` from `g` and its moments `m`, `v` (all the same shape); `nextT()` counts
+ * @internal One Adam step of `p` from `g` and its moments `m`, `v` (all the same shape); `nextT()` counts
  * this parameter's steps from 1, called once per step. A compiled step's replays read `h` and
  * call `nextT()` again.
  */

@@ -6,7 +6,7 @@
 //   so a call's whole effect is on memory. The random kernels are refused: a replay would draw
 //   the same numbers again.
 // - JavaScript may not read or write linear memory (Heap.sealed), except through the functions
-//   below, which record what a replay must do again: guardF32/guardI32 (a value JS reads and
+//   below, which record what a replay must do again: guarded (a value JS reads and
 //   branches or computes on must read the same at every replay) and replayJs (a JS write, run
 //   again at every replay).
 // - blocks the heap is given back are held (Heap.held), scratch blocks come from the capture's own
@@ -17,12 +17,12 @@
 //   afterwards bumps the versions as the eager step did.
 import { CompileError, DisposedTensorError } from '../errors.js';
 import {
-  KERNEL_NAMES, kernelTable, kernelVariant, kernels, extras, realCopy, swapKernels, tablesEpoch,
+  KERNEL_NAMES, kernelTable, kernelVariant, kernels, extras, swapKernels, tablesEpoch,
   type Extras, type KernelFn, type KernelTable, type KernelVariant,
 } from './kernels.js';
 import type { Heap } from './memory.js';
 
-/** What a capture needs of a tensor's storage (storage.ts's Storage). */
+/** @internal What a capture needs of a tensor's storage (storage.ts's Storage). */
 export interface Block {
   /** Byte address; -1 once the storage was freed. */
   ptr: number;
@@ -39,6 +39,7 @@ interface Call {
 /** Kernels whose output differs per call by design: a replay would repeat the first call's numbers. */
 const RANDOM = new Set<string>(['rand_uniform', 'rand_normal']);
 
+/** @internal A capture in progress (see the header). */
 export class Recording {
   /** Kernel calls and JS actions, in order. */
   readonly actions: (Call | (() => void))[] = [];
@@ -54,9 +55,11 @@ export class Recording {
   readonly scratchAt: number[] = [];
   readonly scratchBytes: number[] = [];
   readonly variant: KernelVariant = kernelVariant();
-  /** The recording tables and the heap's seal, set by startRecording. */
+  /** The recording tables and the heap's seal, set by startRecording; the real tables. */
   table!: KernelTable;
   extras!: Extras;
+  readonly real = kernels;
+  readonly realExtras = extras;
   sealed!: () => never;
 
   constructor(readonly heap: Heap, readonly op: string) {}
@@ -69,25 +72,22 @@ export class Recording {
   }
 }
 
-/** The capture in progress, or null. */
+/** @internal The capture in progress, or null. */
 export let recording: Recording | null = null;
 
 /**
- * Starts recording for compile() step `op`: swaps in the recording kernel tables, seals the heap
+ * @internal Starts recording for compile() step `op`: swaps in the recording kernel tables, seals the heap
  * and holds its frees. Throws CompileError while another capture records.
  */
 export function startRecording(h: Heap, op: string): Recording {
-  if (recording !== null) {
-    throw new CompileError(op, 'fn', 'a step that does not itself compile or call a compiled step', `a call inside the capture of '${recording.op}'`,
-      `${op}: compiled steps do not nest: this step was called while '${recording.op}' was being captured; call it outside, or capture one step that does both`);
-  }
+  notNested(op);
   const rec = new Recording(h, op);
-  const real = kernels, realExtras = extras;
+  const real = rec.real, realExtras = rec.realExtras;
   const table: Record<string, KernelFn> = {};
   for (const name of KERNEL_NAMES) {
     const f = real[name];
     table[name] = RANDOM.has(name)
-      ? () => { throw refused(op, 'random numbers (rand, randn, dropout)', 'a replay would repeat the same numbers: draw them outside the step and write them into a tensor it reads'); }
+      ? () => { throw refused(op, 'random numbers (rand, randn)', 'a replay would repeat them'); }
       : (...args: number[]) => {
         rec.actions.push({ fn: name, args, patch: null });
         return f(...args);
@@ -102,11 +102,18 @@ export function startRecording(h: Heap, op: string): Recording {
     },
   };
   rec.sealed = () => {
-    throw refused(op, 'reads or writes of tensor memory from JavaScript (data(), item(), toArray(), printing a tensor, sc.tensor(array), labels given as an array)',
-      'a replay runs only kernels, so JavaScript values would be frozen at the capture: read results after the step returns, and write new inputs into the tensors the step reads before calling it');
+    throw refused(op, 'tensor memory read or written from JavaScript (data(), item(), printing, sc.tensor(array), labels as an array)',
+      'a replay runs only kernels: read results after the step, write inputs into tensors it reads');
   };
   resume(rec);
   return rec;
+}
+
+/** @internal Throws CompileError for step `op` while a capture records: steps do not nest. */
+export function notNested(op: string): void {
+  if (recording !== null) {
+    throw new CompileError(op, 'fn', 'a call outside any capture', `a call inside the capture of '${recording.op}'`, `${op}: compiled steps do not nest (called inside the capture of '${recording.op}')`);
+  }
 }
 
 /** Makes `rec` the capture in progress: its tables swapped in, the heap sealed and its frees held. */
@@ -114,7 +121,7 @@ function resume(rec: Recording): void {
   recording = rec;
   rec.heap.sealed = rec.sealed;
   rec.heap.held = rec.held;
-  swapKernels(rec.table, rec.extras);
+  swapKernels(rec.table, rec.extras, true);
 }
 
 /**
@@ -132,18 +139,18 @@ export function unrecorded<T>(fn: () => T): T {
   }
 }
 
-/** Ends the capture: the real tables again, the heap unsealed, frees no longer held. */
+/** @internal Ends the capture: the real tables again, the heap unsealed, frees no longer held. */
 export function stopRecording(): void {
   const rec = recording;
   if (rec === null) return;
   recording = null;
-  swapKernels(null, null);
+  swapKernels(rec.real, rec.realExtras, false);
   rec.heap.sealed = null;
   rec.heap.held = null;
 }
 
 function refused(op: string, what: string, why: string): CompileError {
-  return new CompileError(op, 'fn', 'a step a replay can repeat: ops on tensors, autograd and optimizer steps', what, `${op}: a compiled step cannot contain ${what}: ${why}`);
+  return new CompileError(op, 'fn', 'a step a replay can repeat', what, `${op}: a compiled step cannot contain ${what}: ${why}`);
 }
 
 /** @internal Notes that an op took the address of `b` (Tensor.ptr). */
@@ -163,15 +170,13 @@ export function bump(rec: Recording, b: Block): void {
 export function patchLastCall(patch: (args: number[]) => void): void {
   const rec = recording;
   if (rec === null) return;
-  const last = rec.actions[rec.actions.length - 1];
-  if (last === undefined || typeof last === 'function') throw new Error('patchLastCall: no kernel call to patch');
-  last.patch = patch;
+  (rec.actions[rec.actions.length - 1] as Call).patch = patch;
 }
 
 /** @internal Runs `write` (a write into memory from JavaScript, through f32Raw/i32Raw) now and, while recording, at each replay. */
 export function replayJs(write: () => void): void {
   write();
-  recording?.actions.push(write);
+  onReplay(write);
 }
 
 /** @internal While recording, a function run at each replay (JS state a step keeps, e.g. an optimizer's step count). */
@@ -180,41 +185,26 @@ export function onReplay(f: () => void): void {
 }
 
 /**
- * @internal The float at byte address `at`, read from JavaScript to compute with. While
- * recording, each replay checks it reads bitwise the same (else CompileError: the step's
- * kernel arguments depended on it).
+ * @internal Returns `h`, to read the 4 bytes at `at` from JavaScript (with f32Raw/i32Raw) and
+ * compute or branch on them. While recording, each replay checks they still hold the same bits
+ * (else CompileError: the recorded kernel calls depended on them).
  */
-export function guardF32(h: Heap, at: number): number {
-  const v = h.f32Raw()[at >> 2]!;
+export function guarded(h: Heap, at: number): Heap {
   const rec = recording;
   if (rec !== null) {
     const bits = h.i32Raw()[at >> 2]!;
     rec.actions.push(() => {
-      if (h.i32Raw()[at >> 2] !== bits) throw changedValue(rec.op, 'a float', v, h.f32Raw()[at >> 2]!);
+      const now = h.i32Raw()[at >> 2]!;
+      if (now !== bits) {
+        throw new CompileError(rec.op, 'fn', `the value at ${at} to stay ${bits}`, String(now),
+          `${rec.op}: the step's kernel calls depend on a value read from memory that changed since the capture: run it without compile()`);
+      }
     });
   }
-  return v;
+  return h;
 }
 
-/** @internal As guardF32 for a flag (int32) a kernel wrote and JS branches on: zero or not must stay as captured. */
-export function guardFlag(h: Heap, at: number): boolean {
-  const set = h.i32Raw()[at >> 2] !== 0;
-  const rec = recording;
-  if (rec !== null) {
-    rec.actions.push(() => {
-      if ((h.i32Raw()[at >> 2] !== 0) !== set) throw changedValue(rec.op, 'a flag (a non-finite value check)', set ? 1 : 0, set ? 0 : 1);
-    });
-  }
-  return set;
-}
-
-function changedValue(op: string, what: string, was: number, now: number): CompileError {
-  return new CompileError(op, 'fn', `${what} the step reads from memory to be what it was at capture (${was})`, String(now),
-    `${op}: the step's kernel calls depend on ${what} read from memory, which was ${was} when the step was captured and is ${now} now: ` +
-    'this step cannot be replayed (run it eagerly, without compile())');
-}
-
-/** A captured step, ready to replay. */
+/** @internal A captured step, ready to replay. */
 export interface Program {
   /** Runs the captured calls again; throws DisposedTensorError (op `name`) before any write if a tensor they use was freed. */
   run(name: string): void;
@@ -222,7 +212,7 @@ export interface Program {
   release(): void;
 }
 
-/** The replay of `rec` (stopped). */
+/** @internal The replay of `rec` (stopped). */
 export function program(rec: Recording): Program {
   const blocks: Block[] = [], ptrs: number[] = [], names: string[] = [];
   for (const [b, what] of rec.touched) {
@@ -240,7 +230,7 @@ export function program(rec: Recording): Program {
   let fns: (() => void)[] = [];
   const bind = () => {
     const table = kernelTable(rec.variant)!;
-    const copy = realCopy();
+    const copy = extras.copy_f32; // the module's: replays run outside captures (notNested)
     fns = rec.actions.map((a) => {
       if (typeof a === 'function') return a;
       const f = a.fn === 'copy_f32' ? copy as KernelFn : table[a.fn as keyof KernelTable];

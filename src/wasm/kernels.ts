@@ -69,13 +69,6 @@ export let kernels: KernelTable = new Proxy({} as KernelTable, {
   },
 });
 export let extras: Extras = kernels as unknown as Extras;
-/** The module's extras (what `extras` is when no capture swapped it). */
-let realExtras: Extras | null = null;
-
-/** @internal The module's copy_f32 (a capture's replay calls it; see swapKernels). */
-export function realCopy(): Extras['copy_f32'] {
-  return realExtras!.copy_f32;
-}
 
 function buildTable(exp: Record<string, unknown>, v: KernelVariant): KernelTable {
   const table: Record<string, KernelFn> = {};
@@ -104,13 +97,11 @@ export function bindKernels(exp: Record<string, unknown>): void {
   tablesEpoch++;
   tables.simd = simd;
   tables.scalar = scalar;
-  realExtras = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
-  if (swapped) return; // a capture's recording tables stay; they call through kernelTable()
-  extras = realExtras;
+  extras = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
   kernels = tables[variant]!;
 }
 
-/** Counts bindKernels calls: a replay (capture.ts) rebinds its calls when this changed. */
+/** @internal Counts bindKernels calls: a replay (capture.ts) rebinds its calls when this changed. */
 export let tablesEpoch = 0;
 
 /** @internal The table of variant `v` (undefined when the module lacks it). */
@@ -121,19 +112,11 @@ export function kernelTable(v: KernelVariant): KernelTable | undefined {
 /** Whether a capture (capture.ts) has swapped in its recording tables. */
 let swapped = false;
 
-/**
- * @internal Makes `k` and `e` what ops call (capture.ts's recording tables), or, with null,
- * the current variant's again.
- */
-export function swapKernels(k: KernelTable | null, e: Extras | null): void {
-  swapped = k !== null;
-  if (k !== null && e !== null) {
-    kernels = k;
-    extras = e;
-  } else if (exportsRef) {
-    kernels = tables[variant]!;
-    extras = realExtras!;
-  }
+/** @internal Makes `k` and `e` what ops call: capture.ts's recording tables (`capturing`), or back the real ones. */
+export function swapKernels(k: KernelTable, e: Extras, capturing: boolean): void {
+  kernels = k;
+  extras = e;
+  swapped = capturing;
 }
 
 function noScalarTwins(op: string): UnsupportedRuntimeError {

@@ -50,13 +50,13 @@ export class Heap {
   private maxPages: number;
 
   /**
-   * While a capture records (capture.ts), `f32()`/`i32()` call this first: it throws, because a
+   * @internal While a capture records (capture.ts), `f32()`/`i32()` call this first: it throws, because a
    * read or write of memory from JavaScript is not a kernel call a replay could repeat. The sites
    * whose access a capture records use `f32Raw()`/`i32Raw()`.
    */
   sealed: (() => never) | null = null;
   /**
-   * While a capture records, the blocks given back (address, size pairs): a replay writes where the
+   * @internal While a capture records, the blocks given back (address, size pairs): a replay writes where the
    * capture's temporaries were, so they stay reserved until the compiled step is disposed.
    */
   held: number[] | null = null;
@@ -82,13 +82,13 @@ export class Heap {
     return this.i32Raw();
   }
 
-  /** f32() without the capture's check: for accesses a capture records (capture.ts). */
+  /** @internal f32() without the capture's check: for accesses a capture records (capture.ts). */
   f32Raw(): Float32Array {
     if (this.f32View.buffer !== this.memory.buffer) this.refresh();
     return this.f32View;
   }
 
-  /** i32() without the capture's check: for accesses a capture records (capture.ts). */
+  /** @internal i32() without the capture's check: for accesses a capture records (capture.ts). */
   i32Raw(): Int32Array {
     if (this.i32View.buffer !== this.memory.buffer) this.refresh();
     return this.i32View;
