@@ -352,6 +352,45 @@ describe('compile: misuse', () => {
     }
   });
 
+  it('replays never write into tensors made after the capture (the capture\'s temporaries stay reserved)', () => {
+    const s = cnn('NCHW', 'Adam');
+    s.feed(0);
+    const step = sc.compile(s.fn);
+    step();
+    const made = [1, 4, 16, 64, 300, 2000].flatMap((n) => Array.from({ length: 8 }, () => sc.full([n], 42)));
+    try {
+      for (let i = 0; i < 5; i++) step();
+      for (const t of made) expect(t.data().every((v) => v === 42)).toBe(true);
+    } finally {
+      for (const t of made) t.dispose();
+      step.dispose();
+      s.dispose();
+    }
+  });
+
+  it('a value the step read from memory that changed (a backward seed given as a tensor): CompileError at the replay', () => {
+    const x = sc.variable([1, 2]);
+    const seed = sc.ones([]);
+    const step = sc.compile(() => {
+      x.zeroGrad();
+      sc.tidy(() => x.square().sum()).backward(seed);
+    });
+    try {
+      step();
+      step();
+      expect(x.grad!.data()).toEqual(Float32Array.from([2, 4]));
+      const two = sc.full([], 2);
+      seed.set([], two);
+      two.dispose();
+      expectError(() => step(), sc.CompileError, { op: 'compile', message: /changed since the capture/ });
+    } finally {
+      step.dispose();
+      x.zeroGrad();
+      x.dispose();
+      seed.dispose();
+    }
+  });
+
   it('the step name given appears in errors', () => {
     const x = sc.variable([1, 2]);
     const step = sc.compile(() => x.mul(2), { name: 'double' });
