@@ -37,14 +37,14 @@ export interface SgdHyper {
 }
 
 /**
- * @internal One SGD step of `p` from its gradient `g` (same shape); `momentum` is the momentum buffer (null
- * without momentum), `first()` whether this is its first step (the buffer starts as the gradient),
- * called once per step. A compiled step's replays read `h` and call `first()` again.
+ * @internal One SGD step of `p` from its gradient `g` (same shape); `momentum` is the momentum
+ * buffer (null without momentum), whose first step (`p` not yet in `started`, which this adds it
+ * to) starts it as the gradient. A compiled step's replays read `h` and `started` again.
  */
-export function sgdStep(p: Tensor, g: Tensor, momentum: Tensor | null, h: SgdHyper, first: () => boolean): void {
+export function sgdStep(p: Tensor, g: Tensor, momentum: Tensor | null, h: SgdHyper, started: WeakSet<Tensor>): void {
   const op = 'SGD.step';
   kernels.sgd_step(p.ptr(op, 'param'), g.ptr(op, 'grad'), momentum !== null ? momentum.ptr(op, 'momentum') : 0, p.size,
-    h.lr, h.momentum, h.dampening, h.weightDecay, flag(h.nesterov), flag(first()));
+    h.lr, h.momentum, h.dampening, h.weightDecay, flag(h.nesterov), firstStep(p, momentum, started));
   wroteInPlace(p);
   if (recording !== null) {
     patchLastCall((a) => {
@@ -53,9 +53,16 @@ export function sgdStep(p: Tensor, g: Tensor, momentum: Tensor | null, h: SgdHyp
       a[6] = h.dampening;
       a[7] = h.weightDecay;
       a[8] = flag(h.nesterov);
-      a[9] = flag(first());
+      a[9] = firstStep(p, momentum, started);
     });
   }
+}
+
+/** 1 on the first step of `p`'s momentum buffer (then noted in `started`), else 0. */
+function firstStep(p: Tensor, momentum: Tensor | null, started: WeakSet<Tensor>): 0 | 1 {
+  const first = momentum !== null && !started.has(p);
+  if (first) started.add(p);
+  return flag(first);
 }
 
 /** Adam's hyper-parameters, as Adam checked them. */
@@ -68,28 +75,28 @@ export interface AdamHyper {
 }
 
 /**
- * @internal One Adam step of `p` from `g` and its moments `m`, `v` (all the same shape); `nextT()` counts
- * this parameter's steps from 1, called once per step. A compiled step's replays read `h` and
- * call `nextT()` again.
+ * @internal One Adam step of `p` from `g` and its moments `m`, `v` (all the same shape); `counts`
+ * holds each parameter's steps so far (this one's is advanced). A compiled step's replays read
+ * `h` and advance `counts` again.
  */
-export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamHyper, nextT: () => number): void {
+export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamHyper, counts: Map<Tensor, number>): void {
   const op = 'Adam.step';
-  const args = [p.ptr(op, 'param'), g.ptr(op, 'grad'), m.ptr(op, 'm'), v.ptr(op, 'v'), p.size, 0, 0, 0, 0, 0, 0, 0, 0];
-  adamScalars(args, h, nextT());
-  kernels.adam_step(...args);
+  const [b1, b2] = h.betas;
+  const t = nextStep(p, counts);
+  kernels.adam_step(p.ptr(op, 'param'), g.ptr(op, 'grad'), m.ptr(op, 'm'), v.ptr(op, 'v'), p.size,
+    h.lr, b1, b2, h.eps, h.weightDecay, flag(h.decoupled), 1 - b1 ** t, Math.sqrt(1 - b2 ** t));
   wroteInPlace(p);
-  if (recording !== null) patchLastCall((a) => adamScalars(a, h, nextT()));
+  if (recording !== null) {
+    patchLastCall((a) => {
+      const [c1, c2] = h.betas, u = nextStep(p, counts);
+      a.splice(5, 8, h.lr, c1, c2, h.eps, h.weightDecay, flag(h.decoupled), 1 - c1 ** u, Math.sqrt(1 - c2 ** u));
+    });
+  }
 }
 
-/** Arguments 5.. of adam_step: lr, beta1, beta2, eps, weight decay, decoupled, and the bias corrections of step t. */
-function adamScalars(a: number[], h: AdamHyper, t: number): void {
-  const [b1, b2] = h.betas;
-  a[5] = h.lr;
-  a[6] = b1;
-  a[7] = b2;
-  a[8] = h.eps;
-  a[9] = h.weightDecay;
-  a[10] = flag(h.decoupled);
-  a[11] = 1 - b1 ** t;
-  a[12] = Math.sqrt(1 - b2 ** t);
+/** `p`'s next step number (from 1), noted in `counts`. */
+function nextStep(p: Tensor, counts: Map<Tensor, number>): number {
+  const t = (counts.get(p) ?? 0) + 1;
+  counts.set(p, t);
+  return t;
 }

@@ -56,10 +56,6 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
-    adamStep(p, g, m!, v!, this, () => {
-      const t = (this.counts.get(p) ?? 0) + 1;
-      this.counts.set(p, t);
-      return t;
-    });
+    adamStep(p, g, m!, v!, this, this.counts);
   }
 }

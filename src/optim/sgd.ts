@@ -58,12 +58,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, state: Tensor[]): void {
-    const buf = state[0];
-    sgdStep(p, g, buf ?? null, this, () => {
-      const first = buf !== undefined && !this.started.has(p);
-      if (buf) this.started.add(p);
-      return first;
-    });
+    sgdStep(p, g, state[0] ?? null, this, this.started);
   }
 
   private readonly started = new WeakSet<Tensor>();
