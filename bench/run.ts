@@ -612,13 +612,14 @@ if (training.length > 0) {
   for (const c of training) {
     console.log(`  ${c.id}: ${c.title}; gradients: ${c.grads}; checked over ${c.checkSteps} steps`);
     for (const i of c.impls) if (i.skipped) console.log(`    ${i.impl} skipped: ${i.skipped}`);
-    const il = c.interleaved;
-    if (il === undefined) continue;
-    console.log(c.id === 'lesson'
-      ? `    interleaved with the ${il.yardstick} (${il.rounds} rounds, medians): simdconv ${fmtTime(il.stepMs)}, naive JS ${fmtTime(il.yardstickMs)}; ` +
-        `simdconv's step takes ${il.ratio.toFixed(2)}x the naive JS step's time (median of the per-round ratios; goal ≤ 1)`
-      : `    interleaved with ${il.yardstick} (${il.rounds} rounds, medians): step ${fmtTime(il.stepMs)} (${fmtG(c.flopsPerStep / (il.stepMs * 1e6))} GFLOP/s), ` +
-        `kernels ${fmtTime(il.yardstickMs)} (${fmtG(c.flopsPerStep / (il.yardstickMs * 1e6))} GFLOP/s); the step keeps ${(il.ratio * 100).toFixed(0)}% of its kernels' GFLOP/s (median of the per-round ratios; goal ≥ 80%)`);
+    for (const [how, il] of [['eager', c.interleaved], ['compiled (sc.compile)', c.interleavedCompiled]] as const) {
+      if (il === undefined) continue;
+      console.log(c.id === 'lesson'
+        ? `    ${how}, interleaved with the ${il.yardstick} (${il.rounds} rounds, medians): simdconv ${fmtTime(il.stepMs)}, naive JS ${fmtTime(il.yardstickMs)}; ` +
+          `simdconv's step takes ${il.ratio.toFixed(2)}x the naive JS step's time (median of the per-round ratios; goal ≤ 1)`
+        : `    ${how}, interleaved with ${il.yardstick} (${il.rounds} rounds, medians): step ${fmtTime(il.stepMs)} (${fmtG(c.flopsPerStep / (il.stepMs * 1e6))} GFLOP/s), ` +
+          `kernels ${fmtTime(il.yardstickMs)} (${fmtG(c.flopsPerStep / (il.yardstickMs * 1e6))} GFLOP/s); the step keeps ${(il.ratio * 100).toFixed(0)}% of its kernels' GFLOP/s (median of the per-round ratios; goal ≥ 80%)`);
+    }
   }
   for (const e of errors) console.log(`  ${e}`);
 }

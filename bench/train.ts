@@ -11,7 +11,9 @@
 //   (the loss, bias and update are not counted).
 //
 // After the table's timings, each case times simdconv's step interleaved with a yardstick in one
-// loop (see Interleaved): the lesson against the naive JS step, the layer against its conv kernels.
+// loop (see Interleaved): the lesson against the naive JS step, the layer against its conv kernels;
+// once eager, once compiled (the same step captured by sc.compile and replayed: the table's
+// 'simdconv compiled' row, checked against the eager step's losses and weights).
 //
 // Implementations: simdconv, a naive JS step by hand, and each tfjs peer (a peer whose step throws,
 // like tfjs-wasm's, is reported with its error). Every one starts from simdconv's seeded initial
@@ -57,8 +59,9 @@ export interface TrainCaseResult {
   flopsPerStep: number;
   checkSteps: number;
   impls: TrainImplResult[];
-  /** The step against its yardstick, timed interleaved in one loop (see Interleaved). */
+  /** The step against its yardstick, timed interleaved in one loop (see Interleaved): eager, and compiled (sc.compile). */
   interleaved?: Interleaved;
+  interleavedCompiled?: Interleaved;
 }
 
 /**
@@ -106,7 +109,12 @@ function lessonData() {
   return { x, Y };
 }
 
-function simdconvLesson(x: Float32Array, Y: Float32Array, ref: { w0?: Float32Array }): Trainer {
+/**
+ * The lesson's step through the public API: eager (every call runs the ops, autograd and the
+ * optimizer), or `compiled` (sc.compile: the first call captures the same step, later calls
+ * replay its kernel calls).
+ */
+function simdconvLesson(x: Float32Array, Y: Float32Array, ref: { w0?: Float32Array }, compiled = false): Trainer {
   const { H, W, kh, kw } = LESSON;
   const conv = new sc.nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
   const X4 = sc.tensor(x, [1, 1, H, W]);
@@ -114,18 +122,28 @@ function simdconvLesson(x: Float32Array, Y: Float32Array, ref: { w0?: Float32Arr
   sc.noGrad(() => conv.forward(X4).dispose()); // materialise the lazy weight to hand it to the others
   ref.w0 = conv.weight!.data();
   const opt = new sc.optim.SGD(conv, { lr: LESSON_LR });
+  const eager = () => {
+    const l = sc.tidy(() => sc.nn.squaredError(conv.forward(X4), Y4).sum());
+    conv.zeroGrad();
+    l.backward();
+    opt.step();
+    return l;
+  };
+  const compiledStep = compiled ? sc.compile(eager) : null;
   return {
     step(read) {
-      const l = sc.tidy(() => sc.nn.squaredError(conv.forward(X4), Y4).sum());
-      conv.zeroGrad();
-      l.backward();
-      opt.step();
+      if (compiledStep !== null) {
+        const l = compiledStep();
+        return read ? l.item() : NaN;
+      }
+      const l = eager();
       const v = read ? l.item() : NaN;
       l.dispose();
       return v;
     },
     state: () => ({ w: conv.weight!.data() }),
     dispose() {
+      compiledStep?.dispose();
       conv.zeroGrad();
       for (const t of [X4, Y4, conv.weight!]) t.dispose();
     },
@@ -194,26 +212,36 @@ function layerData() {
   return { x: uniform(L.N * L.C * L.H * L.W, 101), t: uniform(L.N * L.Cout * L.H * L.W, 102) };
 }
 
-function simdconvLayer(x: Float32Array, t: Float32Array, ref: { w0?: Float32Array; b0?: Float32Array }): Trainer {
+function simdconvLayer(x: Float32Array, t: Float32Array, ref: { w0?: Float32Array; b0?: Float32Array }, compiled = false): Trainer {
   const conv = new sc.nn.Conv2d({ inChannels: L.C, outChannels: L.Cout, kernelSize: L.k, padding: L.pad, seed: 1 });
   ref.w0 = conv.weight!.data();
   ref.b0 = conv.bias!.data();
   const xv = sc.variable(x, [L.N, L.C, L.H, L.W]);
   const tt = sc.tensor(t, [L.N, L.Cout, L.H, L.W]);
   const opt = new sc.optim.SGD(conv, { lr: L.lr, momentum: L.momentum });
+  const eager = () => {
+    const l = sc.tidy(() => sc.nn.mseLoss(conv.forward(xv), tt));
+    opt.zeroGrad();
+    xv.zeroGrad();
+    l.backward();
+    opt.step();
+    return l;
+  };
+  const compiledStep = compiled ? sc.compile(eager) : null;
   return {
     step(read) {
-      const l = sc.tidy(() => sc.nn.mseLoss(conv.forward(xv), tt));
-      opt.zeroGrad();
-      xv.zeroGrad();
-      l.backward();
-      opt.step();
+      if (compiledStep !== null) {
+        const l = compiledStep();
+        return read ? l.item() : NaN;
+      }
+      const l = eager();
       const v = read ? l.item() : NaN;
       l.dispose();
       return v;
     },
     state: () => ({ w: conv.weight!.data(), b: conv.bias!.data(), dx: xv.grad!.data() }),
     dispose() {
+      compiledStep?.dispose();
       opt.zeroGrad();
       xv.zeroGrad();
       for (const p of [xv, tt, conv.weight!, conv.bias!]) p.dispose();
@@ -500,22 +528,27 @@ export async function runTraining(o: TrainOptions): Promise<TrainCaseResult[]> {
       },
       () => simdconvLesson(x, Y, ref),
       () => [
+        { impl: 'simdconv compiled', make: () => simdconvLesson(x, Y, {}, true) },
         { impl: 'naive JS', make: () => naiveLesson(x, Y, ref.w0!) },
         ...o.peers.map((p) => ({ impl: p.label, make: () => tfLesson(p, x, Y, ref.w0!) })),
       ],
       o,
     ));
-    const s = simdconvLesson(x, Y, ref);
-    const n = naiveLesson(x, Y, ref.w0!);
-    for (let i = 0; i < 2000; i++) {
-      s.step(false);
-      n.step(false);
+    for (const compiled of [false, true]) {
+      const s = simdconvLesson(x, Y, {}, compiled);
+      const n = naiveLesson(x, Y, ref.w0!);
+      for (let i = 0; i < 2000; i++) {
+        s.step(false);
+        n.step(false);
+      }
+      const calls = callsFor(() => s.step(false), 2);
+      const il = interleave(() => s.step(false), () => n.step(false), Math.max(calls, 100), o.timing.timeMs >= 400 ? 41 : 11, 'naive JS step', false);
+      s.dispose();
+      const c = out[out.length - 1]!;
+      if (compiled) c.interleavedCompiled = il;
+      else c.interleaved = il;
+      o.log(`    lesson interleaved: simdconv${compiled ? ' compiled' : ''} ${(il.stepMs * 1e3).toFixed(2)} µs, naive JS ${(il.yardstickMs * 1e3).toFixed(2)} µs per step: ${il.ratio.toFixed(2)}x naive JS's time`);
     }
-    const calls = callsFor(() => s.step(false), 2);
-    const il = interleave(() => s.step(false), () => n.step(false), Math.max(calls, 100), o.timing.timeMs >= 400 ? 41 : 11, 'naive JS step', false);
-    s.dispose();
-    out[out.length - 1]!.interleaved = il;
-    o.log(`    lesson interleaved: simdconv ${(il.stepMs * 1e3).toFixed(2)} µs, naive JS ${(il.yardstickMs * 1e3).toFixed(2)} µs per step: ${il.ratio.toFixed(2)}x naive JS's time`);
   }
   {
     const { x, t } = layerData();
@@ -531,6 +564,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainCaseResult[]> {
       },
       () => simdconvLayer(x, t, ref),
       () => [
+        { impl: 'simdconv compiled', make: () => simdconvLayer(x, t, {}, true) },
         predictedS > o.naiveMaxS
           ? { impl: 'naive JS', skip: `predicted ${predictedS.toFixed(1)} s per step (> ${o.naiveMaxS} s)` }
           : { impl: 'naive JS', maxStepS: o.naiveMaxS, make: () => naiveLayer(x, t, ref.w0!, ref.b0!) },
@@ -541,16 +575,20 @@ export async function runTraining(o: TrainOptions): Promise<TrainCaseResult[]> {
       ],
       o,
     ));
-    const s = simdconvLayer(x, t, {});
-    const kern = simdconvLayerKernels(x, t);
-    s.step(false);
-    kern.run();
-    const calls = callsFor(() => s.step(false), 20);
-    const il = interleave(() => s.step(false), () => kern.run(), calls, o.timing.timeMs >= 400 ? 9 : 3, 'its conv kernels alone', true);
-    s.dispose();
-    kern.dispose();
-    out[out.length - 1]!.interleaved = il;
-    o.log(`    layer interleaved: step ${(il.stepMs * 1e3).toFixed(0)} µs, its kernels alone ${(il.yardstickMs * 1e3).toFixed(0)} µs: the step runs at ${(il.ratio * 100).toFixed(0)}% of its kernels' GFLOP/s`);
+    for (const compiled of [false, true]) {
+      const s = simdconvLayer(x, t, {}, compiled);
+      const kern = simdconvLayerKernels(x, t);
+      s.step(false);
+      kern.run();
+      const calls = callsFor(() => s.step(false), 20);
+      const il = interleave(() => s.step(false), () => kern.run(), calls, o.timing.timeMs >= 400 ? 9 : 3, 'its conv kernels alone', true);
+      s.dispose();
+      kern.dispose();
+      const c = out[out.length - 1]!;
+      if (compiled) c.interleavedCompiled = il;
+      else c.interleaved = il;
+      o.log(`    layer interleaved: step${compiled ? ' compiled' : ''} ${(il.stepMs * 1e3).toFixed(0)} µs, its kernels alone ${(il.yardstickMs * 1e3).toFixed(0)} µs: the step runs at ${(il.ratio * 100).toFixed(0)}% of its kernels' GFLOP/s`);
+    }
   }
   return out;
 }

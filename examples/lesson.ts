@@ -64,14 +64,22 @@ cell('Learning a kernel');
   const lr = 3e-2; // learning rate
   const opt = new sc.optim.SGD(conv2d, { lr }); // w -= lr * w.grad
 
-  for (let i = 0; i < 10; i++) {
+  // One training step: loss, gradient, update. sc.compile runs it as written the first time and
+  // records its kernel calls; every later call replays only those (bitwise the same results,
+  // without rebuilding tensors or the autograd graph): the step returns the same loss tensor,
+  // refilled.
+  const step = sc.compile(() => {
     const l = sc.tidy(() => sc.nn.squaredError(conv2d.forward(X4), Y4).sum());
     conv2d.zeroGrad();
     l.backward();
     opt.step();
+    return l;
+  });
+  for (let i = 0; i < 10; i++) {
+    const l = step();
     if ((i + 1) % 2 === 0) console.log(`epoch ${i + 1}, loss ${l.item().toFixed(3)}`);
-    l.dispose();
   }
+  step.dispose(); // frees the loss tensor and the memory the replays used
   console.log('the learned kernel, close to [1, -1]:');
   learned = conv2d.weight!.detach().reshape([1, 2]);
   console.log(learned.toString());

@@ -33,10 +33,11 @@ export * as data from './data/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { fit, fitSync, type FitOptions, type Progress } from './train.js';
+export { compile, type CompiledStep, type CompileOptions } from './compile.js';
 export { im2col, toeplitz, matmul, type Im2colOptions, type ToeplitzOptions } from './ops/matmul.js';
 export { receptiveField, receptiveFieldOf, type ReceptiveLayer, type ReceptiveModule, type ReceptiveFieldInfo, type ReceptiveRegion } from './receptive.js';
 export * as kernels from './filters.js'; // the filter gallery, public name `kernels`
 export {
   SimdconvError, ShapeError, ArgumentError, DisposedTensorError, NotInitializedError,
-  UnsupportedRuntimeError, SimdconvOutOfMemoryError, AutogradError,
+  UnsupportedRuntimeError, SimdconvOutOfMemoryError, AutogradError, CompileError,
 } from './errors.js';

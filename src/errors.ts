@@ -122,6 +122,16 @@ export class AutogradError extends SimdconvError {
   override name = 'AutogradError';
 }
 
+/**
+ * A step given to `compile()` cannot be replayed (it reads tensor memory into JS, draws random
+ * numbers, ...), or a compiled step was misused (called after dispose(), nested).
+ * @example
+ * new sc.CompileError('compile', 'fn', 'a replayable step', 'item()') instanceof sc.SimdconvError   // => true
+ */
+export class CompileError extends SimdconvError {
+  override name = 'CompileError';
+}
+
 /** Describes a value for an error message: shapes as `[2, 3]`, strings quoted, objects by kind. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';

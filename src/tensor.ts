@@ -4,6 +4,7 @@
 // The methods that run ops are attached by ops/methods.ts.
 import { ArgumentError, AutogradError, DisposedTensorError, ShapeError, describe, shapeStr } from './errors.js';
 import { heap } from './wasm/runtime.js';
+import { bump, recording, touch } from './wasm/capture.js';
 import { formatTensor } from './format.js';
 import { Storage, track, untrack } from './storage.js';
 import { F32_BYTES } from './wasm/memory.js';
@@ -130,6 +131,7 @@ export class Tensor {
   /** @internal Byte address of element 0; throws if disposed. */
   ptr(op: string, argument: string): number {
     if (this._disposed) throw new DisposedTensorError(op, argument);
+    if (recording !== null) touch(recording, this._storage, op, argument);
     return this._storage.ptr;
   }
 
@@ -163,6 +165,7 @@ export class Tensor {
    */
   data(out?: Float32Array): Float32Array {
     const at = this.ptr('data', 'this');
+    if (recording !== null) heap('data').f32(); // refused while a capture records (its error)
     const n = this.#size;
     if (out === undefined) return new Float32Array(heap('data').memory.buffer, at, n).slice();
     if (!(out instanceof Float32Array)) throw new ArgumentError('data', 'out', `a Float32Array of ${n} elements`, describe(out));
@@ -292,6 +295,7 @@ export function setGrad(t: Tensor, g: Tensor | null): void {
  */
 export function wroteInPlace(t: Tensor): Tensor {
   t._storage.version++;
+  if (recording !== null) bump(recording, t._storage);
   return t;
 }
 

@@ -29,7 +29,7 @@ const LAYERS: readonly { name: string; files: RegExp[] }[] = [
   // Ops: validate, run a kernel, record; their gradient rules; the tensor methods.
   { name: 'ops', files: [/^ops\//] },
   // Layers, losses, optimizers and the tools built on ops.
-  { name: 'nn/optim', files: [/^nn\//, /^optim\//, /^filters\.ts$/, /^receptive\.ts$/, /^train\.ts$/, /^image(\.ts$|\/)/, /^data\//] },
+  { name: 'nn/optim', files: [/^nn\//, /^optim\//, /^filters\.ts$/, /^receptive\.ts$/, /^train\.ts$/, /^compile\.ts$/, /^image(\.ts$|\/)/, /^data\//] },
   // The public face: what package.json's exports point at.
   { name: 'entries', files: [/^core\.ts$/, /^entry\.ts$/, /^index\.ts$/, /^browser\.ts$/, /^workerd\.ts$/, /^inline\.ts$/] },
 ];

@@ -1,7 +1,7 @@
 // Reverse-mode traversal: orders the recorded nodes reachable from the output, runs each rule
 // once with the summed gradient of its output, and adds leaf gradients into `.grad`.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
-import { DIMS, Tensor, checkGrad, checkTensor, empty, setGrad, view } from '../tensor.js';
+import { DIMS, Tensor, checkGrad, checkTensor, empty, setGrad, view, wroteInPlace } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
 import { sameShape } from '../layout.js';
 import { GradNode, noGrad } from './node.js';
@@ -14,7 +14,7 @@ import { kernels, extras } from '../wasm/kernels.js';
 function accumulate(acc: Tensor, g: Tensor): Tensor {
   if (acc._storage.refs === 1) {
     kernels.axpy(acc.ptr('backward', 'grad'), g.ptr('backward', 'grad'), acc.size, 1);
-    acc._storage.version++; // an in-place write: caches keyed on the version (Winograd's) see it
+    wroteInPlace(acc); // an in-place write: caches keyed on the version (Winograd's) see it
     return acc;
   }
   const sum = copyOf(acc);

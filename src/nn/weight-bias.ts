@@ -3,6 +3,7 @@
 // uniform in ±1/√fanIn from one random stream (the weight's values first, then the bias's).
 import type { Tensor } from '../tensor.js';
 import { outsideScopes } from '../storage.js';
+import { outsideCapture } from '../ops/update.js';
 import { takeStream, uniformAt } from '../ops/create.js';
 
 /** How a layer registers a parameter slot (its Module.registerParameter). */
@@ -46,14 +47,15 @@ export class WeightBias {
     const bound = 1 / Math.sqrt(fanIn);
     const wSize = shape.reduce((a, d) => a * d, 1);
     const [s, counter] = takeStream(op, wSize + biasSize, seed === undefined ? undefined : { seed });
-    outsideScopes(() => {
+    // Once, outside any tidy() scope, and not part of a compiled step's replays (compile.ts).
+    outsideCapture(() => outsideScopes(() => {
       this.#weight = arrange(uniformAt(op, shape, -bound, bound, s, counter));
       this.#register('weight', this.#weight);
       if (biasSize > 0) {
         this.#bias = uniformAt(op, [biasSize], -bound, bound, s, counter + wSize);
         this.#register('bias', this.#bias);
       }
-    });
+    }));
   }
 
   /** Takes the parameters loadStateDict made for a lazy layer (the layer's namedParameters()). */

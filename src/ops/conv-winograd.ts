@@ -12,6 +12,7 @@ import { heap, partScratch, writeMeta } from '../wasm/runtime.js';
 import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
 import { winogradIneligible, type Geometry } from './conv-options.js';
 import { preparedWeight } from './weight-cache.js';
+import { guarded } from '../wasm/capture.js';
 
 /** Bytes of winograd_conv's work block before V and M (WINO_WORK_BYTES in assembly/winograd.ts). */
 const WORK_HEADER = 336;
@@ -79,9 +80,9 @@ function run(op: string, N: number, CI: number, H: number, W: number, PT: number
     const t0 = 4 * partStart(groups, T, t), t1 = 4 * partStart(groups, T, t + 1);
     if (t1 > t0) k.winograd_conv(x, geo, u, t0, t1, y, bias, work[t]!);
   });
-  const i32 = heap(op).i32();
+  const h = heap(op);
   for (let t = 0; t < T; t++) {
-    if (partStart(groups, T, t + 1) > partStart(groups, T, t) && i32[work[t]! >> 2] !== 0) return false;
+    if (partStart(groups, T, t + 1) > partStart(groups, T, t) && guarded(h, work[t]!).i32Raw()[work[t]! >> 2] !== 0) return false;
   }
   return true;
 }

@@ -3,6 +3,7 @@ import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, empty, type NestedArray, checkTensor } from '../tensor.js';
 import { kernels, extras } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
+import { replayJs } from '../wasm/capture.js';
 import { fillStrided } from './strided.js';
 import { checkBytes, checkShape } from './util.js';
 import { sizeOf } from '../layout.js';
@@ -202,9 +203,11 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
   const t = empty([n], op);
   // start + i*step, computed as in PyTorch (double, then rounded to float32): a fill then an
   // axpy would round differently, so the values are written from a Float64 computation here.
-  const f32 = heap(op).f32();
-  const p = t.ptr(op, 'out') >> 2;
-  for (let i = 0; i < n; i++) f32[p + i] = start + i * step;
+  const h = heap(op), p = t.ptr(op, 'out') >> 2;
+  replayJs(() => {
+    const f32 = h.f32Raw();
+    for (let i = 0; i < n; i++) f32[p + i] = start + i * step;
+  });
   return t;
 }
 

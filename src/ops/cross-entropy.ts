@@ -8,6 +8,7 @@ import { kernels as K } from '../wasm/kernels.js';
 import { readArray, readOptions } from '../args.js';
 import { heap } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
+import { recording, replayJs } from '../wasm/capture.js';
 
 /**
  * How a loss reduces its elementwise (or per-row) values: their mean, their sum, or none (all of
@@ -46,7 +47,9 @@ function readLabels(op: string, labels: unknown, B: number, C: number): Int32Arr
   if (labels instanceof Tensor) {
     const t = checkTensor(op, 'labels', labels);
     if (t[DIMS].length !== 1) throw new ShapeError(op, 'labels', `a 1-D tensor of ${B} labels`, `shape ${shapeStr(t[DIMS])}`);
-    values = t.data();
+    // Read in place (not data()): a compiled step reads its labels tensor again at each replay.
+    const at = t.ptr(op, 'labels') >> 2;
+    values = heap(op).f32Raw().subarray(at, at + t.size);
   } else {
     values = readArray(op, 'labels', labels, `${B} class labels (an Int32Array, an array of integers or a tensor)`);
   }
@@ -95,7 +98,17 @@ export function crossEntropy(logits: Tensor, labels: Labels, options?: CrossEntr
   const lab = readLabels(op, labels, B, C);
   // The labels (int32 bits) and the per-row (max, log-sum) live in tensors so the node can save them.
   const labelsT = empty([B], op);
-  heap(op).i32().set(lab, labelsT.ptr(op, 'labels') >> 2);
+  const h = heap(op), labelsAt = labelsT.ptr(op, 'labels') >> 2;
+  if (recording !== null && labels instanceof Tensor) {
+    // A compiled step: the labels tensor's values are read and checked again at each replay.
+    let first: Int32Array | null = lab;
+    replayJs(() => {
+      h.i32Raw().set(first ?? readLabels(op, labels, B, C), labelsAt);
+      first = null;
+    });
+  } else {
+    h.i32().set(lab, labelsAt); // labels from a JS array: refused while a capture records (they would be frozen)
+  }
   const stats = empty([B, 2], op);
   const rows = empty([B], op);
   const xp = tx.ptr(op, 'logits'), lp = labelsT.ptr(op, 'labels'), sp = stats.ptr(op, 'stats');

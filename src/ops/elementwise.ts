@@ -2,6 +2,7 @@
 import { DIMS, Tensor, empty, view } from '../tensor.js';
 import { kernels } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
+import { guarded } from '../wasm/capture.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { broadcastKernel, operand, reduced, scaled, scalarTensor, sumTo, unaryKernel, type Operand } from './elementwise-kernels.js';
 import { neg } from './unary.js';
@@ -250,7 +251,8 @@ export function squaredDifferenceSum(a: Tensor, b: Tensor, mean: boolean): Tenso
   if (mean) kernels.divs(at, at, 1, n);
   if (needsGrad(a, b)) {
     record(out, 'MseLoss', [a, b], (gy, needs, [sa, sb]) => {
-      const v = heap(op).f32()[gy.ptr(op, 'gy') >> 2]!;
+      const at = gy.ptr(op, 'gy');
+      const v = guarded(heap(op), at).f32Raw()[at >> 2]!;
       const ga = empty(sa![DIMS], op);
       kernels.sq_diff(ga.ptr(op, 'out'), sa!.ptr(op, 'yHat'), sb!.ptr(op, 'y'), n, 1, 0, mean ? v / Math.fround(n) : v);
       return withNegation(op, ga, needs);

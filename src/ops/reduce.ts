@@ -4,6 +4,7 @@ import { ShapeError, shapeStr } from '../errors.js';
 import { DIMS, Tensor, empty, view, checkTensor } from '../tensor.js';
 import { kernels } from '../wasm/kernels.js';
 import { heap } from '../wasm/runtime.js';
+import { guarded } from '../wasm/capture.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { normAxes } from './util.js';
 import { sizeOf, stridesOf } from '../layout.js';
@@ -106,7 +107,8 @@ function sumOrMeanAll(op: 'sum' | 'mean', t: Tensor): Tensor {
     const inShape = t[DIMS];
     // The gradient of every element is gy (divided by the count for the mean, rounded as divs does).
     record(out, op === 'sum' ? 'Sum' : 'Mean', [t], (gy) => {
-      const v = heap(op).f32()[gy.ptr(op, 'gy') >> 2]!;
+      const at = gy.ptr(op, 'gy');
+      const v = guarded(heap(op), at).f32Raw()[at >> 2]!;
       const g = empty(inShape, op);
       kernels.fill(g.ptr(op, 'out'), n, op === 'mean' ? v / Math.fround(n) : v);
       return [g];

@@ -9,6 +9,7 @@ import { readOptions } from '../args.js';
 import { Slot, heap, scratch } from '../wasm/runtime.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { normAxis } from './util.js';
+import { replayJs } from '../wasm/capture.js';
 
 /** [outer, dim, inner] of `shape` around `axis`. */
 function around(shape: readonly number[], axis: number): [number, number, number] {
@@ -96,7 +97,7 @@ export function argmax(x: Tensor, dim?: number | null, options?: { keepdim?: boo
   K.argmax(at, t.ptr(op, 'x'), outer, n, inner);
   // int32 → float32 conversion by TypedArray.set (native, element by element; the source is copied
   // first when the two views share a buffer).
-  const h = heap(op);
-  h.f32().set(h.i32().subarray(at >> 2, (at >> 2) + m), out.ptr(op, 'out') >> 2);
+  const h = heap(op), to = out.ptr(op, 'out') >> 2;
+  replayJs(() => h.f32Raw().set(h.i32Raw().subarray(at >> 2, (at >> 2) + m), to));
   return out;
 }

@@ -1,11 +1,12 @@
 // Weights prepared for a kernel (Winograd's transform, the NHWC GEMM's packing), kept per weight
 // version: a prepared copy is reused while the weight's storage has not been written since, so a
 // layer's forward passes prepare it once per optimizer step (or once, at inference), not once per
-// call. A few entries, most recently used first, each a heap block kept for reuse; a weight that
+// call (a capture, see wasm/capture.ts, bypasses the cache). A few entries, most recently used first, each a heap block kept for reuse; a weight that
 // is a gradient is written in place uncounted, so its copies are never reused.
 import type { Tensor } from '../tensor.js';
 import type { Storage } from '../storage.js';
 import { heap } from '../wasm/runtime.js';
+import { recording } from '../wasm/capture.js';
 
 interface Entry {
   storage: Storage;
@@ -27,6 +28,13 @@ const ENTRIES = 8;
  * needs must be taken before, so running out of memory here leaves no new entry behind.
  */
 export function preparedWeight(op: string, w: Tensor, key: string, bytes: number, prepare: (at: number) => void): number {
+  // A compiled step prepares into a block of its own at every replay: the weight changes between
+  // replays, and the cache's blocks are reused by later calls.
+  if (recording !== null) {
+    const at = recording.own(bytes, op);
+    prepare(at);
+    return at;
+  }
   const s = w._storage;
   let i = cache.findIndex((e) => e.storage === s && e.key === key);
   if (i >= 0 && cache[i]!.version === s.version) {

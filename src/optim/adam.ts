@@ -56,8 +56,6 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
-    const t = (this.counts.get(p) ?? 0) + 1;
-    this.counts.set(p, t);
-    adamStep(p, g, m!, v!, this, t);
+    adamStep(p, g, m!, v!, this, this.counts);
   }
 }

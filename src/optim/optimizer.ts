@@ -6,6 +6,7 @@ import { outsideScopes } from '../storage.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../ops/create.js';
 import { readArray } from '../args.js';
+import { everyStep, outsideCapture } from '../ops/update.js';
 
 /**
  * What an optimizer updates: an array of tensors, or a module (whose parameters are looked up at
@@ -39,6 +40,9 @@ export abstract class Optimizer {
   private readonly state = new Map<Tensor, Tensor[]>();
   /** Completed steps. */
   steps = 0;
+  private readonly countStep = () => {
+    this.steps++;
+  };
 
   constructor(op: string, params: Params) {
     // An array is read once (later edits of the caller's array change nothing).
@@ -88,10 +92,10 @@ export abstract class Optimizer {
     if (this.stateCount > 0) {
       for (let i = 0; i < n; i++) {
         const p = params[i]!, g = p._grad;
-        if (g !== null && !g._disposed && !this.state.has(p)) this.state.set(p, outsideScopes(() => newState(p[DIMS], this.stateCount)));
+        if (g !== null && !g._disposed && !this.state.has(p)) this.state.set(p, outsideCapture(() => outsideScopes(() => newState(p[DIMS], this.stateCount))));
       }
     }
-    this.steps++;
+    everyStep(this.countStep); // a compiled step's replays count too
     for (let i = 0; i < n; i++) {
       const p = params[i]!, g = p._grad;
       if (g !== null && !g._disposed) this.update(p, g, this.state.get(p) ?? NO_STATE);

@@ -58,10 +58,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, state: Tensor[]): void {
-    const buf = state[0];
-    const first = buf !== undefined && !this.started.has(p);
-    if (buf) this.started.add(p);
-    sgdStep(p, g, buf ?? null, this, first);
+    sgdStep(p, g, state[0] ?? null, this, this.started);
   }
 
   private readonly started = new WeakSet<Tensor>();

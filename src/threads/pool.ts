@@ -203,9 +203,12 @@ export function chooseSplit(T: number, ...sizes: number[]): [number, number] {
 /**
  * For tests: split every job, whatever its size, into `parts` parts (more parts than threads are
  * dealt out round-robin; with no pool they all run on this thread); null restores the cost model.
+ * Returns the previous setting (compile() forces one part while it captures).
  */
-export function forceParts(parts: number | null): void {
+export function forceParts(parts: number | null): number | null {
+  const was = forcedParts;
   forcedParts = parts;
+  return was;
 }
 
 /**

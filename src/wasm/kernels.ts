@@ -5,7 +5,7 @@
 // byte addresses and element counts.
 import { NotInitializedError, UnsupportedRuntimeError } from '../errors.js';
 
-type KernelFn = (...args: number[]) => number;
+export type KernelFn = (...args: number[]) => number;
 
 /** Kernels that exist as a SIMD / scalar pair. */
 export const KERNEL_NAMES = [
@@ -94,10 +94,29 @@ export function bindKernels(exp: Record<string, unknown>): void {
   const scalar = hasScalarTwins(exp) ? buildTable(exp, 'scalar') : undefined;
   if (variant === 'scalar' && scalar === undefined) throw noScalarTwins('init');
   exportsRef = exp;
+  tablesEpoch++;
   tables.simd = simd;
   tables.scalar = scalar;
   extras = { heap_base: exp.heap_base as () => number, copy_f32: exp.copy_f32 as Extras['copy_f32'] };
   kernels = tables[variant]!;
+}
+
+/** @internal Counts bindKernels calls: a replay (capture.ts) rebinds its calls when this changed. */
+export let tablesEpoch = 0;
+
+/** @internal The table of variant `v` (undefined when the module lacks it). */
+export function kernelTable(v: KernelVariant): KernelTable | undefined {
+  return tables[v];
+}
+
+/** Whether a capture (capture.ts) has swapped in its recording tables. */
+let swapped = false;
+
+/** @internal Makes `k` and `e` what ops call: capture.ts's recording tables (`capturing`), or back the real ones. */
+export function swapKernels(k: KernelTable, e: Extras, capturing: boolean): void {
+  kernels = k;
+  extras = e;
+  swapped = capturing;
 }
 
 function noScalarTwins(op: string): UnsupportedRuntimeError {
@@ -115,6 +134,9 @@ function noScalarTwins(op: string): UnsupportedRuntimeError {
 export function setKernelVariant(v: KernelVariant): void {
   if (v !== 'simd' && v !== 'scalar') {
     throw new UnsupportedRuntimeError('setKernelVariant', 'variant', "'simd' or 'scalar'", String(v));
+  }
+  if (swapped) {
+    throw new UnsupportedRuntimeError('setKernelVariant', 'variant', 'no change while compile() captures a step', `'${v}' inside a captured step`);
   }
   if (exportsRef) {
     const table = tables[v];

@@ -49,6 +49,18 @@ export class Heap {
 
   private maxPages: number;
 
+  /**
+   * @internal While a capture records (capture.ts), `f32()`/`i32()` call this first: it throws, because a
+   * read or write of memory from JavaScript is not a kernel call a replay could repeat. The sites
+   * whose access a capture records use `f32Raw()`/`i32Raw()`.
+   */
+  sealed: (() => never) | null = null;
+  /**
+   * @internal While a capture records, the blocks given back (address, size pairs): a replay writes where the
+   * capture's temporaries were, so they stay reserved until the compiled step is disposed.
+   */
+  held: number[] | null = null;
+
   constructor(memory: WasmMemory, heapBase: number, maxPages = MAX_PAGES) {
     this.memory = memory;
     this.maxPages = maxPages;
@@ -60,12 +72,24 @@ export class Heap {
 
   /** A Float32Array over the whole memory, valid until the next allocation. */
   f32(): Float32Array {
-    if (this.f32View.buffer !== this.memory.buffer) this.refresh();
-    return this.f32View;
+    if (this.sealed !== null) this.sealed();
+    return this.f32Raw();
   }
 
   /** An Int32Array over the whole memory, valid until the next allocation. */
   i32(): Int32Array {
+    if (this.sealed !== null) this.sealed();
+    return this.i32Raw();
+  }
+
+  /** @internal f32() without the capture's check: for accesses a capture records (capture.ts). */
+  f32Raw(): Float32Array {
+    if (this.f32View.buffer !== this.memory.buffer) this.refresh();
+    return this.f32View;
+  }
+
+  /** @internal i32() without the capture's check: for accesses a capture records (capture.ts). */
+  i32Raw(): Int32Array {
     if (this.i32View.buffer !== this.memory.buffer) this.refresh();
     return this.i32View;
   }
@@ -138,8 +162,12 @@ export class Heap {
     }
   }
 
-  /** Gives back a block obtained from `alloc(bytes)`. */
+  /** Gives back a block obtained from `alloc(bytes)` (held instead while a capture records). */
   free(at: number, bytes: number): void {
+    if (this.held !== null) {
+      this.held.push(at, bytes);
+      return;
+    }
     let size = Heap.blockSize(bytes);
     this.usedBytes -= size;
     const fa = this.freeAt, fs = this.freeSize;
@@ -198,7 +226,11 @@ export class Heap {
       return this.alloc(bytes, op);
     } catch (e) {
       if (!(e instanceof SimdconvOutOfMemoryError) || ra.length === 0) throw e;
+      // Recycled blocks belong to no one, not even a capture: given back for real.
+      const held = this.held;
+      this.held = null;
       for (let i = 0; i < ra.length; i++) this.free(ra[i]!, rs[i]!);
+      this.held = held;
       ra.length = 0;
       rs.length = 0;
       return this.alloc(bytes, op);
@@ -208,7 +240,7 @@ export class Heap {
   /** Gives back a block from allocTensor(bytes): small ones are kept for reuse (see recycledAt). */
   freeTensor(at: number, bytes: number): void {
     const size = Heap.blockSize(bytes);
-    if (size > RECYCLE_BYTES) {
+    if (size > RECYCLE_BYTES || this.held !== null) {
       this.free(at, bytes);
       return;
     }

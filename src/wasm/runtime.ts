@@ -4,6 +4,7 @@
 // hand init its ThreadSupport, so the loader imports nothing from threads/.
 import { ArgumentError, NotInitializedError, SimdconvOutOfMemoryError, UnsupportedRuntimeError, describe } from '../errors.js';
 import { bindKernels, extras } from './kernels.js';
+import { recording } from './capture.js';
 import { checkInt, readOptions } from '../args.js';
 import { Heap, I32_BYTES, MAX_PAGES } from './memory.js';
 import type { WasmFile, WasmSource } from './source.js';
@@ -257,8 +258,8 @@ export function heapIfReady(): Heap | null {
  * packed or flipped weights, op parameters). Valid until the next `scratch(slot, ...)` call with
  * the same slot; never hold one across a call that may need the same slot.
  */
-const scratchAt: number[] = [];
-const scratchBytes: number[] = [];
+const runtimeAt: number[] = [];
+const runtimeBytes: number[] = [];
 export const Slot = { Meta: 0, Col: 1, Weight: 2, Pad: 3, Tmp: 4, Tmp2: 5 } as const;
 export type Slot = (typeof Slot)[keyof typeof Slot];
 
@@ -278,6 +279,10 @@ const THREAD_SLOT_BASE = 16;
 
 export function scratch(slot: Slot, bytes: number, op: string): number {
   const h = heap(op);
+  const rec = recording;
+  // A capture has slots of its own (kept until its step is disposed), and a new Meta block per call.
+  if (rec !== null && slot === Slot.Meta) return rec.own(Math.max(bytes, 16), op);
+  const scratchAt = rec !== null ? rec.scratchAt : runtimeAt, scratchBytes = rec !== null ? rec.scratchBytes : runtimeBytes;
   const have = scratchBytes[slot] ?? 0;
   if (have >= bytes && have > 0) return scratchAt[slot]!;
   // The old block's contents need not survive, so free it first; grow geometrically, but if that
@@ -303,7 +308,8 @@ export function writeMeta(op: string, ...lists: readonly (readonly number[])[]):
   let n = 0;
   for (const l of lists) n += l.length;
   const at = scratch(Slot.Meta, n * I32_BYTES, op);
-  const i32 = heap(op).i32();
+  // Kernels only read a Meta block, and a capture's are its own: written once, valid at every replay.
+  const i32 = heap(op).i32Raw();
   let p = at >> 2;
   for (const l of lists) for (let i = 0; i < l.length; i++) i32[p++] = l[i]!;
   return at;
