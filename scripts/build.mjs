@@ -50,7 +50,7 @@ export function steps(root) {
     {
       name: 'ts',
       script: 'build:ts',
-      inputs: [...walk(root, 'src'), 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/compact-js.mjs', 'node_modules/typescript/package.json', 'node_modules/esbuild/package.json'],
+      inputs: [...walk(root, 'src'), 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/compact-js.mjs', 'scripts/prune-dts.mjs', 'package.json', 'node_modules/typescript/package.json', 'node_modules/esbuild/package.json'],
       outputs: srcTs.flatMap((f) => {
         const base = `dist/${f.slice('src/'.length, -'.ts'.length)}`;
         return [`${base}.js`, `${base}.d.ts`];

@@ -58,7 +58,41 @@ describe('the packed package', () => {
     const r = npm(['install', tarball, '--ignore-scripts=false', '--no-audit', '--no-fund', '--prefer-offline'], project);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
+    // Its declarations type-check a consumer with skipLibCheck off: the shipped .d.ts set is
+    // closed (scripts/prune-dts.mjs kept everything the entries reach) and types the public API.
+    writeFileSync(join(project, 'use.ts'), [
+      "import * as sc from 'simdconv';",
+      "import { toPNG, type RGBAImage } from 'simdconv/image';",
+      "export async function run(): Promise<number> {",
+      "  await sc.init();",
+      "  const net = new sc.nn.Sequential(new sc.nn.Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3 }), new sc.nn.ReLU(), new sc.nn.Flatten());",
+      "  const opt: sc.optim.Optimizer = new sc.optim.Adam(net, { lr: 1e-3 });",
+      "  const x: sc.Tensor = sc.rand([1, 1, 5, 5]);",
+      "  const step = sc.compile(() => { const l = net.forward(x).square().sum(); l.backward(); opt.step(); opt.zeroGrad(); return l; });",
+      "  const e: sc.SimdconvError | undefined = undefined;",
+      "  const img: RGBAImage | undefined = undefined; void toPNG; void img; void e;",
+      "  return step().item() + sc.data.pixelStats({ count: 1, rows: 1, cols: 1, images: new Uint8Array(1), labels: new Uint8Array(1) }).mean;",
+      "}",
+    ].join('\n'));
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: {
+      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'ESNext.Disposable', 'DOM'], types: [],
+      strict: true, skipLibCheck: false, noEmit: true }, files: ['use.ts'] }));
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   }, 120_000);
+
+  it('ships the declarations its entries reach and no internal ones (scripts/prune-dts.mjs)', () => {
+    const dts = new Set(files.filter((f) => f.endsWith('.d.ts')));
+    for (const f of dts) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+        const target = join(f, '..', m[1]!.replace(/\.js$/, '.d.ts'));
+        expect(dts.has(target), `${f} imports ${m[1]}`).toBe(true);
+      }
+    }
+    for (const internal of ['dist/wasm/kernels.d.ts', 'dist/threads/protocol.d.ts', 'dist/ops/conv-forward.d.ts']) expect(dts.has(internal), internal).toBe(false);
+    for (const entry of ['dist/index.d.ts', 'dist/browser.d.ts', 'dist/inline.d.ts', 'dist/workerd.d.ts', 'dist/image.d.ts']) expect(dts.has(entry), entry).toBe(true);
+  });
 
   it('ships no source maps (they would name src/ files the package does not ship)', () => {
     expect(files.some((f) => f.endsWith('.js.map'))).toBe(false);
