@@ -7,7 +7,7 @@
 //   wasm    build:wasm    assembly/**, asconfig.json, scripts/release-wasm.mjs, the asc version
 //                         -> build/*-test.wasm, dist/simdconv.wasm, dist/simdconv-mt.wasm
 //   ts      build:ts      src/**, tsconfig.json, tsconfig.build.json, the tsc version
-//                         -> dist/**/*.js and .d.ts, one pair per src/**/*.ts
+//                         -> dist/**/*.js, one per src/**/*.ts, and the .d.ts the entries reach
 //   inline  build:inline  dist/simdconv.wasm, scripts/inline-wasm.mjs -> dist/wasm/simdconv-base64.js
 // scripts/build.mjs is an input of every step. A step is up to date when build/build-stamps.json
 // records the SHA-256 of its inputs' contents (paths and bytes: touching a file is not a change,
@@ -35,6 +35,20 @@ function walk(root, dir) {
   return out.sort();
 }
 
+/** The .d.ts files of package.json's "types" and "exports" conditions, relative to root. */
+function entryDeclarations(root) {
+  const out = new Set();
+  const visit = (v) => {
+    if (typeof v === 'string') { if (v.endsWith('.d.ts')) out.add(v.replace(/^\.\//, '')); }
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) visit(x);
+  };
+  if (!existsSync(join(root, 'package.json'))) return [];
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  visit(pkg.types);
+  visit(pkg.exports);
+  return [...out].sort();
+}
+
 /** The steps: their input files and the output files that must exist (with `hashed` ones' bytes recorded). */
 export function steps(root) {
   const srcTs = walk(root, 'src').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
@@ -51,10 +65,9 @@ export function steps(root) {
       name: 'ts',
       script: 'build:ts',
       inputs: [...walk(root, 'src'), 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/compact-js.mjs', 'scripts/prune-dts.mjs', 'package.json', 'node_modules/typescript/package.json', 'node_modules/esbuild/package.json'],
-      outputs: srcTs.flatMap((f) => {
-        const base = `dist/${f.slice('src/'.length, -'.ts'.length)}`;
-        return [`${base}.js`, `${base}.d.ts`];
-      }),
+      // One .js per src/**/*.ts; of the declarations, those of the package's entries (the others
+      // that they reach are kept, the rest removed, by scripts/prune-dts.mjs).
+      outputs: [...srcTs.map((f) => `dist/${f.slice('src/'.length, -'.ts'.length)}.js`), ...entryDeclarations(root)],
       hashed: false,
     },
     {

@@ -52,6 +52,7 @@ beforeEach(() => {
   write('src/wasm-module.d.ts', 'export {};\n');
   write('tsconfig.json', '{}\n');
   write('tsconfig.build.json', '{}\n');
+  write('package.json', JSON.stringify({ types: './dist/index.d.ts', exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } }));
   runs = [];
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -64,7 +65,7 @@ describe('scripts/build.mjs: which steps run', () => {
       { name: 'inline', reason: 'never built here' },
     ]);
     expect(existsSync(join(root, 'dist/wasm/runtime.js'))).toBe(true);
-    expect(existsSync(join(root, 'dist/wasm/runtime.d.ts'))).toBe(true);
+    expect(existsSync(join(root, 'dist/index.d.ts'))).toBe(true); // an entry's declarations (the rest: scripts/prune-dts.mjs)
     expect(again()).toEqual([]);
     expect(runs).toEqual([]);
   });
@@ -108,8 +109,8 @@ describe('scripts/build.mjs: which steps run', () => {
 
   it('a missing output reruns its step', () => {
     again();
-    unlinkSync(join(root, 'dist/wasm/runtime.d.ts'));
-    expect(again()).toEqual([{ name: 'ts', reason: 'dist/wasm/runtime.d.ts is missing' }]);
+    unlinkSync(join(root, 'dist/index.d.ts'));
+    expect(again()).toEqual([{ name: 'ts', reason: 'dist/index.d.ts is missing' }]);
     rmSync(join(root, 'build'), { recursive: true }); // the test builds and the stamps with them
     expect(names(again())).toEqual(['wasm', 'ts', 'inline']);
   });
