@@ -3,13 +3,14 @@
 // reach every tail (output channels 1..9, so odd channel pairs; output widths 1..9 and around the
 // 16-pixel tiles; padding, uneven padding, strides with their phases, dilation, groups, mode
 // 'convolution', bias, empty batches); bitwise equal to its scalar twin and to conv_nchw (the
-// same contract and summation order), and to itself whatever the split into parts. Also which
-// kernel the 'auto' rules choose for the layers the kernel is for.
+// same contract and summation order), and to itself whatever the split into parts (on a pool of
+// two threads, so parts run in a worker too). Also which kernel the 'auto' rules choose for the
+// layers the kernel is for.
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
-import { forceParts } from '../src/threads/pool.js';
+import { dispatchedJobs, forceParts } from '../src/threads/pool.js';
 import { forceFewTaps, useFewTaps } from '../src/ops/conv-forward.js';
 import { geometry } from '../src/ops/conv-options.js';
 import { randArray } from './helpers/random.js';
@@ -65,7 +66,7 @@ function bits(a: Float32Array): Uint32Array {
 }
 
 beforeAll(async () => {
-  await sc.init();
+  await sc.init({ threads: 2 });
 });
 afterAll(() => setKernelVariant('simd'));
 afterEach(() => setKernelVariant('simd'));
@@ -90,7 +91,9 @@ describe('conv_few: the split into parts does not change a bit', () => {
   const split = CASES.filter((c) => c.x[0] > 0 && /e-like|LeNet|stride 2|groups 2|dilation \[/.test(c.name));
   it.each(split.map((c) => [c.name, c] as const))('%s', (_n, c) => {
     const one = run(c, 'conv_few', 1);
+    const before = dispatchedJobs();
     for (const parts of [2, 3]) expect(bits(run(c, 'conv_few', parts)), `${parts} parts`).toEqual(bits(one));
+    expect(dispatchedJobs(), 'jobs a worker ran').toBeGreaterThan(before);
   });
 });
 
