@@ -20,3 +20,4 @@ export * from './pool';
 export * from './activation';
 export * from './softmax';
 export * from './winograd';
+export * from './conv_few';

@@ -1,8 +1,8 @@
 // The forward dispatch of conv2d, and the weight and input preparation the gradients share.
 // Single-channel and depthwise convolutions (one input and one output channel per group) at
 // stride 1 and dilation 1 run direct kernels per channel plane, reading the zero padding in place;
-// NCHW otherwise is conv_nchw's implicit GEMM over packed panels, NHWC im2col + GEMM per image and
-// group. Jobs long enough are split over threads by images or bands of output rows.
+// NCHW otherwise is conv_nchw's implicit GEMM over packed panels, or conv_few's direct loops for
+// few input taps (useFewTaps), NHWC im2col + GEMM per image and group. Jobs long enough are split over threads by images or bands of output rows.
 import { kernels, CONVOLVE, CORRELATE, OVERWRITE } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
@@ -138,14 +138,42 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
   }
   const w = weightForKernels(op, g, kernelWeight(op, g, w0));
   // Parts take whole images or bands of output rows r0 .. r1-1 (as in the NHWC case above); the
-  // implicit GEMM packs its own column panels (no column matrix) and adds the bias.
+  // implicit GEMM packs its own column panels (no column matrix) and adds the bias; conv_few
+  // (same arguments, bitwise the same result) copies the rows it reads into its own strip.
   const [T, byImage] = imagesOrRows(g);
   const geo = writeMeta(op, [g.CG, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, g.COG]);
-  implicitGemmParts(op, T, byImage, g.N, g.G, g.HO, geo, convWorkBytes(kg),
+  const few = useFewTaps(g);
+  implicitGemmParts(op, T, byImage, g.N, g.G, g.HO, geo, few ? fewWorkBytes(g) : convWorkBytes(kg),
     { at: x, image: g.C * g.H * g.W * F32_BYTES, group: g.CG * g.H * g.W * F32_BYTES },
     { at: w, image: 0, group: g.COG * kg * F32_BYTES },
     { at: y, image: g.CO * HWo * F32_BYTES, group: g.COG * HWo * F32_BYTES },
-    bias ? { at: bias, image: 0, group: g.COG * F32_BYTES } : null);
+    bias ? { at: bias, image: 0, group: g.COG * F32_BYTES } : null, few ? 'conv_few' : 'conv_nchw');
+}
+
+/** Which NCHW kernel takes a convolution that is neither direct nor Winograd: 'auto' (measured rules), or forced (tests, benchmarks). */
+let fewTapsChoice: 'auto' | 'conv_few' | 'conv_nchw' = 'auto';
+
+/** Forces the NCHW forward kernel (for tests and A/B benchmarks); 'auto' restores the measured rules. */
+export function forceFewTaps(choice: 'auto' | 'conv_few' | 'conv_nchw'): void {
+  fewTapsChoice = choice;
+}
+
+/**
+ * Whether the NCHW forward of g runs conv_few rather than conv_nchw (same results, bitwise).
+ * Measured (A/B in one process, one thread): conv_few wins on rows of >= 24 output pixels with
+ * up to 64 taps per output at stride 1 (1.2-1.8x at 9-27 taps, 1.0-1.4x at 36-64), and up to 160
+ * at a larger width stride, where conv_nchw packs its panels element by element (1.1-1.5x); it
+ * loses on narrower rows (its 16-pixel tiles: 0.4-0.9x at 8-20 pixels) and at 100-150 taps.
+ */
+export function useFewTaps(g: Geometry): boolean {
+  if (fewTapsChoice !== 'auto') return fewTapsChoice === 'conv_few';
+  return g.WO >= 24 && g.CG * g.KH * g.KW <= (g.SW === 1 ? 64 : 160);
+}
+
+/** Scratch bytes of one conv_few call (assembly/conv_few.ts): tap table, input strip, tail tile. */
+export function fewWorkBytes(g: Geometry): number {
+  const LP = Math.floor(((g.KW - 1) * g.DW) / g.SW) + Math.ceil(g.WO / 16) * 16;
+  return align16(g.CG * g.KH * g.KW * F32_BYTES) + g.CG * g.KH * g.SW * LP * F32_BYTES + 128;
 }
 
 /** An operand of implicitGemmParts: the byte address of image 0, group 0, and the bytes between images and groups. */
@@ -156,7 +184,7 @@ export interface GroupedOperand {
 }
 
 /**
- * conv_nchw (the implicit GEMM) over N images x G groups, in T parts of whole images (byImage)
+ * conv_nchw (the implicit GEMM), or conv_few (the same contract), over N images x G groups, in T parts of whole images (byImage)
  * or of bands of the `rows` output rows; geo is conv_nchw's geometry block, workBytes its scratch
  * per part. Image n, group gi reads src and w and writes dst (and adds bias, if any) at
  * `at + n*image + gi*group`.
@@ -164,6 +192,7 @@ export interface GroupedOperand {
 export function implicitGemmParts(
   op: string, T: number, byImage: boolean, N: number, G: number, rows: number, geo: number, workBytes: number,
   src: GroupedOperand, w: GroupedOperand, dst: GroupedOperand, bias: GroupedOperand | null,
+  kernel: 'conv_nchw' | 'conv_few' = 'conv_nchw',
 ): void {
   const work = partScratch(op, T, workBytes);
   parallel(T, (k, t) => {
@@ -172,7 +201,7 @@ export function implicitGemmParts(
     if (r1 === r0) return;
     for (let n = n0; n < n1; n++) {
       for (let gi = 0; gi < G; gi++) {
-        k.conv_nchw(src.at + n * src.image + gi * src.group, geo, r0, r1, w.at + gi * w.group,
+        k[kernel](src.at + n * src.image + gi * src.group, geo, r0, r1, w.at + gi * w.group,
           dst.at + n * dst.image + gi * dst.group, bias ? bias.at + gi * bias.group : 0, work[t]!);
       }
     }

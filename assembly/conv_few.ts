@@ -1,0 +1,147 @@
+// conv_few: the direct NCHW convolution for few input taps (K = C*KH*KW small, e.g. 3 -> 16
+// channels 3x3, or LeNet's 1 -> 6 channels 5x5), vectorised along the output pixels of a row.
+//
+// Contract: exactly conv_nchw's (assembly/gemm.ts): the same arguments, the same geometry block
+// geo (int32[14]: C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, HO, WO, M), the band r0 .. r1-1 of
+// output rows, w (M x K, row-major), y (M x HO*WO, rows of the band written, nothing else), bias
+// (M floats, or 0), and the same summation order (s = 0; s = s + w(i, k) * col(k, j) for
+// k = 0 .. K-1, zero padding multiplied like any other value; then s, or s + bias[i]), so both
+// kernels give bitwise the same y. No fused multiply-add. Only the scratch differs: `work`, a
+// 16-byte-aligned block of at least 4*K rounded up to 16, + 4*C*KH*SW*LP + 128 bytes (LP below;
+// fewWorkBytes in src/ops/conv-forward.ts), not shared with a concurrent call.
+//
+// SIMD loops: per output row, the C*KH input rows its taps read are copied into a strip in `work`
+// with the zero padding written out (rows outside x all zero), SW phases per row so that tap k of
+// the pixels ow .. ow+15 is 16 consecutive floats of the strip at ow + tab[k]; the strip is
+// C*KH*SW*LP floats (LP = (KW-1)*DW/SW + WO rounded up to 16). Then for every pair of output
+// channels (the last one paired with itself when M is odd), tiles of 16 pixels: 8 accumulators
+// + 4 strip vectors + 2 weight splats = 14 vector registers, the K taps in order. A row's last
+// tile, when partial, is the row's last 16 pixels (overlapping the previous tile: the same
+// sums), or, when WO < 16, goes through 2 x 16 floats of `work` and only its columns are stored.
+import { madd } from './simd-util';
+import { conv_nchw_f32_scalar } from './gemm';
+
+/** Floats per strip row phase: the span of the taps along a phase plus the row's 16-pixel tiles. */
+@inline
+function rowLength(KW: i32, DW: i32, SW: i32, WO: i32): i32 {
+  return ((KW - 1) * DW) / SW + ((WO + 15) & ~15);
+}
+
+/**
+ * Output channels with weights at pw and pw + dw (K floats each), one output row: the pixels
+ * 0 .. WO-1 written at q0 and q1 (the same address when both channels are one). `tab` .. `te`
+ * are the taps' byte offsets into the strip `s`; b0, b1 the bias splats (zero for none: s + 0 is s,
+ * as s is never -0). `tmp` is 128 bytes for the partial last tile.
+ */
+function pairRow(
+  s: usize, tab: usize, te: usize, pw: usize, dw: usize, q0: usize, q1: usize, WO: i32, b0: v128, b1: v128, tmp: usize,
+): void {
+  for (let j0 = 0; j0 < WO; j0 += 16) {
+    // A partial last tile: the last 16 pixels again where WO >= 16 (the same sums), else via tmp.
+    const j = j0 + 16 > WO && WO >= 16 ? WO - 16 : j0;
+    const full = j + 16 <= WO;
+    const d0 = full ? q0 + (<usize>j << 2) : tmp, d1 = full ? q1 + (<usize>j << 2) : tmp + 64;
+    const xs = s + (<usize>j << 2);
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+    let u = pw;
+    for (let t = tab; t < te; t += 4) {
+      const p = xs + <usize>load<i32>(t);
+      const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+      const w0 = v128.load32_splat(u), w1 = v128.load32_splat(u + dw);
+      a0 = madd(a0, x0, w0);
+      a1 = madd(a1, x1, w0);
+      a2 = madd(a2, x2, w0);
+      a3 = madd(a3, x3, w0);
+      c0 = madd(c0, x0, w1);
+      c1 = madd(c1, x1, w1);
+      c2 = madd(c2, x2, w1);
+      c3 = madd(c3, x3, w1);
+      u += 4;
+    }
+    v128.store(d1, f32x4.add(c0, b1));
+    v128.store(d1, f32x4.add(c1, b1), 16);
+    v128.store(d1, f32x4.add(c2, b1), 32);
+    v128.store(d1, f32x4.add(c3, b1), 48);
+    v128.store(d0, f32x4.add(a0, b0));
+    v128.store(d0, f32x4.add(a1, b0), 16);
+    v128.store(d0, f32x4.add(a2, b0), 32);
+    v128.store(d0, f32x4.add(a3, b0), 48);
+    if (!full) {
+      for (let l = 0; l < WO - j; l++) {
+        const o = <usize>(j + l) << 2, e = <usize>l << 2;
+        store<f32>(q1 + o, load<f32>(tmp + e, 64));
+        store<f32>(q0 + o, load<f32>(tmp + e));
+      }
+    }
+  }
+}
+
+/**
+ * One strip row phase: d[j] = x[j*SW + p - PL] of the input row at xr, or 0 outside it (every
+ * element 0 when xr is 0), for j < LP. At stride 1 the run inside the row is copied 4 at a time.
+ */
+function stripRow(d: usize, xr: usize, LP: i32, W: i32, PL: i32, SW: i32, p: i32): void {
+  let j0 = -1, j1 = 0;
+  if (SW == 1 && xr) {
+    j0 = min(max(PL, 0), LP);
+    j1 = j0 + (max(min(PL + W, LP) - j0, 0) & ~3);
+  }
+  let j = 0;
+  while (j < LP) {
+    if (j == j0) {
+      for (; j < j1; j += 4) v128.store(d + (<usize>j << 2), v128.load(xr + (<usize>(j - PL) << 2)));
+      j0 = -1;
+      continue;
+    }
+    const iw = j * SW + p - PL;
+    store<f32>(d + (<usize>j << 2), xr != 0 && <u32>iw < <u32>W ? load<f32>(xr + (<usize>iw << 2)) : 0);
+    j++;
+  }
+}
+
+/** The direct few-tap convolution (see the section header). */
+export function conv_few_f32_simd(x: usize, geo: usize, r0: i32, r1: i32, w: usize, y: usize, bias: usize, work: usize): void {
+  const C = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), KH = load<i32>(geo, 12), KW = load<i32>(geo, 16);
+  const SH = load<i32>(geo, 20), SW = load<i32>(geo, 24), PT = load<i32>(geo, 28), PL = load<i32>(geo, 32);
+  const DH = load<i32>(geo, 36), DW = load<i32>(geo, 40), HO = load<i32>(geo, 44), WO = load<i32>(geo, 48), M = load<i32>(geo, 52);
+  if (r1 <= r0 || WO <= 0 || M <= 0) return;
+  const K = C * KH * KW, LP = rowLength(KW, DW, SW, WO), rows = C * KH * SW;
+  const tab = work, te = tab + (<usize>K << 2), s = tab + (<usize>((K << 2) + 15) & ~15);
+  const tmp = s + (<usize>(rows * LP) << 2);
+  // tab[k] for k = (c*KH + a)*KW + b: the byte offset of tap k's first pixel in the strip.
+  let t = tab;
+  for (let ca = 0; ca < C * KH; ca++) {
+    for (let b = 0; b < KW; b++) {
+      store<i32>(t, ((ca * SW + (b * DW) % SW) * LP + (b * DW) / SW) << 2);
+      t += 4;
+    }
+  }
+  const plane = <usize>(HO * WO) << 2, kb = <usize>K << 2;
+  for (let oh = r0; oh < r1; oh++) {
+    // Strip row (c, a), phase p: element j is x[c][ih][j*SW + p - PL], ih = oh*SH - PT + a*DH, or 0 outside x.
+    let d = s;
+    for (let c = 0; c < C; c++) {
+      for (let a = 0; a < KH; a++) {
+        const ih = oh * SH - PT + a * DH;
+        const xr = x + ((<usize>(c * H + ih) * <usize>W) << 2);
+        for (let p = 0; p < SW; p++) {
+          stripRow(d, <u32>ih < <u32>H ? xr : 0, LP, W, PL, SW, p);
+          d += <usize>LP << 2;
+        }
+      }
+    }
+    const yr = y + (<usize>(oh * WO) << 2);
+    for (let i = 0; i < M; i += 2) {
+      const i1 = i + 1 < M ? i + 1 : i;
+      const b0 = bias ? v128.load32_splat(bias + (<usize>i << 2)) : f32x4.splat(0);
+      const b1 = bias ? v128.load32_splat(bias + (<usize>i1 << 2)) : f32x4.splat(0);
+      pairRow(s, tab, te, w + <usize>i * kb, <usize>(i1 - i) * kb, yr + <usize>i * plane, yr + <usize>i1 * plane, WO, b0, b1, tmp);
+    }
+  }
+}
+
+/** Scalar twin of conv_few_f32_simd: conv_nchw's scalar twin (the same contract and summation order). */
+export function conv_few_f32_scalar(x: usize, geo: usize, r0: i32, r1: i32, w: usize, y: usize, bias: usize, work: usize): void {
+  conv_nchw_f32_scalar(x, geo, r0, r1, w, y, bias, work);
+}
+
