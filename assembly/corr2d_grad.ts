@@ -263,9 +263,10 @@ export function corr2d_grad_weight_f32_scalar(
 //   * x[i*XI + (c*Hp + oh*SH + a*DH)*Wp + ow + b*DW] of i < n, oh < HO, ow < WO (below: which
 //   lane l gets which column); the weight gradient is the sum of the 4 lanes after the last run.
 //
-// geo: int32[12] at a 4-byte-aligned address: M, KH, KW, SH, DH, DW, HO, WO, Hp, Wp, XI, DI, LD
-// (element counts; XI and DI are the image strides of x and dy, LD the row stride of acc in
-// elements of 4 lanes). WO >= 4, and every read lies in x: (HO-1)*SH + (KH-1)*DH < Hp and
+// geo: int32s at a 4-byte-aligned address: M, HO, WO, XR, XI, DI, LD, then for every tap k the
+// element offset of x(c, a, b) = (c*Hp + a*DH)*Wp + b*DW (Hp x Wp: the padded input planes); XR
+// = SH*Wp is the x row step, XI and DI the image strides of x and dy, LD the row stride of acc in
+// elements of 4 lanes. WO >= 4, and every read lies in x: (HO-1)*SH + (KH-1)*DH < Hp and
 // WO-1 + (KW-1)*DW < Wp. acc is 16-byte aligned and does not overlap x or dy; calls with disjoint
 // k ranges may run at once on one acc. x and dy need 4-byte alignment.
 //
@@ -290,7 +291,7 @@ function gwTile(
   let s20 = v128.load(acc + a2), s21 = v128.load(acc + a2 + ao);
   let s30 = v128.load(acc + a3), s31 = v128.load(acc + a3 + ao);
   const body = <usize>(WO & ~3) << 2, last = <usize>(WO - 4) << 2, rs = <usize>WO << 2;
-  const rem = WO & 3, tm = tailMask(rem);
+  const tm = tailMask(WO & 3);
   for (let i = 0; i < n; i++) {
     let px = x + <usize>i * xi + t0, pd = dy + <usize>i * di;
     for (let oh = 0; oh < HO; oh++) {
@@ -310,7 +311,9 @@ function gwTile(
         p += 16;
         q += 16;
       }
-      if (rem) {
+      // (p - pd < rs: the row has columns left, i.e. WO % 4 != 0; written so, not as a test of
+      // WO, which the optimiser would hoist by cloning the whole loop nest.)
+      if (p - pd < rs) {
         p = pd + last;
         q = px + last;
         const d0 = v128.and(v128.load(p), tm), x0 = v128.and(v128.load(q), tm), x1 = v128.and(v128.load(q + dt), tm);
@@ -339,18 +342,17 @@ function gwTile(
   v128.store(acc + ao, s01);
 }
 
-/** Byte offset in x of tap k's first element: ((c*Hp + a*DH)*Wp + b*DW)*4. */
+/** Byte offset in x of tap k's first element (geo's table). */
+@inline
 function gwTap(geo: usize, k: i32): usize {
-  const KH = load<i32>(geo, 4), KW = load<i32>(geo, 8);
-  const kk = KH * KW, c = k / kk, a = (k - c * kk) / KW, b = k - c * kk - a * KW;
-  return <usize>((c * load<i32>(geo, 32) + a * load<i32>(geo, 16)) * load<i32>(geo, 36) + b * load<i32>(geo, 20)) << 2;
+  return <usize>load<i32>(geo + (<usize>k << 2), 28) << 2;
 }
 
 /** Adds the weight-gradient products of n images to acc (see above). */
 export function conv_grad_weight_nchw_f32_simd(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
-  const M = load<i32>(geo), HO = load<i32>(geo, 24), WO = load<i32>(geo, 28);
-  const xi = <usize>load<i32>(geo, 40) << 2, di = <usize>load<i32>(geo, 44) << 2;
-  const xr = <usize>(load<i32>(geo, 12) * load<i32>(geo, 36)) << 2, ds = <usize>(HO * WO) << 2, ar = <usize>load<i32>(geo, 48) << 4;
+  const M = load<i32>(geo), HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), xr = <usize>load<i32>(geo, 12) << 2;
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, ar = <usize>load<i32>(geo, 24) << 4;
+  const ds = <usize>(HO * WO) << 2;
   for (let k = k0; k < k1; k += 2) {
     const k2 = k + 1 < k1 ? k + 1 : k, t0 = gwTap(geo, k), dt = gwTap(geo, k2) - t0, ao = <usize>(k2 - k) << 4;
     for (let o = 0; o < M; o += 4) {
@@ -364,9 +366,8 @@ export function conv_grad_weight_nchw_f32_simd(x: usize, dy: usize, geo: usize, 
 
 /** Scalar twin of conv_grad_weight_nchw_f32_simd (bitwise the same result). */
 export function conv_grad_weight_nchw_f32_scalar(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
-  const M = load<i32>(geo), SH = load<i32>(geo, 12), HO = load<i32>(geo, 24), WO = load<i32>(geo, 28);
-  const Wp = load<i32>(geo, 36), LD = load<i32>(geo, 48);
-  const xi = <usize>load<i32>(geo, 40) << 2, di = <usize>load<i32>(geo, 44) << 2;
+  const M = load<i32>(geo), HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), XR = load<i32>(geo, 12);
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, LD = load<i32>(geo, 24);
   const WO4 = WO & ~3, rem = WO & 3;
   for (let o = 0; o < M; o++) {
     for (let k = k0; k < k1; k++) {
@@ -376,7 +377,7 @@ export function conv_grad_weight_nchw_f32_scalar(x: usize, dy: usize, geo: usize
         for (let i = 0; i < n; i++) {
           for (let oh = 0; oh < HO; oh++) {
             const pd = dy + <usize>i * di + (<usize>((o * HO + oh) * WO) << 2);
-            const px = x + <usize>i * xi + (<usize>(oh * SH * Wp) << 2) + t;
+            const px = x + <usize>i * xi + (<usize>(oh * XR) << 2) + t;
             for (let ow = l; ow < WO4; ow += 4) s += load<f32>(pd + (<usize>ow << 2)) * load<f32>(px + (<usize>ow << 2));
             if (rem != 0) {
               const ow = WO - 4 + l;

@@ -205,7 +205,11 @@ function gradWeightStride1(op: string, g: Geometry, x: number, dy: number, dw: n
   const [xp, Hp, Wp] = paddedInput(op, g, x);
   const XI = g.C * Hp * Wp, DI = g.CO * HWo;
   const acc = scratch(Slot.Col, g.CO * kg * 4 * F32_BYTES, op);
-  const geo = writeMeta(op, [g.COG, g.KH, g.KW, g.SH, g.DH, g.DW, g.HO, g.WO, Hp, Wp, XI, DI, kg]);
+  const taps: number[] = [];
+  for (let c = 0; c < g.CG; c++) {
+    for (let a = 0; a < g.KH; a++) for (let b = 0; b < g.KW; b++) taps.push((c * Hp + a * g.DH) * Wp + b * g.DW);
+  }
+  const geo = writeMeta(op, [g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, kg], taps);
   const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + g.COG * HWo) * F32_BYTES)));
   kernels.fill(acc, g.CO * kg * 4, 0);
   const [T] = chooseSplit(threadsFor(convFlops(g)), kg);
