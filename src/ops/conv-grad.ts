@@ -1,6 +1,6 @@
 // The gradients of a convolution: their kernel dispatch (input: GEMM + col2im, or conv_nchw's
 // implicit GEMM at stride 1; weight: conv_grad_weight_nchw straight from the input at column
-// stride 1, else im2col + GEMM, summed over the batch; bias: row sums; direct
+// stride 1 and output widths 4k, else im2col + GEMM, summed over the batch; bias: row sums; direct
 // per-channel kernels where forward runs them), and gradInput / gradWeight / gradBias, the
 // internals of conv2dGradInput, conv2dGradWeight and of conv2d's backward rule.
 import type { Tensor } from '../tensor.js';
@@ -166,7 +166,7 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
     return;
   }
   const target = g.flip ? scratch(Slot.Weight, wsize * F32_BYTES, op) : dw;
-  if (g.SW === 1 && g.WO >= 4) {
+  if (g.SW === 1 && g.WO % 4 === 0) {
     gradWeightStride1(op, g, x, dy, target);
     if (g.flip) kernels.corr2d_flip(dw, target, g.CO * g.CG, kk);
     return;
@@ -193,8 +193,8 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
 }
 
 /**
- * dw (OIHW) of an NCHW convolution with column stride 1: conv_grad_weight_nchw straight from the
- * zero-padded input, no column matrix, into 4 partial sums per element, then dw = their sum.
+ * dw (OIHW) of an NCHW convolution with column stride 1 and an output width that is a multiple
+ * of 4: conv_grad_weight_nchw straight from the zero-padded input, no column matrix, into 4 partial sums per element, then dw = their sum.
  * Images go in blocks of about 64 KB of x and dy per group (the tiles of one call re-read them
  * from cache); parts take ranges of dw's columns (taps) of every output channel, and each
  * element's sums over all images stay in one part in the kernel's order, so every bit is the
