@@ -40,7 +40,7 @@ export function gradWeight(op: string, g: Geometry, x: Tensor, dy: Tensor, given
 
 /** db of the convolution g for output gradient dy: a new tensor [Cout]. */
 export function gradBias(op: string, g: Geometry, dy: Tensor): Tensor {
-  return writeResult(op, null, () => [g.CO], (db) => gradBiasKernels(g, dy.ptr(op, 'dy'), db.ptr(op, 'db')));
+  return writeResult(op, null, () => [g.CO], (db) => gradBiasKernels(g, dy.ptr(op, 'dy'), db.ptr(op, 'db'), op));
 }
 
 /** dx = the input gradient of conv(x, w) for output gradient dy (`wt`, the weight tensor, lets the NHWC packing be cached). */
@@ -228,15 +228,24 @@ function gradWeightStride1(op: string, g: Geometry, x: number, dy: number, dw: n
 }
 
 /** db[c] = sum of dy over batch and positions. */
-export function gradBiasKernels(g: Geometry, dy: number, db: number): void {
-  biasGrad(g.nhwc, g.N, g.CO, g.HO * g.WO, dy, db);
+export function gradBiasKernels(g: Geometry, dy: number, db: number, op = 'conv2d'): void {
+  biasGrad(g.nhwc, g.N, g.CO, g.HO * g.WO, dy, db, op);
 }
 
-/** db[c] = the sum of dy [N, C, HW] (NHWC: [N, HW, C]) over images and positions; zeros when N is 0. */
-export function biasGrad(nhwc: boolean, N: number, C: number, HW: number, dy: number, db: number): void {
+/**
+ * db[c] = the sum of dy [N, C, HW] (NHWC: [N, HW, C]) over images and positions; zeros when N is 0.
+ * NCHW: the N*C row sums in one call (scratch), then db[c] = ((+0 + s[0][c]) + s[1][c]) + ... in
+ * image order (sum's column order).
+ */
+export function biasGrad(nhwc: boolean, N: number, C: number, HW: number, dy: number, db: number, op = 'conv2d'): void {
   if (N === 0) kernels.fill(db, C, 0);
   else if (nhwc) kernels.bias_grad_cols(dy, db, N * HW, C, OVERWRITE);
-  else for (let n = 0; n < N; n++) kernels.bias_grad_rows(dy + n * C * HW * F32_BYTES, db, C, HW, flag(n > 0));
+  else if (N === 1) kernels.bias_grad_rows(dy, db, C, HW, OVERWRITE);
+  else {
+    const rows = scratch(Slot.Tmp, N * C * F32_BYTES, op);
+    kernels.bias_grad_rows(dy, rows, N * C, HW, OVERWRITE);
+    kernels.sum(db, rows, 1, N, C);
+  }
 }
 
 /**
