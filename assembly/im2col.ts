@@ -36,12 +36,11 @@ function copyRunSimd(q: usize, p: usize, n: i32): void {
     p += 16;
     q += 16;
   }
-  if (q + 8 <= e) {
-    store<u64>(q, load<u64>(p));
-    p += 8;
-    q += 8;
+  while (q < e) {
+    store<f32>(q, load<f32>(p));
+    p += 4;
+    q += 4;
   }
-  if (q < e) store<f32>(q, load<f32>(p));
 }
 
 /** x[p ..] += col[q ..], n elements. */
@@ -53,12 +52,11 @@ function addRunSimd(p: usize, q: usize, n: i32): void {
     p += 16;
     q += 16;
   }
-  if (q + 8 <= e) {
-    v128.store64_lane(p, f32x4.add(v128.load64_zero(p), v128.load64_zero(q)), 0);
-    p += 8;
-    q += 8;
+  while (q < e) {
+    store<f32>(p, load<f32>(p) + load<f32>(q));
+    p += 4;
+    q += 4;
   }
-  if (q < e) store<f32>(p, load<f32>(p) + load<f32>(q));
 }
 
 /** First t in [0, n] with t*S + off >= 0 (S >= 1). */
