@@ -14,7 +14,7 @@
 //   grad_cols    s = (accumulating ? db : 0), then rows added in increasing r; db = s. When
 //                cols == 1 the single column is summed like one grad_rows row of n = rows elements.
 // bias and y, dy and db must not overlap.
-import { hsum, zeroRun } from './simd-util';
+import { gather4, hsum, hsum4, zeroRun } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // Add
@@ -116,11 +116,11 @@ function rowSumsSimd(dy: usize, db: usize, rows: i32, n: i32, accumulate: i32): 
       s2 = f32x4.add(s2, v128.load(p2 + o));
       s3 = f32x4.add(s3, v128.load(p3 + o));
     }
+    // The same operations per row as the single-row loop below, four rows a vector.
     const q = db + (<usize>r << 2);
-    storeGrad(q, rowTail(hsum(s0), p0, n4, rs), accumulate);
-    storeGrad(q + 4, rowTail(hsum(s1), p1, n4, rs), accumulate);
-    storeGrad(q + 8, rowTail(hsum(s2), p2, n4, rs), accumulate);
-    storeGrad(q + 12, rowTail(hsum(s3), p3, n4, rs), accumulate);
+    let h = hsum4(s0, s1, s2, s3);
+    for (let o = n4; o < rs; o += 4) h = f32x4.add(h, gather4(p0 + o, rs));
+    v128.store(q, accumulate ? f32x4.add(v128.load(q), h) : h);
   }
   for (; r < rows; r++) {
     const p = dy + <usize>r * rs;

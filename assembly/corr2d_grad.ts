@@ -252,3 +252,118 @@ export function corr2d_grad_weight_f32_scalar(
     for (let b = 0; b < KW; b++) tapScalar(x, W, dy, HO, WO, KH, KW, a, b, dw, accumulate);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// conv_grad_weight_nchw: the weight gradient of a multi-channel NCHW convolution with column
+// stride 1, summed over a run of images straight from the (zero-padded) input: no column matrix.
+//
+//   conv_grad_weight_nchw_f32_*(x, dy, geo, n, k0, k1, acc)
+//   for o < M and k0 <= k < k1, with k = (c*KH + a)*KW + b, adds to the 4 partial sums
+//   acc[(o*LD + k)*4 + l] the products dy[i*DI + o*HO*WO + oh*WO + ow]
+//   * x[i*XI + (c*Hp + oh*SH + a*DH)*Wp + ow + b*DW] of i < n, oh < HO, ow < WO (below: which
+//   lane l gets which column); the weight gradient is the sum of the 4 lanes after the last run.
+//
+// geo: int32s at a 4-byte-aligned address: M, HO, WO, XR, XI, DI, LD, then for every tap k the
+// element offset of x(c, a, b) = (c*Hp + a*DH)*Wp + b*DW (Hp x Wp: the padded input planes); XR
+// = SH*Wp is the x row step, XI and DI the image strides of x and dy, LD the row stride of acc in
+// elements of 4 lanes. WO is a multiple of 4 (4 <= WO), and every read lies in x: (HO-1)*SH + (KH-1)*DH < Hp and
+// WO-1 + (KW-1)*DW < Wp. acc is 16-byte aligned and does not overlap x or dy; calls with disjoint
+// k ranges may run at once on one acc. x and dy need 4-byte alignment.
+//
+// Summation order (bitwise the same in both twins, whatever the k range or the runs of images
+// the calls get): lane l adds, image by image and row by row, the products of the columns
+// ow = l, l+4, .. < WO. No FMA. (A row width that is not a multiple of 4 would leave dy's rows
+// unaligned and need a masked last step per row: the column-matrix path measured faster there.)
+
+/**
+ * Four output channels, dy rows at dy + (0, d1, d2, d3) and acc rows at acc + (0, a1, a2, a3)
+ * (a repeated row computes the same sums again and stores the same values), x the taps at
+ * x + t0 and x + t0 + dt (acc columns at acc and acc + ao; dt = ao = 0 for a lone tap), over n
+ * images: adds every product to the partial sums at acc, 4 columns a step.
+ */
+function gwTile(
+  x: usize, dy: usize, n: i32, xi: usize, di: usize, xr: usize, HO: i32, WO: i32, t0: usize, dt: usize,
+  d1: usize, d2: usize, d3: usize, acc: usize, a1: usize, a2: usize, a3: usize, ao: usize,
+): void {
+  let s00 = v128.load(acc), s01 = v128.load(acc + ao);
+  let s10 = v128.load(acc + a1), s11 = v128.load(acc + a1 + ao);
+  let s20 = v128.load(acc + a2), s21 = v128.load(acc + a2 + ao);
+  let s30 = v128.load(acc + a3), s31 = v128.load(acc + a3 + ao);
+  const rs = <usize>WO << 2;
+  for (let i = 0; i < n; i++) {
+    let px = x + <usize>i * xi + t0, pd = dy + <usize>i * di;
+    for (let oh = 0; oh < HO; oh++) {
+      const pe = pd + rs;
+      let p = pd, q = px;
+      while (p < pe) {
+        const d0 = v128.load(p), x0 = v128.load(q), x1 = v128.load(q + dt);
+        const e1 = v128.load(p + d1), e2 = v128.load(p + d2), e3 = v128.load(p + d3);
+        s00 = madd(s00, d0, x0);
+        s01 = madd(s01, d0, x1);
+        s10 = madd(s10, e1, x0);
+        s11 = madd(s11, e1, x1);
+        s20 = madd(s20, e2, x0);
+        s21 = madd(s21, e2, x1);
+        s30 = madd(s30, e3, x0);
+        s31 = madd(s31, e3, x1);
+        p += 16;
+        q += 16;
+      }
+      pd += rs;
+      px += xr;
+    }
+  }
+  // Repeated rows store last: their values equal the first copy's.
+  v128.store(acc + a3, s30);
+  v128.store(acc + a3 + ao, s31);
+  v128.store(acc + a2, s20);
+  v128.store(acc + a2 + ao, s21);
+  v128.store(acc + a1, s10);
+  v128.store(acc + a1 + ao, s11);
+  v128.store(acc, s00);
+  v128.store(acc + ao, s01);
+}
+
+/** Byte offset in x of tap k's first element (geo's table). */
+@inline
+function gwTap(geo: usize, k: i32): usize {
+  return <usize>load<i32>(geo + (<usize>k << 2), 28) << 2;
+}
+
+/** Adds the weight-gradient products of n images to acc (see above). */
+export function conv_grad_weight_nchw_f32_simd(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
+  const M = load<i32>(geo), HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), xr = <usize>load<i32>(geo, 12) << 2;
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, ar = <usize>load<i32>(geo, 24) << 4;
+  const ds = <usize>(HO * WO) << 2;
+  for (let k = k0; k < k1; k += 2) {
+    const k2 = k + 1 < k1 ? k + 1 : k, t0 = gwTap(geo, k), dt = gwTap(geo, k2) - t0, ao = <usize>(k2 - k) << 4;
+    for (let o = 0; o < M; o += 4) {
+      // The last tile's rows past M repeat row M-1.
+      const r = imin(M - o, 4) - 1, r1 = <usize>imin(1, r), r2 = <usize>imin(2, r), r3 = <usize>r;
+      gwTile(x, dy + <usize>o * ds, n, xi, di, xr, HO, WO, t0, dt, r1 * ds, r2 * ds, r3 * ds,
+        acc + <usize>o * ar + (<usize>k << 4), r1 * ar, r2 * ar, r3 * ar, ao);
+    }
+  }
+}
+
+/** Scalar twin of conv_grad_weight_nchw_f32_simd (bitwise the same result). */
+export function conv_grad_weight_nchw_f32_scalar(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
+  const M = load<i32>(geo), HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), XR = load<i32>(geo, 12);
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, LD = load<i32>(geo, 24);
+  for (let o = 0; o < M; o++) {
+    for (let k = k0; k < k1; k++) {
+      const pa = acc + (<usize>(o * LD + k) << 4), t = gwTap(geo, k);
+      for (let l = 0; l < 4; l++) {
+        let s = load<f32>(pa + (<usize>l << 2));
+        for (let i = 0; i < n; i++) {
+          for (let oh = 0; oh < HO; oh++) {
+            const pd = dy + <usize>i * di + (<usize>((o * HO + oh) * WO) << 2);
+            const px = x + <usize>i * xi + (<usize>(oh * XR) << 2) + t;
+            for (let ow = l; ow < WO; ow += 4) s += load<f32>(pd + (<usize>ow << 2)) * load<f32>(px + (<usize>ow << 2));
+          }
+        }
+        store<f32>(pa + (<usize>l << 2), s);
+      }
+    }
+  }
+}

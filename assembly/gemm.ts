@@ -21,7 +21,7 @@
 // stride of B that is a multiple of 4 KiB (ldb = 1024, 2048, 4096 ...) maps the rows of a
 // K x 8 panel of B onto a few cache sets and halves the throughput; callers that can choose
 // ldb should avoid such strides (e.g. pad by 16 elements).
-import { hsum } from './simd-util';
+import { gather4, hsum, hsum4, scatter4 } from './simd-util';
 
 // ---------------------------------------------------------------------------------------------
 // gemm / gemm_tn (and conv_nchw, below) share one micro-kernel, strip8: register tiles of 4 rows
@@ -377,12 +377,24 @@ function ntTile(
     q += 16;
   }
   const ta = pa + k4span, tb = pb + k4span;
-  ntFinish(s00, s01, ta, tb, bo, tail, pc, co, accumulate);
-  if (R > 1) {
-    ntFinish(s10, s11, ta + ars, tb, bo, tail, pc + crs, co, accumulate);
-    ntFinish(s20, s21, ta + ar2, tb, bo, tail, pc + 2 * crs, co, accumulate);
-    ntFinish(s30, s31, ta + ar3, tb, bo, tail, pc + 3 * crs, co, accumulate);
+  if (R == 1) {
+    ntFinish(s00, s01, ta, tb, bo, tail, pc, co, accumulate);
+    return;
   }
+  // The same operations per element as ntFinish, four rows a vector: lane r of h0 (h1) is row r
+  // of the first (second) column.
+  let h0 = hsum4(s00, s10, s20, s30), h1 = hsum4(s01, s11, s21, s31);
+  for (let t: usize = 0; t < tail; t += 4) {
+    const av = gather4(ta + t, ars);
+    h0 = f32x4.add(h0, f32x4.mul(av, v128.load32_splat(tb + t)));
+    h1 = f32x4.add(h1, f32x4.mul(av, v128.load32_splat(tb + bo + t)));
+  }
+  if (accumulate) {
+    h0 = f32x4.add(gather4(pc, crs), h0);
+    h1 = f32x4.add(gather4(pc + co, crs), h1);
+  }
+  scatter4(pc, crs, h0);
+  scatter4(pc + co, crs, h1);
 }
 
 /**

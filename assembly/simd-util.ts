@@ -13,6 +13,32 @@ export function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
+/** Lane r = (l0 + l1) + (l2 + l3) of the r-th argument: hsum of four vectors, in hsum's order. */
+@inline
+export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const u = f32x4.add(v128.shuffle<f32>(a, b, 0, 2, 4, 6), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+  const w = f32x4.add(v128.shuffle<f32>(c, d, 0, 2, 4, 6), v128.shuffle<f32>(c, d, 1, 3, 5, 7));
+  return f32x4.add(v128.shuffle<f32>(u, w, 0, 2, 4, 6), v128.shuffle<f32>(u, w, 1, 3, 5, 7));
+}
+
+/** The floats at p, p + s, p + 2s, p + 3s (bytes) as lanes 0..3. */
+@inline
+export function gather4(p: usize, s: usize): v128 {
+  let v = v128.load32_zero(p);
+  v = v128.load32_lane(p + s, v, 1);
+  v = v128.load32_lane(p + 2 * s, v, 2);
+  return v128.load32_lane(p + 3 * s, v, 3);
+}
+
+/** Lanes 0..3 of v to p, p + s, p + 2s, p + 3s (bytes), in that order. */
+@inline
+export function scatter4(p: usize, s: usize, v: v128): void {
+  v128.store32_lane(p, v, 0);
+  v128.store32_lane(p + s, v, 1);
+  v128.store32_lane(p + 2 * s, v, 2);
+  v128.store32_lane(p + 3 * s, v, 3);
+}
+
 /** Lanes 4-rem .. 3 set: the lanes of an overlapping tail vector not handled before. */
 @inline
 export function tailMask(rem: i32): v128 {

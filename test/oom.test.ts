@@ -92,11 +92,12 @@ describe('requests beyond the maximum memory (nothing is allocated)', () => {
   });
 
   it('scratch: a conv whose output fits but whose im2col columns (5 GB) cannot', () => {
-    // The filter gradient of [1, 2, 1, 1] * [1, 2, 64, 64], padding 231: dy 400 x 400 (640 kB),
-    // dw 32 kB, columns 8192 x 160000 floats (the forward packs its columns panel by panel and
-    // needs no such block)
-    const x = sc.ones([1, 2, 1, 1]), dy = sc.ones([1, 1, 400, 400]);
-    expectOom(() => sc.conv2dGradWeight(x, dy, [1, 2, 64, 64], { padding: 231 }), /conv2dGradWeight/);
+    // The filter gradient of [1, 2, 1, 1] * [1, 2, 64, 64], padding 231 / 232: dy 401 x 401
+    // (643 kB), dw 32 kB, columns 8192 x 160801 floats (the forward packs its columns panel by
+    // panel and needs no such block; an output width that is a multiple of 4 would take the
+    // weight gradient that needs none either)
+    const x = sc.ones([1, 2, 1, 1]), dy = sc.ones([1, 1, 401, 401]);
+    expectOom(() => sc.conv2dGradWeight(x, dy, [1, 2, 64, 64], { padding: [[231, 232], [231, 232]] }), /conv2dGradWeight/);
     x.dispose();
     dy.dispose();
     expectWorking();

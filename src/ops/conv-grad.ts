@@ -1,5 +1,6 @@
 // The gradients of a convolution: their kernel dispatch (input: GEMM + col2im, or conv_nchw's
-// implicit GEMM at stride 1; weight: im2col + GEMM summed over the batch; bias: row sums; direct
+// implicit GEMM at stride 1; weight: conv_grad_weight_nchw straight from the input at column
+// stride 1 and output widths 4k, else im2col + GEMM, summed over the batch; bias: row sums; direct
 // per-channel kernels where forward runs them), and gradInput / gradWeight / gradBias, the
 // internals of conv2dGradInput, conv2dGradWeight and of conv2d's backward rule.
 import type { Tensor } from '../tensor.js';
@@ -39,7 +40,7 @@ export function gradWeight(op: string, g: Geometry, x: Tensor, dy: Tensor, given
 
 /** db of the convolution g for output gradient dy: a new tensor [Cout]. */
 export function gradBias(op: string, g: Geometry, dy: Tensor): Tensor {
-  return writeResult(op, null, () => [g.CO], (db) => gradBiasKernels(g, dy.ptr(op, 'dy'), db.ptr(op, 'db')));
+  return writeResult(op, null, () => [g.CO], (db) => gradBiasKernels(g, dy.ptr(op, 'dy'), db.ptr(op, 'db'), op));
 }
 
 /** dx = the input gradient of conv(x, w) for output gradient dy (`wt`, the weight tensor, lets the NHWC packing be cached). */
@@ -165,6 +166,11 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
     return;
   }
   const target = g.flip ? scratch(Slot.Weight, wsize * F32_BYTES, op) : dw;
+  if (g.SW === 1 && g.WO % 4 === 0) {
+    gradWeightStride1(op, g, x, dy, target);
+    if (g.flip) kernels.corr2d_flip(dw, target, g.CO * g.CG, kk);
+    return;
+  }
   // Parts take input channels c0 .. c1-1 of every group (their own columns, their columns of
   // dW), or, when there are too few, output channels o0 .. o1-1 (each unfolds the whole group).
   const byChannel = d === 0;
@@ -186,16 +192,60 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
   if (g.flip) kernels.corr2d_flip(dw, target, g.CO * g.CG, kk);
 }
 
-/** db[c] = sum of dy over batch and positions. */
-export function gradBiasKernels(g: Geometry, dy: number, db: number): void {
-  biasGrad(g.nhwc, g.N, g.CO, g.HO * g.WO, dy, db);
+/**
+ * dw (OIHW) of an NCHW convolution with column stride 1 and an output width that is a multiple
+ * of 4: conv_grad_weight_nchw straight from the zero-padded input, no column matrix, into 4 partial sums per element, then dw = their sum.
+ * Images go in blocks of about 64 KB of x and dy per group (the tiles of one call re-read them
+ * from cache); parts take ranges of dw's columns (taps) of every output channel, and each
+ * element's sums over all images stay in one part in the kernel's order, so every bit is the
+ * same on any number of threads.
+ */
+function gradWeightStride1(op: string, g: Geometry, x: number, dy: number, dw: number): void {
+  const kk = g.KH * g.KW, kg = g.CG * kk, HWo = g.HO * g.WO;
+  const [xp, Hp, Wp] = paddedInput(op, g, x);
+  const XI = g.C * Hp * Wp, DI = g.CO * HWo;
+  const acc = scratch(Slot.Col, g.CO * kg * 4 * F32_BYTES, op);
+  const taps: number[] = [];
+  for (let c = 0; c < g.CG; c++) {
+    for (let a = 0; a < g.KH; a++) for (let b = 0; b < g.KW; b++) taps.push((c * Hp + a * g.DH) * Wp + b * g.DW);
+  }
+  const geo = writeMeta(op, [g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, kg], taps);
+  const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + g.COG * HWo) * F32_BYTES)));
+  kernels.fill(acc, g.CO * kg * 4, 0);
+  const [T] = chooseSplit(threadsFor(convFlops(g)), kg);
+  parallel(T, (k, t) => {
+    const k0 = partStart(kg, T, t), k1 = partStart(kg, T, t + 1);
+    if (k0 === k1) return;
+    for (let gi = 0; gi < g.G; gi++) {
+      const xg = xp + gi * g.CG * Hp * Wp * F32_BYTES, dyg = dy + gi * g.COG * HWo * F32_BYTES;
+      const ag = acc + gi * g.COG * kg * 4 * F32_BYTES;
+      for (let n = 0; n < g.N; n += nb) {
+        k.conv_grad_weight_nchw(xg + n * XI * F32_BYTES, dyg + n * DI * F32_BYTES, geo, Math.min(nb, g.N - n), k0, k1, ag);
+      }
+    }
+  });
+  kernels.sum(dw, acc, g.CO * kg, 4, 1);
 }
 
-/** db[c] = the sum of dy [N, C, HW] (NHWC: [N, HW, C]) over images and positions; zeros when N is 0. */
-export function biasGrad(nhwc: boolean, N: number, C: number, HW: number, dy: number, db: number): void {
+/** db[c] = sum of dy over batch and positions. */
+export function gradBiasKernels(g: Geometry, dy: number, db: number, op = 'conv2d'): void {
+  biasGrad(g.nhwc, g.N, g.CO, g.HO * g.WO, dy, db, op);
+}
+
+/**
+ * db[c] = the sum of dy [N, C, HW] (NHWC: [N, HW, C]) over images and positions; zeros when N is 0.
+ * NCHW: the N*C row sums in one call (scratch), then db[c] = ((+0 + s[0][c]) + s[1][c]) + ... in
+ * image order (sum's column order).
+ */
+export function biasGrad(nhwc: boolean, N: number, C: number, HW: number, dy: number, db: number, op = 'conv2d'): void {
   if (N === 0) kernels.fill(db, C, 0);
   else if (nhwc) kernels.bias_grad_cols(dy, db, N * HW, C, OVERWRITE);
-  else for (let n = 0; n < N; n++) kernels.bias_grad_rows(dy + n * C * HW * F32_BYTES, db, C, HW, flag(n > 0));
+  else if (N === 1) kernels.bias_grad_rows(dy, db, C, HW, OVERWRITE);
+  else {
+    const rows = scratch(Slot.Tmp, N * C * F32_BYTES, op);
+    kernels.bias_grad_rows(dy, rows, N * C, HW, OVERWRITE);
+    kernels.sum(db, rows, 1, N, C);
+  }
 }
 
 /**
