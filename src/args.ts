@@ -81,7 +81,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * makes: frozen and empty, so nothing added to Object.prototype shows through, while the objects
  * made with it stay in V8's fast (non-dictionary) mode, unlike Object.create(null).
  */
-const NO_OPTIONS: object = Object.freeze(Object.create(null) as object);
+export const NO_OPTIONS: object = Object.freeze(Object.create(null) as object);
 /** The options objects readOptions made, with the key set they were read for (ops hand them on). */
 const readFor = new WeakMap<object, ReadonlySet<string>>();
 

@@ -4,7 +4,7 @@
 // `weightLayout: 'HWIO'` ([kh, kw, Cin/groups, Cout], TensorFlow's) says otherwise.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, type Tensor, checkTensor } from '../tensor.js';
-import { MAX_INT32, checkInt, readArray, readNumbers, readOptions } from '../args.js';
+import { MAX_INT32, NO_OPTIONS as EMPTY_OPTIONS, checkInt, readArray, readNumbers, readOptions } from '../args.js';
 
 /**
  * One integer for both spatial axes, or [height, width].
@@ -124,7 +124,8 @@ export function winogradIneligible(g: Geometry): string | null {
   return null;
 }
 
-export const NO_OPTIONS: Conv2dOptions = Object.freeze({});
+/** No options: readOptions' empty object (it inherits nothing, and readOptions returns it as it is). */
+export const NO_OPTIONS: Conv2dOptions = EMPTY_OPTIONS;
 
 /** Everything a convolution kernel call needs, validated. */
 export interface Geometry {
