@@ -108,6 +108,19 @@ describe('an eager step reuses its bookkeeping without changing a result', () =>
     w.dispose();
   });
 
+  it('a layer reuses its geometry only for the shapes it was computed for: alternating input sizes match fresh conv2d calls', () => {
+    using conv = new sc.nn.Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3, stride: [1, 2], padding: 'same', seed: 7 });
+    for (const [n, h, w] of [[1, 5, 6], [2, 7, 4], [1, 5, 6], [1, 6, 5], [2, 7, 4]] as const) {
+      sc.tidy(() => {
+        const x = sc.randn([n, 2, h, w], { seed: h * 10 + w });
+        const y = conv.forward(x), want = sc.conv2d(x, conv.weight, conv.bias, { stride: [1, 2], padding: 'same' });
+        expect(y.shape).toEqual(want.shape);
+        expect(Array.from(y.data())).toEqual(Array.from(want.data()));
+      });
+    }
+    expect(() => sc.tidy(() => conv.forward(sc.ones([1, 3, 5, 5])))).toThrow(sc.ShapeError);
+  });
+
   it('every pattern of inputs that need a gradient reaches the rules (conv2d with and without bias, x and w each on or off)', () => {
     for (const [xg, wg, bg] of [[true, true, true], [false, true, true], [true, false, true], [true, true, false], [false, false, true], [true, false, false], [false, true, false]]) {
       const x = sc.randn([1, 2, 4, 4], { seed: 4 }), w = sc.randn([3, 2, 2, 2], { seed: 5 }), b = sc.randn([3], { seed: 6 });

@@ -87,7 +87,7 @@ export class Conv2d extends Module {
   /** The input channel count: the option, or learned from the first input of a lazy layer. */
   #inChannels: number | undefined;
   readonly #params: WeightBias;
-  /** `options` with the weight layout, as conv2d reads them (read once here, not per forward). */
+  /** `options` with the weight layout, as conv2d reads them (read once here, not per forward; frozen, so conv2d may reuse its geometry). */
   readonly #convOptions: Conv2dOptions;
 
   /**
@@ -146,7 +146,7 @@ export class Conv2d extends Module {
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
     this.weightLayout = checkWeightLayoutName('Conv2d', opts.weightLayout);
-    this.#convOptions = readOptions('Conv2d', { ...this.options, weightLayout: this.weightLayout }, OPTION_KEYS);
+    this.#convOptions = Object.freeze(readOptions<Conv2dOptions>('Conv2d', { ...this.options, weightLayout: this.weightLayout }, OPTION_KEYS));
     this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
   }
