@@ -616,7 +616,8 @@ if (training.length > 0) {
       if (il === undefined) continue;
       console.log(c.id === 'lesson'
         ? `    ${how}, interleaved with the ${il.yardstick} (${il.rounds} rounds, medians): simdconv ${fmtTime(il.stepMs)}, naive JS ${fmtTime(il.yardstickMs)}; ` +
-          `simdconv's step takes ${il.ratio.toFixed(2)}x the naive JS step's time (median of the per-round ratios; goal ≤ 1)`
+          `simdconv's step takes ${il.ratio.toFixed(2)}x the naive JS step's time (median of the per-round ratios; goal ≤ 1)` +
+          (il.heapBytesPerStep === undefined ? '' : `; it allocates ${il.heapBytesPerStep.toFixed(0)} bytes of JS heap per step`)
         : `    ${how}, interleaved with ${il.yardstick} (${il.rounds} rounds, medians): step ${fmtTime(il.stepMs)} (${fmtG(c.flopsPerStep / (il.stepMs * 1e6))} GFLOP/s), ` +
           `kernels ${fmtTime(il.yardstickMs)} (${fmtG(c.flopsPerStep / (il.yardstickMs * 1e6))} GFLOP/s); the step keeps ${(il.ratio * 100).toFixed(0)}% of its kernels' GFLOP/s (median of the per-round ratios; goal ≥ 80%)`);
     }

@@ -80,6 +80,8 @@ export interface Interleaved {
   stepMs: number;
   yardstickMs: number;
   rounds: number;
+  /** The lesson's step: JS heap bytes allocated per step in steady state (see heapPerStep); absent where the runtime cannot tell. */
+  heapBytesPerStep?: number;
 }
 
 export interface TrainOptions {
@@ -431,6 +433,24 @@ function interleave(step: () => void, yard: () => void, calls: number, rounds: n
   return { yardstick, ratio: med(r), stepMs: med(ts), yardstickMs: med(ty), rounds };
 }
 
+/**
+ * JS heap bytes `step` allocates per call in steady state: the growth of the used heap over
+ * windows of 200 calls, the median of the windows no garbage collection interrupted (the heap
+ * did not shrink). Undefined without process.memoryUsage, or when every window saw a collection.
+ */
+function heapPerStep(step: () => void): number | undefined {
+  const proc = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
+  if (typeof proc?.memoryUsage !== 'function') return undefined;
+  const calls = 200, per: number[] = [];
+  for (let k = 0; k < 31; k++) {
+    const before = proc.memoryUsage().heapUsed;
+    for (let i = 0; i < calls; i++) step();
+    const grown = proc.memoryUsage().heapUsed - before;
+    if (grown >= 0) per.push(grown / calls);
+  }
+  return per.length === 0 ? undefined : per.sort((p, q) => p - q)[per.length >> 1];
+}
+
 /** Calls per round so that one batch lasts about `ms`, from a first timed call. */
 function callsFor(fn: () => void, ms: number): number {
   const t0 = performance.now();
@@ -543,11 +563,14 @@ export async function runTraining(o: TrainOptions): Promise<TrainCaseResult[]> {
       }
       const calls = callsFor(() => s.step(false), 2);
       const il = interleave(() => s.step(false), () => n.step(false), Math.max(calls, 100), o.timing.timeMs >= 400 ? 41 : 11, 'naive JS step', false);
+      const heap = heapPerStep(() => s.step(false));
+      if (heap !== undefined) il.heapBytesPerStep = heap;
       s.dispose();
       const c = out[out.length - 1]!;
       if (compiled) c.interleavedCompiled = il;
       else c.interleaved = il;
-      o.log(`    lesson interleaved: simdconv${compiled ? ' compiled' : ''} ${(il.stepMs * 1e3).toFixed(2)} µs, naive JS ${(il.yardstickMs * 1e3).toFixed(2)} µs per step: ${il.ratio.toFixed(2)}x naive JS's time`);
+      o.log(`    lesson interleaved: simdconv${compiled ? ' compiled' : ''} ${(il.stepMs * 1e3).toFixed(2)} µs, naive JS ${(il.yardstickMs * 1e3).toFixed(2)} µs per step: ${il.ratio.toFixed(2)}x naive JS's time` +
+        (il.heapBytesPerStep === undefined ? '' : `; ${il.heapBytesPerStep.toFixed(0)} heap bytes allocated per step`));
     }
   }
   {

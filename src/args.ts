@@ -76,29 +76,39 @@ export function readNumbers(op: string, argument: string, v: unknown, expected: 
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
-/** The options of a call that passed none. */
-const NO_OPTIONS: object = Object.freeze(Object.create(null) as object);
+/**
+ * The options of a call that passed none, and the prototype of every options object readOptions
+ * makes: frozen and empty, so nothing added to Object.prototype shows through, while the objects
+ * made with it stay in V8's fast (non-dictionary) mode, unlike Object.create(null).
+ */
+export const NO_OPTIONS: object = Object.freeze(Object.create(null) as object);
+/** The options objects readOptions made, with the key set they were read for (ops hand them on). */
+const readFor = new WeakMap<object, ReadonlySet<string>>();
 
 /**
  * An options object read once: `undefined` / `null` give an empty one; own keys outside `keys`
- * throw ArgumentError; each known key is read exactly once into a fresh null-prototype object, so
- * the op validates and uses the same values whatever getters or Proxy traps the caller's object has.
+ * throw ArgumentError; each known key is read exactly once into a fresh object with no inherited
+ * properties, so the op validates and uses the same values whatever getters or Proxy traps the
+ * caller's object has. An object readOptions made for the same `keys` is returned as it is (the
+ * layers and ops that hand options on read the caller's object only once).
  */
 export function readOptions<T extends object>(op: string, opts: unknown, keys: ReadonlySet<string>): T {
-  if (opts === undefined || opts === null) return NO_OPTIONS as T;
+  if (opts === undefined || opts === null || opts === NO_OPTIONS) return NO_OPTIONS as T;
   if (typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts)) {
     throw new ArgumentError(op, 'options', 'an options object', describe(opts));
   }
+  if (readFor.get(opts) === keys) return opts as T;
   for (const k of Reflect.ownKeys(opts)) {
     if (typeof k === 'string' && hasOwn.call(opts, k) && !keys.has(k)) {
       throw new ArgumentError(op, 'options', `only the options ${[...keys].join(', ')}`, `an unknown option '${k}'`);
     }
   }
-  const out = Object.create(null) as Record<string, unknown>;
+  const out = Object.create(NO_OPTIONS) as Record<string, unknown>;
   for (const k of keys) {
     const v = (opts as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = v;
   }
+  readFor.set(out, keys);
   return out as T;
 }
 

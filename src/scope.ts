@@ -51,41 +51,51 @@ function collect(v: unknown, into: Set<Tensor>, seen: Set<object>): void {
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new ArgumentError('tidy', 'fn', 'a function', describe(fn));
-  const scope: Tensor[] = [];
+  const scope = spareScopes.pop() ?? [];
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
   } catch (e) {
     scopes.pop();
-    for (const t of scope) t.dispose();
+    end(scope, null);
     throw e;
   }
   scopes.pop();
   if (isThenable(result)) {
     // An async fn has already run up to its first await; what it made so far is freed, and what
     // it makes after the await belongs to no scope.
-    for (const t of scope) t.dispose();
+    end(scope, null);
     throw new ArgumentError('tidy', 'fn', 'a synchronous function', 'a function that returned a Promise (an async function)',
       'tidy: fn must be synchronous, but it returned a Promise (an async function?): tidy cannot wait for it; free tensors with dispose() or `using` in async code');
   }
-  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
   if (result instanceof Tensor || result === undefined || result === null || typeof result !== 'object') {
     // A lone tensor (or no tensor at all): no Set to build.
-    for (let i = 0; i < scope.length; i++) {
-      const t = scope[i]!;
-      if (t === result) parent?.push(t);
-      else t.dispose();
-    }
+    end(scope, result instanceof Tensor ? result : null);
     return result;
   }
   const kept = new Set<Tensor>();
   collect(result, kept, new Set());
-  for (const t of scope) {
-    if (kept.has(t)) parent?.push(t);
+  end(scope, kept);
+  return result;
+}
+
+/** The emptied arrays of ended tidy() scopes, reused by the next ones (a loop's tidy makes none). */
+const spareScopes: Tensor[][] = [];
+
+/**
+ * Ends a tidy() scope: its tensors in `kept` (a tensor, a Set, or none) move to the enclosing
+ * scope, the others are disposed, in the order they were made; the emptied array is kept for reuse.
+ */
+function end(scope: Tensor[], kept: Tensor | Set<Tensor> | null): void {
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
+  for (let i = 0; i < scope.length; i++) {
+    const t = scope[i]!;
+    if (kept !== null && (kept === t || (kept instanceof Set && kept.has(t)))) parent?.push(t);
     else t.dispose();
   }
-  return result;
+  while (scope.length > 0) scope.pop();
+  spareScopes.push(scope);
 }
 
 /**

@@ -111,6 +111,14 @@ export function outsideScopes<T>(fn: () => T): T {
 }
 
 /**
+ * @internal outsideScopes without a closure, for per-step paths: `suspendScopes(1)` before,
+ * `suspendScopes(-1)` in a finally.
+ */
+export function suspendScopes(by: 1 | -1): void {
+  suspended += by;
+}
+
+/**
  * Counts a new handle, queues it for the finalizer and records it in the innermost tidy() scope.
  * The leak rule and creation sites cost one comparison here (slowAbove) until they have work.
  */

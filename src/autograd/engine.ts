@@ -2,9 +2,9 @@
 // once with the summed gradient of its output, and adds leaf gradients into `.grad`.
 import { ArgumentError, AutogradError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkGrad, checkTensor, empty, setGrad, view, wroteInPlace } from '../tensor.js';
-import { outsideScopes } from '../storage.js';
+import { suspendScopes } from '../storage.js';
 import { sameShape } from '../layout.js';
-import { GradNode, noGrad } from './node.js';
+import { GradNode, setGradEnabled } from './node.js';
 import { kernels, extras } from '../wasm/kernels.js';
 
 /**
@@ -58,13 +58,47 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     throw new ArgumentError('backward', 'retainGraph', 'true or false', describe(options.retainGraph));
   }
   const retain = options.retainGraph === true;
-  outsideScopes(() => noGrad(() => run(root, gradient, retain)));
+  // Outside every tidy() scope, without recording (noGrad and outsideScopes, without closures).
+  const prevGrad = setGradEnabled(false);
+  suspendScopes(1);
+  const own = scratchFree;
+  scratchFree = false;
+  try {
+    run(root, gradient, retain, own ? scratch : newScratch());
+  } finally {
+    if (own) {
+      drain(scratch.order);
+      drain(scratch.stackNodes);
+      drain(scratch.stackEdge);
+      drain(scratch.leaves);
+      drain(scratch.leafGrads);
+      scratchFree = true;
+    }
+    suspendScopes(-1);
+    setGradEnabled(prevGrad);
+  }
 }
 
 /** Counts backward() passes: a node whose `visit` equals the current pass was already ordered. */
 let pass = 0;
 
-function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void {
+/**
+ * The arrays of one backward pass: the nodes in order, the traversal's stack (nodes and edge
+ * indices), the leaves and their gradients. One set is reused by every pass (emptied after it);
+ * a pass that starts while it is in use gets its own.
+ */
+interface Scratch { order: GradNode[]; stackNodes: GradNode[]; stackEdge: number[]; leaves: Tensor[]; leafGrads: Tensor[] }
+const newScratch = (): Scratch => ({ order: [], stackNodes: [], stackEdge: [], leaves: [], leafGrads: [] });
+const scratch = newScratch();
+let scratchFree = true;
+
+/** Empties an array by popping (cheaper than `length = 0` for the few entries a pass leaves, and it keeps the array's storage). */
+function drain(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}
+
+function run(root: Tensor, gradient: Tensor | undefined, retain: boolean, sc: Scratch): void {
+  const { order, stackNodes, stackEdge, leaves, leafGrads } = sc;
   const seed = gradient !== undefined ? view(gradient, root[DIMS]) : ones(root[DIMS]);
   const rootNode = root._node as GradNode | null;
   if (rootNode === null) {
@@ -74,9 +108,8 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
   // Topological order (iterative DFS post-order, roots last); the stack holds nodes and the
   // index of the next edge to visit side by side.
   const visit = ++pass;
-  const order: GradNode[] = [];
-  const stackNodes: GradNode[] = [rootNode];
-  const stackEdge: number[] = [0];
+  stackNodes.push(rootNode);
+  stackEdge.push(0);
   rootNode.visit = visit;
   while (stackNodes.length > 0) {
     const top = stackNodes.length - 1;
@@ -100,8 +133,6 @@ function run(root: Tensor, gradient: Tensor | undefined, retain: boolean): void 
   // collected and added to the leaves' .grad only once every rule has run, so an error midway (out
   // of memory, a saved tensor modified in place) leaves every .grad as it was.
   rootNode.grad = seed;
-  const leaves: Tensor[] = [];
-  const leafGrads: Tensor[] = [];
   let committed = false;
   try {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -190,7 +221,7 @@ function commit(leaves: Tensor[], grads: Tensor[]): void {
       throw e;
     }
   }
-  grads.length = 0;
+  drain(grads);
 }
 
 /** Whether `list[i]` occurs before index i (leaves are few: a scan beats a Set per backward). */

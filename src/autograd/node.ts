@@ -3,7 +3,7 @@
 // leaf tensor whose .grad receives the gradient, or null when the input needs no gradient.
 import { ArgumentError, AutogradError, describe } from '../errors.js';
 import { DIMS, Tensor, view } from '../tensor.js';
-import { outsideScopes } from '../storage.js';
+import { suspendScopes } from '../storage.js';
 
 export type Edge = GradNode | Tensor | null;
 
@@ -25,6 +25,13 @@ let gradEnabled = true;
  */
 export function isGradEnabled(): boolean {
   return gradEnabled;
+}
+
+/** @internal Sets whether ops are recorded; returns the previous setting (noGrad without a closure). */
+export function setGradEnabled(on: boolean): boolean {
+  const prev = gradEnabled;
+  gradEnabled = on;
+  return prev;
 }
 
 /**
@@ -50,6 +57,14 @@ export function needsGrad(a: Tensor, b?: Tensor | number | null): boolean {
   return gradEnabled && (a._requiresGrad || (b instanceof Tensor && b._requiresGrad));
 }
 
+/** The `needs` arrays of nodes with up to NEEDS_MAX inputs, shared: NEEDS[n][bits] has entry i = bit i of bits. */
+const NEEDS_MAX = 3;
+const NEEDS: (readonly boolean[])[][] = [];
+for (let n = 0; n <= NEEDS_MAX; n++) {
+  NEEDS.push([]);
+  for (let bits = 0; bits < 1 << n; bits++) NEEDS[n]!.push(Object.freeze(Array.from({ length: n }, (_, i) => (bits >> i & 1) === 1)));
+}
+
 /**
  * Nodes are reference-counted: by the tensors they made (`_node`) and by the nodes that consume
  * those tensors. When the count drops to zero (every output disposed and no later node needs it)
@@ -59,8 +74,8 @@ export function needsGrad(a: Tensor, b?: Tensor | number | null): boolean {
 export class GradNode {
   readonly name: string;
   readonly edges: Edge[];
-  /** Per edge: whether that input needs a gradient (edge not null), as rules receive it. */
-  readonly needs: boolean[];
+  /** Per edge: whether that input needs a gradient (edge not null), as rules receive it (frozen, shared). */
+  readonly needs: readonly boolean[];
   private readonly rule: BackwardFn;
   private saved: readonly Tensor[];
   private readonly versions: number[] | null;
@@ -76,16 +91,16 @@ export class GradNode {
     this.name = name;
     const n = inputs.length;
     const edges: Edge[] = new Array(n);
-    const needs: boolean[] = new Array(n);
+    let bits = 0;
     for (let i = 0; i < n; i++) {
       const t = inputs[i];
       const e = t instanceof Tensor && t._requiresGrad ? ((t._node as GradNode | null) ?? t) : null;
       if (e instanceof GradNode) e.ref();
       edges[i] = e;
-      needs[i] = e !== null;
+      if (e !== null) bits |= 1 << i;
     }
     this.edges = edges;
-    this.needs = needs;
+    this.needs = n <= NEEDS_MAX ? NEEDS[n]![bits]! : Object.freeze(edges.map((e) => e !== null));
     this.rule = rule;
     if (saved.length === 0) {
       this.saved = NO_TENSORS;
@@ -95,13 +110,16 @@ export class GradNode {
       // tidy scope ending) does not free what backward needs.
       const handles: Tensor[] = new Array(saved.length);
       const versions: number[] = new Array(saved.length);
-      outsideScopes(() => {
+      suspendScopes(1);
+      try {
         for (let i = 0; i < saved.length; i++) {
           const t = saved[i]!;
           handles[i] = view(t, t[DIMS]);
           versions[i] = t._storage.version;
         }
-      });
+      } finally {
+        suspendScopes(-1);
+      }
       this.saved = handles;
       this.versions = versions;
     }

@@ -6,9 +6,9 @@ import { DIMS, Tensor, checkTensor } from '../tensor.js';
 import { Module } from './module.js';
 import { WeightBias } from './weight-bias.js';
 import { conv2d } from '../ops/conv.js';
-import { checkWeightLayoutName, paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
+import { OPTION_KEYS, checkWeightLayoutName, paddingModeOf, type Conv2dOptions, type ConvAlgorithm, type Padding, type PaddingMode, type Pair } from '../ops/conv-options.js';
 import { reshape, transpose } from '../ops/shape.js';
-import { checkInt, readArray, readRequiredOptions } from '../args.js';
+import { checkInt, readArray, readOptions, readRequiredOptions } from '../args.js';
 
 /**
  * The options of {@link Conv2d}: its shape (out channels, kernel size, lazy or given in channels),
@@ -87,6 +87,8 @@ export class Conv2d extends Module {
   /** The input channel count: the option, or learned from the first input of a lazy layer. */
   #inChannels: number | undefined;
   readonly #params: WeightBias;
+  /** `options` with the weight layout, as conv2d reads them (read once here, not per forward; frozen, so conv2d may reuse its geometry). */
+  readonly #convOptions: Conv2dOptions;
 
   /**
    * The weight [Cout, Cin/groups, kh, kw] (OIHW), or [kh, kw, Cin/groups, Cout] with `weightLayout: 'HWIO'`. Read-only: load values with loadStateDict. A lazy layer
@@ -144,6 +146,7 @@ export class Conv2d extends Module {
     // The layout is checked now; stride, padding, dilation and mode are checked by conv2d on the first input.
     if (opts.layout !== undefined && opts.layout !== 'NCHW' && opts.layout !== 'NHWC') throw new ArgumentError('Conv2d', 'layout', "'NCHW' or 'NHWC'", describe(opts.layout));
     this.weightLayout = checkWeightLayoutName('Conv2d', opts.weightLayout);
+    this.#convOptions = Object.freeze(readOptions<Conv2dOptions>('Conv2d', { ...this.options, weightLayout: this.weightLayout }, OPTION_KEYS));
     this.#params = new WeightBias((name, t) => this.registerParameter(name, t), this.hasBias);
     if (this.#inChannels !== undefined) this.materialize(this.#inChannels);
   }
@@ -185,7 +188,7 @@ export class Conv2d extends Module {
     if (cin !== want) {
       throw new ShapeError('Conv2d.forward', 'x', `${want} input channels`, `${cin} channels (shape ${shapeStr(t[DIMS])})`);
     }
-    const y = conv2d(input, this.weight, this.bias, { ...this.options, weightLayout: this.weightLayout });
+    const y = conv2d(input, this.weight, this.bias, this.#convOptions);
     if (input !== t) input.dispose();
     if (image2d && this.outChannels === 1) {
       const r = reshape(y, nhwc ? y[DIMS].slice(0, 2) : y[DIMS].slice(1));

@@ -4,7 +4,8 @@
 // `weightLayout: 'HWIO'` ([kh, kw, Cin/groups, Cout], TensorFlow's) says otherwise.
 import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, type Tensor, checkTensor } from '../tensor.js';
-import { MAX_INT32, checkInt, readArray, readNumbers, readOptions } from '../args.js';
+import { sameShape } from '../layout.js';
+import { MAX_INT32, NO_OPTIONS as EMPTY_OPTIONS, checkInt, readArray, readNumbers, readOptions } from '../args.js';
 
 /**
  * One integer for both spatial axes, or [height, width].
@@ -124,7 +125,8 @@ export function winogradIneligible(g: Geometry): string | null {
   return null;
 }
 
-export const NO_OPTIONS: Conv2dOptions = Object.freeze({});
+/** No options: readOptions' empty object (it inherits nothing, and readOptions returns it as it is). */
+export const NO_OPTIONS: Conv2dOptions = EMPTY_OPTIONS;
 
 /** Everything a convolution kernel call needs, validated. */
 export interface Geometry {
@@ -235,6 +237,20 @@ export function paddingOf(op: string, p: unknown, H: number, W: number, KH: numb
  */
 export function geometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: unknown, xArg = 'x', wArg = 'w'): Geometry {
   const o = readOptions<Conv2dOptions>(op, opts, OPTION_KEYS);
+  // Frozen options read once (a layer's) keep their last valid geometry: a layer's next call on
+  // the same shapes reuses it (the result depends only on the shapes and the options).
+  const reusable = o !== NO_OPTIONS && Object.isFrozen(o);
+  const last = reusable ? lastGeometry.get(o) : undefined;
+  if (last !== undefined && sameShape(last.x, xShape) && sameShape(last.w, wShape)) return last.g;
+  const g = computeGeometry(op, xShape, wShape, o, xArg, wArg);
+  if (reusable) lastGeometry.set(o, { x: xShape.slice(), w: wShape.slice(), g: Object.freeze(g) });
+  return g;
+}
+
+/** Per frozen options object, its last geometry and the shapes it was computed for (see geometry). */
+const lastGeometry = new WeakMap<object, { x: readonly number[]; w: readonly number[]; g: Geometry }>();
+
+function computeGeometry(op: string, xShape: readonly number[], wShape: readonly number[], o: Conv2dOptions, xArg: string, wArg: string): Geometry {
   const layout = o.layout ?? 'NCHW';
   if (layout !== 'NCHW' && layout !== 'NHWC') throw new ArgumentError(op, 'layout', "'NCHW' or 'NHWC'", describe(layout));
   const mode = o.mode ?? 'correlation';
