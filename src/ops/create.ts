@@ -69,23 +69,23 @@ function isBigIntArray(v: unknown): boolean {
  * Flat data read once into a Float32Array copy: a typed array (not of bigints) copied natively, or
  * an array-like object whose `length` (a safe integer) and elements (numbers) are read once each.
  */
-function readFlat(op: string, data: object): Float32Array {
+export function readFlat(op: string, data: object, argument = 'data'): Float32Array {
   if (isTypedArray(data)) {
     if (isBigIntArray(data)) {
-      throw new ArgumentError(op, 'data', 'numbers (a typed array of numbers)', `a ${data.constructor.name} (bigints)`);
+      throw new ArgumentError(op, argument, 'numbers (a typed array of numbers)', `a ${data.constructor.name} (bigints)`);
     }
     return new Float32Array(data as unknown as ArrayLike<number>);
   }
-  if (ArrayBuffer.isView(data)) throw new ArgumentError(op, 'data', 'a number, nested arrays of numbers or a typed array', describe(data));
+  if (ArrayBuffer.isView(data)) throw new ArgumentError(op, argument, 'a number, nested arrays of numbers or a typed array', describe(data));
   const n: unknown = (data as ArrayLike<unknown>).length;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw new ArgumentError(op, 'data', 'an array-like with a length of 0 or more', `length ${describe(n)}`);
+    throw new ArgumentError(op, argument, 'an array-like with a length of 0 or more', `length ${describe(n)}`);
   }
-  checkBytes(op, 'data', n, [n]);
+  checkBytes(op, argument, n, [n]);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const x: unknown = (data as ArrayLike<unknown>)[i];
-    if (typeof x !== 'number') throw new ArgumentError(op, 'data', `numbers (data[${i}])`, describe(x));
+    if (typeof x !== 'number') throw new ArgumentError(op, argument, `numbers (${argument}[${i}])`, describe(x));
     out[i] = x;
   }
   return out;

@@ -9,6 +9,8 @@ import { sizeOf, stridesOf } from '../layout.js';
 import { readArray, readNumbers } from '../args.js';
 import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 import { F32_BYTES } from '../wasm/memory.js';
+import { heap } from '../wasm/runtime.js';
+import { readFlat } from './create.js';
 
 /**
  * Same elements in a new shape; one entry may be -1 (inferred). Shares memory with `a`.
@@ -122,12 +124,36 @@ export function flipped(op: string, t: Tensor, axes: readonly number[]): Tensor 
  */
 export type IndexSpec = readonly (null | undefined | number | readonly [number | null, (number | null)?, (number | null)?])[];
 /**
- * What `set` writes: a number, or a tensor broadcast to the region's shape.
+ * What `set` writes: a number, a tensor broadcast to the region's shape, or the region's values
+ * in row-major order (a typed array or an array of numbers, exactly as many as the region has).
  * @example
  * const row: sc.SetValue = sc.tensor([1, 2, 3]);
- * sc.zeros([2, 3]).set([null], row)   // => [[1, 2, 3], [1, 2, 3]]
+ * sc.zeros([2, 3]).set([null], row)                         // => [[1, 2, 3], [1, 2, 3]]
+ * sc.zeros([2, 3]).set([], new Float32Array([1, 2, 3, 4, 5, 6]))   // => [[1, 2, 3], [4, 5, 6]]
  */
-export type SetValue = number | Tensor;
+export type SetValue = number | Tensor | ArrayLike<number>;
+
+/** The `length` getter of typed arrays (reads the internal slot: no caller code runs). */
+const typedLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float32Array.prototype) as object, 'length')!.get!;
+
+/** The length of a real Float32Array (its internal slot), or -1 for anything else (a Proxy of one, say). */
+function genuineLength(v: Float32Array): number {
+  try {
+    return typedLength.call(v) as number;
+  } catch {
+    return -1;
+  }
+}
+
+/** Whether a region of element strides `strides` over `shape` is one row-major run. */
+function rowMajor(shape: readonly number[], strides: readonly number[]): boolean {
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== s) return false;
+    s *= shape[i]!;
+  }
+  return true;
+}
 
 interface Region {
   /** Byte offset of the region's first element from the tensor's base. */
@@ -232,6 +258,26 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
   const base = t.ptr(op, 'this') + r.offset * F32_BYTES;
   if (typeof value === 'number') {
     fillStrided(op, base, r.shape, r.strides, value);
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Tensor)) {
+    // Values: a Float32Array is copied natively from its own memory (no copy in JavaScript, no
+    // caller code between the check and the write); anything else is read once into one first.
+    const own = value instanceof Float32Array ? genuineLength(value) : -1;
+    const flat = own >= 0 ? (value as Float32Array) : readFlat(op, value, 'value');
+    const n = sizeOf(r.shape), got = own >= 0 ? own : flat.length;
+    if (got !== n) {
+      throw new ShapeError(op, 'value', `${n} numbers (the region's ${shapeStr(r.shape.filter((_, i) => !r.dropped[i]))}, row-major)`, `${got} numbers`);
+    }
+    if (rowMajor(r.shape, r.strides)) {
+      heap(op).f32().set(flat, base >> 2);
+    } else {
+      const tmp = empty(r.shape, op);
+      try {
+        heap(op).f32().set(flat, tmp.ptr(op, 'value') >> 2);
+        copyStrided(op, base, tmp.ptr(op, 'value'), r.shape, r.strides, stridesOf(r.shape));
+      } finally {
+        tmp.dispose();
+      }
+    }
   } else {
     const v = checkTensor(op, 'value', value);
     const target = r.shape.filter((_, i) => !r.dropped[i]);
