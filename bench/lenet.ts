@@ -1,7 +1,9 @@
 // `npm run bench:lenet`: LeNet on Fashion-MNIST (examples/lenet.ts's relu variant: ReLU, max
 // pooling, Adam 1e-3, batch 256), training throughput and test-set inference throughput, simdconv
 // on 1 and 2 threads against PyTorch (Debian's python3-torch, bench/lenet_torch.py) on 1 and 2
-// threads (torch.set_num_threads), side by side in one run.
+// threads (torch.set_num_threads), side by side in one run. simdconv trains as `npm run lenet`
+// does: on one thread each full batch is one sc.compile'd step (replayed kernel calls), on two
+// threads the eager step (whose kernels split over the threads; a compiled step replays on one).
 //
 //   tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile]
 //
@@ -13,7 +15,7 @@
 // same number of threads. Without /usr/bin/python3 and torch the PyTorch columns are skipped with
 // a message.
 //
-// --profile times one simdconv training step (one thread) by phase (forward, loss, backward,
+// --profile times one eager simdconv training step (one thread) by phase (forward, loss, backward,
 // optimizer, ...) and every kernel call by name and size arguments (kernels wrapped with timers,
 // so the sum includes their call overhead), and prints where the step's time goes. It counts
 // this process's CPU time, not wall time, so other processes on the cores do not inflate it.
@@ -22,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { evaluate, floats, leNet, sc, trainStep, xavier } from '../examples/lenet.js';
+import { evaluate, floats, leNet, sc, trainer as stepper, xavier } from '../examples/lenet.js';
 
 const USAGE = 'usage: tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile]';
 const PYTHON = '/usr/bin/python3';
@@ -73,6 +75,8 @@ async function trainer(threads: number): Promise<Trainer> {
   const model = leNet('relu');
   xavier(model, 0);
   const opt = new sc.optim.Adam(model, { lr: 1e-3 });
+  // As npm run lenet trains: a compiled step on one thread, eager steps (kernels split) on more.
+  const steps = stepper(model, opt, BATCH, train.rows, train.cols, sc.capabilities().threads === 1);
   let step = 0;
   return {
     model,
@@ -86,7 +90,7 @@ async function trainer(threads: number): Promise<Trainer> {
           labels[j] = train.labels[i]!;
         }
         model.train();
-        [loss] = trainStep(model, opt, batch, labels, [BATCH, 1, train.rows, train.cols]);
+        [loss] = steps.step(batch, labels);
       }
       return loss;
     },

@@ -91,6 +91,7 @@ export async function trainLeNet(o: LeNetOptions): Promise<EpochResult[]> {
   using model = leNet(variant);
   xavier(model, seed);
   const opt = variant === 'relu' ? new sc.optim.Adam(model, { lr: 1e-3 }) : new sc.optim.SGD(model, { lr: 0.9 });
+  const steps = trainer(model, opt, batchSize, train.rows, train.cols, sc.capabilities().threads === 1);
   const results: EpochResult[] = [];
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -105,7 +106,7 @@ export async function trainLeNet(o: LeNetOptions): Promise<EpochResult[]> {
           batch.set(xTrain.subarray(i * px, (i + 1) * px), k * px);
           labels[k] = train.labels[i]!;
         }
-        const [loss, right] = trainStep(model, opt, batch.subarray(0, B * px), labels.subarray(0, B), [B, 1, train.rows, train.cols]);
+        const [loss, right] = steps.step(batch.subarray(0, B * px), labels.subarray(0, B));
         lossSum += loss;
         batches++;
         correct += right;
@@ -123,9 +124,58 @@ export async function trainLeNet(o: LeNetOptions): Promise<EpochResult[]> {
       log(`epoch ${epoch}/${o.epochs}  loss ${r.loss.toFixed(4)}  train acc ${r.trainAcc.toFixed(4)}  test acc ${r.testAcc.toFixed(4)}  ${Math.round(r.imgPerSec)} img/s`);
     }
   } finally {
+    steps.dispose();
     opt.dispose();
   }
   return results;
+}
+
+/** Training steps on batches of images [B, 1, rows, cols] and B labels. */
+export interface Trainer {
+  /** One step: the batch's mean loss and how many it classified right (before the update). */
+  step(images: Float32Array, labels: Int32Array): [loss: number, right: number];
+  dispose(): void;
+}
+
+/**
+ * Steps for `model` and `opt` on batches of `batchSize` images of rows x cols. With `compiled`,
+ * full batches run as one `sc.compile`d step (its kernel calls replayed: no tensor objects, options
+ * or autograd graph per step, bitwise the same as trainStep) whose inputs are written with
+ * `set`; a shorter last batch runs eagerly. A compiled step replays on one thread, so with a
+ * thread pool every step runs eagerly and its kernels split over the threads. The model's
+ * train/eval mode must be the same at every step (LeNet has no dropout or batch norm anyway).
+ */
+export function trainer(model: sc.nn.Module, opt: sc.optim.Optimizer, batchSize: number, rows: number, cols: number, compiled: boolean): Trainer {
+  const shape = [batchSize, 1, rows, cols];
+  if (!compiled) return { step: (images, labels) => trainStep(model, opt, images, labels, [labels.length, 1, rows, cols]), dispose() {} };
+  const x = sc.zeros(shape), y = sc.zeros([batchSize]);
+  const yValues = new Float32Array(batchSize);
+  const step = sc.compile(() => {
+    const logits = model.forward(x);
+    const l = sc.nn.crossEntropy(logits, y);
+    l.backward();
+    opt.step();
+    opt.zeroGrad();
+    return [l, logits.argmax(1)] as const;
+  }, { name: 'trainStep' });
+  return {
+    step(images, labels) {
+      if (labels.length !== batchSize) return trainStep(model, opt, images, labels, [labels.length, 1, rows, cols]);
+      x.set([], images);
+      yValues.set(labels);
+      y.set([], yValues);
+      const [l, pred] = step();
+      const p = pred.data();
+      let right = 0;
+      for (let k = 0; k < batchSize; k++) if (p[k] === labels[k]) right++;
+      return [l.item(), right];
+    },
+    dispose() {
+      step.dispose();
+      x.dispose();
+      y.dispose();
+    },
+  };
 }
 
 /** One training step on a batch (images [B, 1, H, W], B labels): the batch's mean loss and how many it classified right (before the update). */
