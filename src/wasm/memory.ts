@@ -212,13 +212,13 @@ export class Heap {
       for (let i = ra.length - 1; i >= 0; i--) {
         if (rs[i] !== size) continue;
         const at = ra[i]!;
-        if (i === ra.length - 1) {
-          ra.pop();
-          rs.pop();
-        } else {
-          ra.splice(i, 1);
-          rs.splice(i, 1);
+        // Remove entry i keeping the order (oldest first), without splice's array of removed items.
+        for (let j = i + 1; j < ra.length; j++) {
+          ra[j - 1] = ra[j]!;
+          rs[j - 1] = rs[j]!;
         }
+        ra.pop();
+        rs.pop();
         return at;
       }
     }
