@@ -82,8 +82,24 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * made with it stay in V8's fast (non-dictionary) mode, unlike Object.create(null).
  */
 export const NO_OPTIONS: object = Object.freeze(Object.create(null) as object);
-/** The options objects readOptions made, with the key set they were read for (ops hand them on). */
-const readFor = new WeakMap<object, ReadonlySet<string>>();
+/**
+ * The options objects readOptions makes, branded (a private field: unforgeable, and checked
+ * without running a caller's Proxy trap) with the key set they were read for, so ops that hand
+ * them on are not read twice. Their prototype chain ends in NO_OPTIONS: no inherited properties.
+ */
+class ReadOptions {
+  readonly #keys: ReadonlySet<string>;
+  constructor(keys: ReadonlySet<string>) {
+    this.#keys = keys;
+  }
+  /** The key set `o` was read for, if readOptions made it. */
+  static keysOf(o: object): ReadonlySet<string> | undefined {
+    return #keys in o ? (o as ReadOptions).#keys : undefined;
+  }
+}
+delete (ReadOptions.prototype as { constructor?: unknown }).constructor;
+Object.setPrototypeOf(ReadOptions.prototype, NO_OPTIONS);
+Object.freeze(ReadOptions.prototype);
 
 /**
  * An options object read once: `undefined` / `null` give an empty one; own keys outside `keys`
@@ -97,18 +113,17 @@ export function readOptions<T extends object>(op: string, opts: unknown, keys: R
   if (typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts)) {
     throw new ArgumentError(op, 'options', 'an options object', describe(opts));
   }
-  if (readFor.get(opts) === keys) return opts as T;
+  if (ReadOptions.keysOf(opts) === keys) return opts as T;
   for (const k of Reflect.ownKeys(opts)) {
     if (typeof k === 'string' && hasOwn.call(opts, k) && !keys.has(k)) {
       throw new ArgumentError(op, 'options', `only the options ${[...keys].join(', ')}`, `an unknown option '${k}'`);
     }
   }
-  const out = Object.create(NO_OPTIONS) as Record<string, unknown>;
+  const out = new ReadOptions(keys) as unknown as Record<string, unknown>;
   for (const k of keys) {
     const v = (opts as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = v;
   }
-  readFor.set(out, keys);
   return out as T;
 }
 
