@@ -149,7 +149,7 @@ export function trainer(model: sc.nn.Module, opt: sc.optim.Optimizer, batchSize:
   const shape = [batchSize, 1, rows, cols];
   if (!compiled) return { step: (images, labels) => trainStep(model, opt, images, labels, [labels.length, 1, rows, cols]), dispose() {} };
   const x = sc.zeros(shape), y = sc.zeros([batchSize]);
-  const yValues = new Float32Array(batchSize);
+  const yValues = new Float32Array(batchSize), predicted = new Float32Array(batchSize);
   const step = sc.compile(() => {
     const logits = model.forward(x);
     const l = sc.nn.crossEntropy(logits, y);
@@ -165,7 +165,7 @@ export function trainer(model: sc.nn.Module, opt: sc.optim.Optimizer, batchSize:
       yValues.set(labels);
       y.set([], yValues);
       const [l, pred] = step();
-      const p = pred.data();
+      const p = pred.data(predicted);
       let right = 0;
       for (let k = 0; k < batchSize; k++) if (p[k] === labels[k]) right++;
       return [l.item(), right];

@@ -14,15 +14,10 @@ import { dispatchedJobs, forceParts } from '../src/threads/pool.js';
 import { forceFewTaps, useFewTaps } from '../src/ops/conv-forward.js';
 import { geometry } from '../src/ops/conv-options.js';
 import { randArray } from './helpers/random.js';
-import { expectCloseToRef } from './helpers/conv-refs.js';
-import { conv2dRef, type ConvRefOptions } from './reference/conv.js';
+import { expectCloseToRef, type ConvCase } from './helpers/conv-refs.js';
+import { conv2dRef } from './reference/conv.js';
 
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  opts: ConvRefOptions;
-}
+type Case = ConvCase;
 
 const CASES: Case[] = [
   // Output channels 1..9 (pairs and a lone last channel), one tile and a partial one.

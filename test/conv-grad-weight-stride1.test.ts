@@ -12,11 +12,10 @@ import * as sc from '../src/index.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
 import { forceParts } from '../src/threads/pool.js';
 import { randArray } from './helpers/random.js';
-import { expectCloseToRef } from './helpers/conv-refs.js';
-import { conv2dGradWeightRef, type ConvRefOptions } from './reference/conv.js';
+import { expectCloseToRef, type ConvCase } from './helpers/conv-refs.js';
+import { conv2dGradWeightRef } from './reference/conv.js';
 
-type Shape4 = [number, number, number, number];
-type Case = { name: string; x: Shape4; w: Shape4; opts: ConvRefOptions };
+type Case = ConvCase;
 
 const CASES: Case[] = [
   { name: "LeNet's second layer, batch 3 (output width 10)", x: [3, 6, 14, 14], w: [16, 6, 5, 5], opts: {} },

@@ -9,15 +9,10 @@ import * as sc from '../src/index.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
 import { forceParts } from '../src/threads/pool.js';
 import { randArray } from './helpers/random.js';
-import { expectCloseToRef } from './helpers/conv-refs.js';
-import { conv2dGradInputRef, conv2dRef, type ConvRefOptions } from './reference/conv.js';
+import { expectCloseToRef, type ConvCase } from './helpers/conv-refs.js';
+import { conv2dGradInputRef, conv2dRef } from './reference/conv.js';
 
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  opts: ConvRefOptions;
-}
+type Case = ConvCase;
 
 /** Every case takes the implicit input gradient (stride 1, dx no larger than dy, >= 8 channels per group). */
 const CASES: Case[] = [

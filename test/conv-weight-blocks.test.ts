@@ -10,14 +10,10 @@ import { forceParts } from '../src/threads/pool.js';
 import { weightRowBlocks } from '../src/ops/conv-grad.js';
 import { geometry as convGeometry } from '../src/ops/conv-options.js';
 import { randArray } from './helpers/random.js';
-import { expectCloseToRef } from './helpers/conv-refs.js';
-import { conv2dGradWeightRef, type ConvRefOptions } from './reference/conv.js';
+import { expectCloseToRef, type ConvCase } from './helpers/conv-refs.js';
+import { conv2dGradWeightRef } from './reference/conv.js';
 
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  opts: ConvRefOptions;
+interface Case extends ConvCase {
   blocks: number;
 }
 

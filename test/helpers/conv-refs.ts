@@ -1,7 +1,15 @@
 // Float64 references with error bounds for the convolution kernel tests (test/kernels/): a
 // reference value and the magnitude of its terms per element, and the check against them.
 import { expect } from 'vitest';
-import type { RefResult } from '../reference/conv.js';
+import type { ConvRefOptions, RefResult } from '../reference/conv.js';
+
+/** A table case of the convolution tests: x NCHW, w OIHW, and the options. */
+export interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  w: [number, number, number, number];
+  opts: ConvRefOptions;
+}
 
 /** Error bound per element: RTOL * Σ|terms| (the terms of the float64 reference sum). */
 export const RTOL = 1e-5;
