@@ -3,6 +3,20 @@
 // init's options with them, ops their arguments). Errors name the op and the argument.
 import { ArgumentError, describe } from './errors.js';
 
+/** The typed arrays' `length` and `Symbol.toStringTag` getters: they read internal slots, so no caller code runs. */
+const typedProto = Object.getPrototypeOf(Float32Array.prototype) as object;
+const typedLength = Object.getOwnPropertyDescriptor(typedProto, 'length')!.get!;
+const typedTag = Object.getOwnPropertyDescriptor(typedProto, Symbol.toStringTag)!.get!;
+
+/**
+ * The length of a genuine Float32Array (of any realm, a subclass included), read from its internal
+ * slot; -1 for anything else (a Proxy of one, another typed array, a plain object). No caller code
+ * runs: a subclass's own `length` getter or `set` method is never called.
+ */
+export function float32Length(v: unknown): number {
+  return typedTag.call(v) === 'Float32Array' ? typedLength.call(v) as number : -1;
+}
+
 /** Checks a finite number. */
 export function checkNumber(op: string, argument: string, v: unknown): number {
   if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentError(op, argument, 'a number', describe(v));

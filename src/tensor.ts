@@ -9,6 +9,11 @@ import { formatTensor } from './format.js';
 import { Storage, track, untrack } from './storage.js';
 import { F32_BYTES } from './wasm/memory.js';
 import { sameShape } from './layout.js';
+import { float32Length } from './args.js';
+
+/** data(out) copies this many elements or fewer with a loop (no view made), more with the typed arrays' own `set`. */
+const SMALL_COPY = 64;
+const typedSet = (Object.getPrototypeOf(Float32Array.prototype) as { set: (this: Float32Array, src: Float32Array) => void }).set;
 
 /**
  * @internal The key of a tensor's own shape array, for ops (a symbol the package does not export,
@@ -164,13 +169,21 @@ export class Tensor {
    * elements are copied into it, nothing is allocated, and `out` itself is returned.
    */
   data(out?: Float32Array): Float32Array {
-    const at = this.ptr('data', 'this');
-    if (recording !== null) heap('data').f32(); // refused while a capture records (its error)
+    const at = this.ptr('data', 'this') >> 2;
+    const h = heap('data');
+    const view = recording !== null ? h.f32() : h.f32Raw(); // f32() refuses while a capture records (its error)
     const n = this.#size;
-    if (out === undefined) return new Float32Array(heap('data').memory.buffer, at, n).slice();
-    if (!(out instanceof Float32Array)) throw new ArgumentError('data', 'out', `a Float32Array of ${n} elements`, describe(out));
-    if (out.length !== n) throw new ShapeError('data', 'out', `a Float32Array of ${n} elements (the tensor's size)`, `one of ${out.length}`);
-    out.set(new Float32Array(heap('data').memory.buffer, at, n));
+    if (out === undefined) return view.slice(at, at + n);
+    // Only a genuine Float32Array, written through its internal slots: a subclass's own `set` or
+    // `length` is never called, so no caller code ever sees a view of linear memory.
+    const len = float32Length(out);
+    if (len < 0) throw new ArgumentError('data', 'out', `a Float32Array of ${n} elements`, describe(out));
+    if (len !== n) throw new ShapeError('data', 'out', `a Float32Array of ${n} elements (the tensor's size)`, `one of ${len}`);
+    if (n <= SMALL_COPY) {
+      for (let i = 0; i < n; i++) out[i] = view[at + i]!;
+    } else {
+      typedSet.call(out, view.subarray(at, at + n));
+    }
     return out;
   }
 

@@ -6,7 +6,7 @@ import { extras } from '../wasm/kernels.js';
 import { isGradEnabled, needsGrad, record } from '../autograd/node.js';
 import { broadcastShapes, checkDims, normAxes, normAxis } from './util.js';
 import { sizeOf, stridesOf } from '../layout.js';
-import { readArray, readNumbers } from '../args.js';
+import { float32Length, readArray, readNumbers } from '../args.js';
 import { broadcastStrides, copyStrided, fillStrided } from './strided.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { heap } from '../wasm/runtime.js';
@@ -133,18 +133,6 @@ export type IndexSpec = readonly (null | undefined | number | readonly [number |
  */
 export type SetValue = number | Tensor | ArrayLike<number>;
 
-/** The `length` getter of typed arrays (reads the internal slot: no caller code runs). */
-const typedLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float32Array.prototype) as object, 'length')!.get!;
-
-/** The length of a real Float32Array (its internal slot), or -1 for anything else (a Proxy of one, say). */
-function genuineLength(v: Float32Array): number {
-  try {
-    return typedLength.call(v) as number;
-  } catch {
-    return -1;
-  }
-}
-
 /** Whether a region of element strides `strides` over `shape` is one row-major run. */
 function rowMajor(shape: readonly number[], strides: readonly number[]): boolean {
   let s = 1;
@@ -261,7 +249,7 @@ export function setSlice(a: Tensor, index: IndexSpec, value: SetValue): void {
   } else if (value !== null && typeof value === 'object' && !(value instanceof Tensor)) {
     // Values: a Float32Array is copied natively from its own memory (no copy in JavaScript, no
     // caller code between the check and the write); anything else is read once into one first.
-    const own = value instanceof Float32Array ? genuineLength(value) : -1;
+    const own = float32Length(value);
     const flat = own >= 0 ? (value as Float32Array) : readFlat(op, value, 'value');
     const n = sizeOf(r.shape), got = own >= 0 ? own : flat.length;
     if (got !== n) {

@@ -1,8 +1,9 @@
 // The one owner of linear memory: a free-list allocator over the module's WebAssembly.Memory.
 // Blocks are 16-byte aligned; free blocks are kept sorted by address and coalesced with their
 // neighbours, and a free block that touches the top of the heap lowers the top. Views over
-// memory.buffer are rebuilt whenever the buffer changed (growth detaches the old one), so no view
-// outlives an allocation.
+// memory.buffer are rebuilt after every growth (this allocator is the only code that grows the
+// memory: kernels never do), and whenever one reads as detached (length 0), so no view outlives an
+// allocation and no access pays for the memory.buffer getter.
 import { SimdconvOutOfMemoryError } from '../errors.js';
 import type { WasmMemory } from './types.js';
 
@@ -84,13 +85,13 @@ export class Heap {
 
   /** @internal f32() without the capture's check: for accesses a capture records (capture.ts). */
   f32Raw(): Float32Array {
-    if (this.f32View.buffer !== this.memory.buffer) this.refresh();
+    if (this.f32View.length === 0) this.refresh();
     return this.f32View;
   }
 
   /** @internal i32() without the capture's check: for accesses a capture records (capture.ts). */
   i32Raw(): Int32Array {
-    if (this.i32View.buffer !== this.memory.buffer) this.refresh();
+    if (this.i32View.length === 0) this.refresh();
     return this.i32View;
   }
 
@@ -156,6 +157,7 @@ export class Heap {
     if (this.memory.buffer.byteLength / PAGE + pages > this.maxPages) return false;
     try {
       this.memory.grow(pages);
+      this.refresh();
       return true;
     } catch {
       return false;

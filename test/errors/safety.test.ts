@@ -192,6 +192,11 @@ const kinds: Record<string, Case[]> = {
     ['data into a Float32Array of the wrong length', (v) => v.data(new Float32Array(15)), E.shape, /16 elements/],
     ['data into a Float64Array', (v) => v.data(new Float64Array(16) as never), E.arg],
     ['data into a plain array', (v) => v.data(new Array(16) as never), E.arg],
+    ['data into a Proxy of a Float32Array', (v) => v.data(new Proxy(new Float32Array(16), {})), E.arg],
+    ['data into a Float32Array subclass whose own length lies', (v) => {
+      class Liar extends Float32Array { override get length() { return 16; } }
+      return v.data(new Liar(15));
+    }, E.shape, /one of 15/],
   ],
 };
 
@@ -484,6 +489,28 @@ describe('data(out)', () => {
     expect(t.data()).toEqual(buf);
     expect(t.data()).not.toBe(t.data());
     big.dispose();
+  });
+
+  it.each([5, 37, 200])('never hands caller code a view of linear memory (a subclass overriding set and length; %i elements)', (n) => {
+    using src = sc.arange(n);
+    using other = sc.full([64], 7);
+    const seen: unknown[] = [];
+    class Grabber extends Float32Array {
+      override set(a: ArrayLike<number>, offset?: number): void {
+        seen.push(a);
+        if (a instanceof Float32Array) new Float32Array(a.buffer).fill(-1); // would wipe every tensor
+        super.set(a, offset);
+      }
+      override get length(): number {
+        seen.push('length');
+        return 0;
+      }
+    }
+    const buf = new Grabber(n);
+    expect(src.data(buf)).toBe(buf);
+    expect(seen).toEqual([]);
+    expect(Array.from(new Float32Array(buf))).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(Array.from(other.data())).toEqual(new Array(64).fill(7));
   });
 
   it('refuses a disposed tensor', () => {
