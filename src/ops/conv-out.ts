@@ -32,13 +32,35 @@ export function checkOut(op: string, out: unknown, fits: (s: readonly number[]) 
   recording: boolean, inputs: readonly (Tensor | null)[], names: readonly string[]): Tensor | null {
   if (out === undefined || out === null) return null;
   const t = checkTensor(op, 'out', out);
-  if (!fits(t[DIMS])) throw new ShapeError(op, 'out', `shape ${shapeStr(want())} (the result's)`, `shape ${shapeStr(t[DIMS])}`);
-  for (let i = 0; i < inputs.length; i++) {
-    if (inputs[i] !== null && inputs[i]!._storage === t._storage) {
-      throw new ArgumentError(op, 'out', 'a tensor sharing no memory with the inputs', `a tensor sharing memory with '${names[i]}'`,
-        `${op}: 'out' shares memory with the input '${names[i]}'; the result cannot overwrite its own input: write to another tensor`);
-    }
+  if (!fits(t[DIMS])) throw outShapeError(op, want(), t);
+  for (let i = 0; i < inputs.length; i++) outApart(op, t, inputs[i]!, names[i]!);
+  return outWritable(op, t, recording);
+}
+
+/** checkOut for a 2-D result of [h, w] and two inputs `a`, `b` named `an`, `bn`, with no closure or array made per call. */
+export function checkOut2d(op: string, out: unknown, h: number, w: number, recording: boolean, a: Tensor, an: string, b: Tensor, bn: string): Tensor | null {
+  if (out === undefined || out === null) return null;
+  const t = checkTensor(op, 'out', out);
+  if (!is2d(t[DIMS], h, w)) throw outShapeError(op, [h, w], t);
+  outApart(op, t, a, an);
+  outApart(op, t, b, bn);
+  return outWritable(op, t, recording);
+}
+
+function outShapeError(op: string, want: readonly number[], t: Tensor): ShapeError {
+  return new ShapeError(op, 'out', `shape ${shapeStr(want)} (the result's)`, `shape ${shapeStr(t[DIMS])}`);
+}
+
+/** Throws unless `out` shares no memory with the input `input` (null: none) named `name`. */
+function outApart(op: string, out: Tensor, input: Tensor | null, name: string): void {
+  if (input !== null && input._storage === out._storage) {
+    throw new ArgumentError(op, 'out', 'a tensor sharing no memory with the inputs', `a tensor sharing memory with '${name}'`,
+      `${op}: 'out' shares memory with the input '${name}'; the result cannot overwrite its own input: write to another tensor`);
   }
+}
+
+/** Throws unless autograd lets `t` be overwritten (not tracked, and the op not recorded); returns it. */
+function outWritable(op: string, t: Tensor, recording: boolean): Tensor {
   if (isGradEnabled() && t._requiresGrad) {
     throw new AutogradError(op, 'out', 'a tensor autograd does not track', t._node ? 'a tensor computed by a recorded op' : 'a leaf tensor that requires grad',
       `${op}: 'out' is ${t._node ? 'a tensor computed by a recorded op' : 'a leaf tensor that requires grad'}, which cannot be overwritten while autograd records: use another tensor (or noGrad)`);
