@@ -286,6 +286,9 @@ for (const variant of ['simd', 'scalar'] as KernelVariant[]) {
             seed: p.seed + 9,
             rtol: 1e-4,
             atol: 2e-5,
+            // Inputs and R are in [-1, 1): a bias's gradient sums R over its outputs and may cancel
+            // to ~1e-3, where float32's rounding of the O(1) terms is ~1e-7 (seen: 23 of 60,000).
+            atolFloor: 1,
           });
           expect(report.failures, describeProblem(p)).toEqual([]);
           expect(report.checked).toBe(inputs.reduce((n, a) => n + a.data.length, 0));

@@ -14,7 +14,9 @@
 // catches a reference that is wrong in the same way as the library's backward rule. The actual
 // perturbation fround(x+h) - fround(x-h) is used as the denominator.
 //
-// Tolerance: |autograd - numeric| <= rtol·|numeric| + atol·max|numeric over that input|.
+// Tolerance: |autograd - numeric| <= rtol·|numeric| + atol·max(max|numeric over that input|, atolFloor).
+// The floor is for inputs whose gradients are sums that may cancel (a one-element bias: the sum of
+// R over its outputs): float32's error grows with the terms' magnitudes, not with the cancelled sum.
 import * as sc from '../../src/index.js';
 import { prng } from './random.js';
 
@@ -41,6 +43,8 @@ export interface GradcheckOptions {
   /** Autograd vs float64 numerical gradient. */
   rtol?: number;
   atol?: number;
+  /** The least scale atol is taken of (default 0): the size of the terms the gradients sum. */
+  atolFloor?: number;
   /** Library forward vs `ref`. */
   fwdRtol?: number;
   fwdAtol?: number;
@@ -381,7 +385,7 @@ export function gradcheck(o: GradcheckOptions): GradcheckReport {
       const err = Math.abs(g[j]! - num[j]!);
       worst = Math.max(worst, err / (scale || 1));
       checked++;
-      if (!(err <= rtol * Math.abs(num[j]!) + atol * scale)) {
+      if (!(err <= rtol * Math.abs(num[j]!) + atol * Math.max(scale, o.atolFloor ?? 0))) {
         if (bad++ < 6) failures.push(`input ${k} [${unravel(j, inp.shape)}]: autograd ${fmt(g[j]!)}, float64 finite difference ${fmt(num[j]!)}`);
       }
     }
