@@ -313,12 +313,15 @@ describe('allocation: the garbage-collection safety net with batched registratio
       const sc = await import(${JSON.stringify(index)});
       await sc.init();
       const before = sc.memory();
-      const drop = (n) => { for (let i = 0; i < n; i++) sc.zeros([1000]); };
+      // Held until counted (a GC the load brings on early must not reclaim them first), then dropped.
+      let held = [];
+      const drop = (n) => { for (let i = 0; i < n; i++) held.push(sc.zeros([1000])); };
       drop(300);
       await new Promise((r) => setTimeout(r, 0));
       drop(5);
       await new Promise((r) => setTimeout(r, 0));
       const live = sc.memory().tensors - before.tensors;
+      held = null;
       for (let i = 0; i < 50 && sc.memory().tensors !== before.tensors; i++) {
         globalThis.gc();
         await new Promise((r) => setTimeout(r, 5));
