@@ -25,6 +25,27 @@ function node(file: string): Promise<{ code: number | null; stdout: string; stde
   });
 }
 
+describe("simdconv/nn and simdconv/optim (the namespaces' classes, for bundlers that drop unused exports)", () => {
+  it('are the same classes as sc.nn and sc.optim, and train on the one runtime', async () => {
+    const r = await runIn('node', { code: `import * as sc from 'simdconv';
+      import * as nn from 'simdconv/nn';
+      import * as optim from 'simdconv/optim';
+      export default async () => {
+        await sc.init();
+        const conv = new nn.Conv2d({ outChannels: 1, kernelSize: [1, 2], bias: false, seed: 0 });
+        const opt = new optim.SGD(conv, { lr: 0.1 });
+        const x = sc.ones([1, 1, 1, 2]);
+        const before = conv.forward(x).item();
+        conv.forward(x).square().sum().backward();
+        opt.step();
+        return { same: nn.Conv2d === sc.nn.Conv2d && optim.Adam === sc.optim.Adam && nn.crossEntropy === sc.nn.crossEntropy,
+          layer: conv instanceof sc.nn.Module, moved: conv.forward(x).item() !== before };
+      };` });
+    expect(r.error).toBeUndefined();
+    expect(r.value).toEqual({ same: true, layer: true, moved: true });
+  });
+});
+
 describe("simdconv/inline (the kernels embedded in the JavaScript)", () => {
   it('runs the lesson in Node without reading a .wasm file', async () => {
     const r = await runIn('node', { code: `import * as sc from 'simdconv/inline';\nexport default async () => {${LESSON}\n};` });

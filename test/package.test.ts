@@ -63,6 +63,8 @@ describe('the packed package', () => {
     writeFileSync(join(project, 'use.ts'), [
       "import * as sc from 'simdconv';",
       "import { toPNG, type RGBAImage } from 'simdconv/image';",
+      "import { Conv2d, type Module } from 'simdconv/nn';",
+      "import { SGD } from 'simdconv/optim';",
       "export async function run(): Promise<number> {",
       "  await sc.init();",
       "  const net = new sc.nn.Sequential(new sc.nn.Conv2d({ inChannels: 1, outChannels: 2, kernelSize: 3 }), new sc.nn.ReLU(), new sc.nn.Flatten());",
@@ -71,6 +73,8 @@ describe('the packed package', () => {
       "  const step = sc.compile(() => { const l = net.forward(x).square().sum(); l.backward(); opt.step(); opt.zeroGrad(); return l; });",
       "  const e: sc.SimdconvError | undefined = undefined;",
       "  const img: RGBAImage | undefined = undefined; void toPNG; void img; void e;",
+      "  // The subpaths are the same classes as the namespaces (one module instance).",
+      "  const layer: Module = new Conv2d({ outChannels: 1, kernelSize: 1 }); const same: sc.nn.Conv2d = layer as Conv2d; void new SGD(same, { lr: 1 });",
       "  return step().item() + sc.data.pixelStats({ count: 1, rows: 1, cols: 1, images: new Uint8Array(1), labels: new Uint8Array(1) }).mean;",
       "}",
     ].join('\n'));
@@ -91,7 +95,7 @@ describe('the packed package', () => {
       }
     }
     for (const internal of ['dist/wasm/kernels.d.ts', 'dist/threads/protocol.d.ts', 'dist/ops/conv-forward.d.ts']) expect(dts.has(internal), internal).toBe(false);
-    for (const entry of ['dist/index.d.ts', 'dist/browser.d.ts', 'dist/inline.d.ts', 'dist/workerd.d.ts', 'dist/image.d.ts']) expect(dts.has(entry), entry).toBe(true);
+    for (const entry of ['dist/index.d.ts', 'dist/browser.d.ts', 'dist/inline.d.ts', 'dist/workerd.d.ts', 'dist/image.d.ts', 'dist/nn/index.d.ts', 'dist/optim/index.d.ts']) expect(dts.has(entry), entry).toBe(true);
   });
 
   it('ships no source maps (they would name src/ files the package does not ship)', () => {
