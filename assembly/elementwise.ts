@@ -421,7 +421,7 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
 // @ts-ignore: decorator
 @inline function powsDispatch(simd: bool, o: usize, a: usize, n: i32, p: f32): void {
   // Kernels that already exist are called (one copy of their loops in the module): square,
-  // recip, fill with 1 and copy (memory.copy; a copy is bit-exact, as a load/store loop is).
+  // rdivs with p = 1 (recip), fill with 1 and copy (memory.copy; a copy is bit-exact, as a load/store loop is).
   if (p == 2) {
     if (simd) square_f32_simd(o, a, n, p);
     else square_f32_scalar(o, a, n, p);
@@ -430,7 +430,7 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
     else unaryLoop(U_IDENT, simd, o, a, n, p);
   } else if (p == 0.5) unaryLoop(U_POWHALF, simd, o, a, n, p);
   else if (p == -1) {
-    if (simd) recip_f32_simd(o, a, n, p);
+    if (simd) rdivs_f32_simd(o, a, n, 1);
     else recip_f32_scalar(o, a, n, p);
   } else if (p == 0) {
     if (simd) fill_f32_simd(o, n, 1);
@@ -455,7 +455,8 @@ export function relu_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unar
 export function relu_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_RELU, false, out, a, n, p); }
 export function sign_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_SIGN, true, out, a, n, p); }
 export function sign_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_SIGN, false, out, a, n, p); }
-export function recip_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_RECIP, true, out, a, n, p); }
+/** 1 / a[i]: rdivs with p = 1 (the same division per element, one copy of the loops). */
+export function recip_f32_simd(out: usize, a: usize, n: i32, p: f32): void { rdivs_f32_simd(out, a, n, 1); }
 export function recip_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_RECIP, false, out, a, n, p); }
 export function adds_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_ADDS, true, out, a, n, p); }
 export function adds_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_ADDS, false, out, a, n, p); }
