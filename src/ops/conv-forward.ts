@@ -142,25 +142,19 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
   // implicit GEMM packs its own column panels (no column matrix) and adds the bias; conv_few
   // (same arguments, bitwise the same result) copies the rows it reads into its own strip.
   const [T, byImage] = imagesOrRows(g);
-  const kernel = nchwKernel(g);
-  if (kernel === 'conv_oc') {
-    // Zero padding written out (every tap inside the input); each block of 16 output channels
-    // is one call (as a group: it reads its group's input, or with one group the whole input).
-    const [xp, Hp, Wp] = paddedInput(op, g, x), wb = channelBlocks(op, g, w); // before geo: both write Slot.Meta
-    const geo = writeMeta(op, [g.CG, Hp, Wp, g.KH, g.KW, g.SH, g.SW, 0, 0, g.DH, g.DW, g.HO, g.WO, 16]);
-    implicitGemmParts(op, T, byImage, g.N, g.CO / 16, g.HO, geo, 128,
-      { at: xp, image: g.C * Hp * Wp * F32_BYTES, group: g.G === 1 ? 0 : g.CG * Hp * Wp * F32_BYTES },
-      { at: wb, image: 0, group: 16 * kg * F32_BYTES },
-      { at: y, image: g.CO * HWo * F32_BYTES, group: 16 * HWo * F32_BYTES },
-      bias ? { at: bias, image: 0, group: 16 * F32_BYTES } : null, kernel);
-    return;
-  }
-  const geo = writeMeta(op, [g.CG, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, g.COG]);
-  implicitGemmParts(op, T, byImage, g.N, g.G, g.HO, geo, kernel === 'conv_few' ? fewWorkBytes(g) : convWorkBytes(kg),
-    { at: x, image: g.C * g.H * g.W * F32_BYTES, group: g.CG * g.H * g.W * F32_BYTES },
-    { at: w, image: 0, group: g.COG * kg * F32_BYTES },
-    { at: y, image: g.CO * HWo * F32_BYTES, group: g.COG * HWo * F32_BYTES },
-    bias ? { at: bias, image: 0, group: g.COG * F32_BYTES } : null, kernel);
+  const kernel = nchwKernel(g), oc = kernel === 'conv_oc';
+  // conv_oc reads x with its zero padding written out (every tap inside the input) and calls per
+  // block of M = 16 output channels (as a group: it reads its group's input, or with one group
+  // the whole input); the others per group of M = COG output channels.
+  const [xs, H, W] = oc ? paddedInput(op, g, x) : [x, g.H, g.W];
+  const ws = oc ? channelBlocks(op, g, w) : w; // before geo: both write Slot.Meta
+  const M = oc ? 16 : g.COG, plane = H * W * F32_BYTES;
+  const geo = writeMeta(op, [g.CG, H, W, g.KH, g.KW, g.SH, g.SW, oc ? 0 : g.PT, oc ? 0 : g.PL, g.DH, g.DW, g.HO, g.WO, M]);
+  implicitGemmParts(op, T, byImage, g.N, g.CO / M, g.HO, geo, oc ? 128 : kernel === 'conv_few' ? fewWorkBytes(g) : convWorkBytes(kg),
+    { at: xs, image: g.C * plane, group: oc && g.G === 1 ? 0 : g.CG * plane },
+    { at: ws, image: 0, group: M * kg * F32_BYTES },
+    { at: y, image: g.CO * HWo * F32_BYTES, group: M * HWo * F32_BYTES },
+    bias ? { at: bias, image: 0, group: M * F32_BYTES } : null, kernel);
 }
 
 /** The OIHW weight at w as conv_oc reads it, in scratch: blocks of 16 output channels, [CO/16][CG*KH*KW][16]. */
