@@ -145,3 +145,100 @@ export function conv_few_f32_scalar(x: usize, geo: usize, r0: i32, r1: i32, w: u
   conv_nchw_f32_scalar(x, geo, r0, r1, w, y, bias, work);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// conv_oc: the direct NCHW convolution for small images (e.g. LeNet's 6 -> 16 channels 5x5 on
+// 14x14), vectorised along the output channels, so rows of 10 output pixels waste no lanes and
+// nothing is packed per call.
+//
+// Contract: conv_nchw's arguments, results and summation order (bitwise the same y; see conv_few
+// above), except: M is 16, strides and dilations are 1, every tap lies inside x (PT and PL in geo are 0: callers pad x), w is
+// K x 16 (column i: output channel i; k = (c*KH + a)*KW + b as in conv_nchw), and `work` is
+// 128 bytes, 16-byte aligned, not shared with a concurrent call.
+//
+// SIMD loops: tiles of 2 pixels of one output row (the last pixel of a row of odd width alone): 8 accumulators + 4 weight vectors + 2 input splats = 14 vector
+// registers, the taps in order, a row (c, a) of the kernel at a time. The tile goes through
+// `work` into y.
+
+/** The convolution vectorised along the output channels (see the section header). */
+export function conv_oc_f32_simd(x: usize, geo: usize, r0: i32, r1: i32, w: usize, y: usize, bias: usize, work: usize): void {
+  const C = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), KH = load<i32>(geo, 12), KW = load<i32>(geo, 16);
+  const HO = load<i32>(geo, 44), WO = load<i32>(geo, 48);
+  const j1 = r1 * WO, plane = <usize>(HO * WO) << 2;
+  // Kernel row (c, a) starts (c*H + a)*W floats after an output's top-left input element: a step
+  // of one row, and of H - KH more rows after each channel's last kernel row.
+  const kwb = <usize>KW << 6, rowb = <usize>W << 2, chb = <usize>((H - KH) * W) << 2;
+  const pe = w + <usize>(C * KH) * kwb;
+  for (let j = r0 * WO; j < j1; j += 2) {
+    // Pixels j and j + 1 of one output row (an odd row's last pixel paired with itself).
+    const oh = j / WO, ow = j - oh * WO, two = ow + 1 < WO;
+    const p0 = x + (<usize>(oh * W + ow) << 2), p1 = two ? p0 + 4 : p0;
+    if (!two) j--;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+    let pw = w, o: usize = 0, a = 0;
+    while (pw < pe) {
+      let q0 = p0 + o, q1 = p1 + o;
+      const qe = pw + kwb;
+      while (pw < qe) {
+        const w0 = v128.load(pw), w1 = v128.load(pw, 16), w2 = v128.load(pw, 32), w3 = v128.load(pw, 48);
+        const s0 = v128.load32_splat(q0), s1 = v128.load32_splat(q1);
+        a0 = madd(a0, w0, s0);
+        a1 = madd(a1, w1, s0);
+        a2 = madd(a2, w2, s0);
+        a3 = madd(a3, w3, s0);
+        c0 = madd(c0, w0, s1);
+        c1 = madd(c1, w1, s1);
+        c2 = madd(c2, w2, s1);
+        c3 = madd(c3, w3, s1);
+        pw += 64;
+        q0 += 4;
+        q1 += 4;
+      }
+      o += rowb;
+      if (++a == KH) {
+        a = 0;
+        o += chb;
+      }
+    }
+    v128.store(work, a0);
+    v128.store(work, a1, 16);
+    v128.store(work, a2, 32);
+    v128.store(work, a3, 48);
+    v128.store(work, c0, 64);
+    v128.store(work, c1, 80);
+    v128.store(work, c2, 96);
+    v128.store(work, c3, 112);
+    for (let l = 0; l < 16; l++) {
+      const b: f32 = bias ? load<f32>(bias + (<usize>l << 2)) : 0;
+      const d = y + <usize>l * plane + (<usize>(oh * WO + ow) << 2), v = work + (<usize>l << 2);
+      store<f32>(d, load<f32>(v) + b);
+      if (two) store<f32>(d, load<f32>(v, 64) + b, 4);
+    }
+  }
+}
+
+/** Scalar twin of conv_oc_f32_simd: one sequential sum per output (the same order). */
+export function conv_oc_f32_scalar(x: usize, geo: usize, r0: i32, r1: i32, w: usize, y: usize, bias: usize, work: usize): void {
+  const C = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), KH = load<i32>(geo, 12), KW = load<i32>(geo, 16);
+  const SH = load<i32>(geo, 20), SW = load<i32>(geo, 24), DH = load<i32>(geo, 36), DW = load<i32>(geo, 40);
+  const HO = load<i32>(geo, 44), WO = load<i32>(geo, 48);
+  for (let i = 0; i < 16; i++) {
+    const wi = w + (<usize>i << 2);
+    for (let j = r0 * WO; j < r1 * WO; j++) {
+      const oh = j / WO, ow = j - oh * WO;
+      let s: f32 = 0;
+      let k = 0;
+      for (let c = 0; c < C; c++) {
+        for (let a = 0; a < KH; a++) {
+          for (let b = 0; b < KW; b++) {
+            const v = load<f32>(x + ((<usize>(c * H + oh * SH + a * DH) * <usize>W + <usize>(ow * SW + b * DW)) << 2));
+            s += load<f32>(wi + (<usize>k << 6)) * v;
+            k++;
+          }
+        }
+      }
+      if (bias) s = s + load<f32>(bias + (<usize>i << 2));
+      store<f32>(y + ((<usize>i * <usize>(HO * WO) + <usize>j) << 2), s);
+    }
+  }
+}

@@ -3,8 +3,9 @@
 //
 // ABI (see also assembly/index.ts): pointers are byte addresses of f32 data, any 4-byte alignment;
 // counts and strides are in elements. Every kernel exists as `*_f32_simd` (f32x4 loops: a 16-wide
-// body, then a 4-wide body, then a scalar tail; axpy and sq_diff: the 4-wide body and the scalar
-// twin for the tail) and `*_f32_scalar` (plain loops, same results).
+// body, then a 4-wide body, then a scalar tail; binary rows with the broadcast operand on the left,
+// axpy and sq_diff: the 4-wide body and the scalar tail) and `*_f32_scalar` (plain loops, same
+// results).
 // Unless stated, `out` may be exactly `a` (or `b`): every element is read before it is written.
 //
 // IEEE behaviour: NaN in gives NaN out. maximum/minimum propagate NaN from either side (wasm
@@ -39,7 +40,7 @@ const OP_MIN: i32 = 6;
   return Mathf.pow(x, y);
 }
 
-/** Scalar binary op; `op` is a compile-time constant at every call site. */
+/** Scalar binary op; `op` is a compile-time constant in the row loops, a run-time value in binStrided. */
 // @ts-ignore: decorator
 @inline function binS(op: i32, x: f32, y: f32): f32 {
   if (op == OP_ADD) return x + y;
@@ -74,6 +75,19 @@ function powLanes(x: v128, y: v128): v128 {
   return f32x4.min(x, y);
 }
 
+/**
+ * out[i] = a[i*sa] op b[i*sb] for i < n, out contiguous; sa4/sb4 are strides in BYTES. `op` is
+ * a run-time value (one copy for all seven ops): the rows of no vector kind, and every row of
+ * the scalar twins.
+ */
+function binStrided(op: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize): void {
+  const end = o + (<usize>n << 2);
+  while (o < end) {
+    store<f32>(o, binS(op, load<f32>(a), load<f32>(b)));
+    o += 4; a += sa4; b += sb4;
+  }
+}
+
 /** out[i] = a[i] op b[i] for i < n; all three contiguous. */
 // @ts-ignore: decorator
 @inline function binRowVV(op: i32, o: usize, a: usize, b: usize, n: i32): void {
@@ -104,7 +118,8 @@ function powLanes(x: v128, y: v128): v128 {
 
 /** out[i] = a[i] op y for i < n; out and a contiguous (b broadcast along the row). */
 // @ts-ignore: decorator
-@inline function binRowVS(op: i32, o: usize, a: usize, y: f32, n: i32): void {
+@inline function binRowVS(op: i32, o: usize, a: usize, b: usize, n: i32): void {
+  const y = load<f32>(b);
   const yv = f32x4.splat(y);
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
@@ -130,9 +145,22 @@ function powLanes(x: v128, y: v128): v128 {
   }
 }
 
-/** out[i] = x op b[i] for i < n; out and b contiguous (a broadcast along the row). */
+/**
+ * Whether x op y == y op x for all x, y (NaN payloads aside, which wasm leaves unspecified): the
+ * driver runs these ops' rows of kind 2 as kind 1 with the operands swapped.
+ */
 // @ts-ignore: decorator
-@inline function binRowSV(op: i32, o: usize, x: f32, b: usize, n: i32): void {
+@inline function commutes(op: i32): bool {
+  return op == OP_ADD || op == OP_MUL || op == OP_MAX || op == OP_MIN;
+}
+
+/**
+ * out[i] = x op b[i] for i < n; out and b contiguous (a broadcast along the row); sub, div and pow
+ * only (see commutes).
+ */
+// @ts-ignore: decorator
+@inline function binRowSV(op: i32, o: usize, a: usize, b: usize, n: i32): void {
+  const x = load<f32>(a);
   const xv = f32x4.splat(x);
   const end = o + (<usize>n << 2);
   const end16 = o + (<usize>(n & ~15) << 2);
@@ -158,63 +186,57 @@ function powLanes(x: v128, y: v128): v128 {
   }
 }
 
-/** out[i] = a[i*sa] op b[i*sb] for i < n, out contiguous; sa4/sb4 are strides in BYTES. */
-// @ts-ignore: decorator
-@inline function binRowStrided(op: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize): void {
-  const end = o + (<usize>n << 2);
-  while (o < end) {
-    store<f32>(o, binS(op, load<f32>(a), load<f32>(b)));
-    o += 4; a += sa4; b += sb4;
-  }
-}
-
 /**
  * `m` consecutive rows of one binary op, the offsets of a and b advancing by ra and rb bytes
- * per row. Row kind: 0 = strides (1,1), 1 = (1,0), 2 = (0,1), 3 = anything else (scalar,
- * strided; the only kind of the scalar twins). sa4/sb4 are the row strides in bytes.
+ * per row. Row kind: 0 = strides (1,1), 1 = (1,0), 2 = (0,1), never 2 for an op that commutes;
+ * the other rows go to binStrided.
  */
-type BinaryRows = (kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize) => void;
+type BinaryRows = (kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize) => void;
 
-/** The body of every BinaryRows; `op` is a compile-time constant. */
+/** The body of every BinaryRows; `op` is a compile-time constant (one specialised copy per op). */
 // @ts-ignore: decorator
-@inline function binRows(
-  op: i32, kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize,
-): void {
+@inline function binRows(op: i32, kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void {
   const rowBytes = <usize>n << 2;
   for (let r = 0; r < m; r++) {
     if (kind == 0) binRowVV(op, o, a, b, n);
-    else if (kind == 1) binRowVS(op, o, a, load<f32>(b), n);
-    else if (kind == 2) binRowSV(op, o, load<f32>(a), b, n);
-    else binRowStrided(op, o, a, b, n, sa4, sb4);
+    else if (kind == 1 || commutes(op)) binRowVS(op, o, a, b, n);
+    else binRowSV(op, o, a, b, n);
     o += rowBytes; a += ra; b += rb;
   }
 }
 
-function addRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_ADD, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
-function subRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_SUB, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
-function mulRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_MUL, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
-function divRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_DIV, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
-function powRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_POW, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
-function maxRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_MAX, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
-function minRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, sa4: usize, sb4: usize, ra: usize, rb: usize): void { binRows(OP_MIN, kind, m, o, a, b, n, sa4, sb4, ra, rb); }
+function addRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void { binRows(OP_ADD, kind, m, o, a, b, n, ra, rb); }
+function subRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void { binRows(OP_SUB, kind, m, o, a, b, n, ra, rb); }
+function mulRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void { binRows(OP_MUL, kind, m, o, a, b, n, ra, rb); }
+function divRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void { binRows(OP_DIV, kind, m, o, a, b, n, ra, rb); }
+function powRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void { binRows(OP_POW, kind, m, o, a, b, n, ra, rb); }
+function maxRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void { binRows(OP_MAX, kind, m, o, a, b, n, ra, rb); }
+function minRows(kind: i32, m: i32, o: usize, a: usize, b: usize, n: i32, ra: usize, rb: usize): void { binRows(OP_MIN, kind, m, o, a, b, n, ra, rb); }
 
 /**
- * Broadcasting driver, one copy for every binary op and both twins; `rows` runs the op's loops
- * (an indirect call per run of rows, not per element). meta = i32[3*ndim]: shape, aStride,
- * bStride (elements, >= 0). out is contiguous with that shape. The rows (all axes but the last)
- * are walked in runs along axis ndim-2, whose stride the offsets of a and b advance by; at the
- * start of each run they are recomputed from the row index, so no per-axis counters (and no
- * scratch memory) are needed. The scalar twins (`simd` false) use row kind 3 only.
+ * Broadcasting driver, one copy for every binary op (OP_*) and both twins. meta = i32[3*ndim]:
+ * shape, aStride, bStride (elements, >= 0). out is contiguous with that shape. The rows (all axes
+ * but the last) are walked in runs along axis ndim-2, whose stride the offsets of a and b advance
+ * by; at the start of each run they are recomputed from the row index, so no per-axis counters
+ * (and no scratch memory) are needed. `rows` is op's specialised row loops (an indirect call per
+ * run of rows, not per element) for row kinds 0..2; kind 3 (strided rows, and every row of the
+ * scalar twins, `simd` false) runs binStrided.
  */
-function binaryBroadcast(rows: BinaryRows, simd: bool, out: usize, a: usize, b: usize, meta: usize, ndim: i32): void {
+function binaryBroadcast(op: i32, rows: BinaryRows, simd: bool, out: usize, a: usize, b: usize, meta: usize, ndim: i32): void {
   if (ndim < 1) return;
   const last = ndim - 1;
   const shp = meta;
-  const ast = meta + (<usize>ndim << 2);
-  const bst = meta + (<usize>ndim << 3);
+  let ast = meta + (<usize>ndim << 2);
+  let bst = meta + (<usize>ndim << 3);
   const n = load<i32>(shp + (<usize>last << 2));
-  const sa = load<i32>(ast + (<usize>last << 2));
-  const sb = load<i32>(bst + (<usize>last << 2));
+  let sa = load<i32>(ast + (<usize>last << 2));
+  let sb = load<i32>(bst + (<usize>last << 2));
+  if (simd && sa == 0 && sb == 1 && commutes(op)) {
+    // x op b[i] as b[i] op x: row kind 1 (see commutes).
+    const t = a; a = b; b = t;
+    const ts = ast; ast = bst; bst = ts;
+    sa = 1; sb = 0;
+  }
   let total = 1;
   for (let d = 0; d < last; d++) total *= load<i32>(shp + (<usize>d << 2));
   if (n <= 0 || total <= 0) return;
@@ -247,25 +269,27 @@ function binaryBroadcast(rows: BinaryRows, simd: bool, out: usize, a: usize, b: 
       ap += <usize>(i * load<i32>(ast + (<usize>d << 2))) << 2;
       bp += <usize>(i * load<i32>(bst + (<usize>d << 2))) << 2;
     }
-    rows(kind, m, out, ap, bp, n, sa4, sb4, ra, rb);
+    if (kind == 3) {
+      for (let i = 0; i < m; i++) binStrided(op, out + <usize>i * (<usize>n << 2), ap + <usize>i * ra, bp + <usize>i * rb, n, sa4, sb4);
+    } else rows(kind, m, out, ap, bp, n, ra, rb);
     out += runBytes;
   }
 }
 
-export function add_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(addRows, true, out, a, b, meta, ndim); }
-export function add_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(addRows, false, out, a, b, meta, ndim); }
-export function sub_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(subRows, true, out, a, b, meta, ndim); }
-export function sub_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(subRows, false, out, a, b, meta, ndim); }
-export function mul_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(mulRows, true, out, a, b, meta, ndim); }
-export function mul_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(mulRows, false, out, a, b, meta, ndim); }
-export function div_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(divRows, true, out, a, b, meta, ndim); }
-export function div_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(divRows, false, out, a, b, meta, ndim); }
-export function pow_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(powRows, true, out, a, b, meta, ndim); }
-export function pow_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(powRows, false, out, a, b, meta, ndim); }
-export function maximum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(maxRows, true, out, a, b, meta, ndim); }
-export function maximum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(maxRows, false, out, a, b, meta, ndim); }
-export function minimum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(minRows, true, out, a, b, meta, ndim); }
-export function minimum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(minRows, false, out, a, b, meta, ndim); }
+export function add_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_ADD, addRows, true, out, a, b, meta, ndim); }
+export function add_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_ADD, addRows, false, out, a, b, meta, ndim); }
+export function sub_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_SUB, subRows, true, out, a, b, meta, ndim); }
+export function sub_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_SUB, subRows, false, out, a, b, meta, ndim); }
+export function mul_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MUL, mulRows, true, out, a, b, meta, ndim); }
+export function mul_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MUL, mulRows, false, out, a, b, meta, ndim); }
+export function div_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_DIV, divRows, true, out, a, b, meta, ndim); }
+export function div_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_DIV, divRows, false, out, a, b, meta, ndim); }
+export function pow_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_POW, powRows, true, out, a, b, meta, ndim); }
+export function pow_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_POW, powRows, false, out, a, b, meta, ndim); }
+export function maximum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MAX, maxRows, true, out, a, b, meta, ndim); }
+export function maximum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MAX, maxRows, false, out, a, b, meta, ndim); }
+export function minimum_f32_simd(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MIN, minRows, true, out, a, b, meta, ndim); }
+export function minimum_f32_scalar(out: usize, a: usize, b: usize, meta: usize, ndim: i32): void { binaryBroadcast(OP_MIN, minRows, false, out, a, b, meta, ndim); }
 
 // ---------------------------------------------------------------------------------------------
 // Unary ops with a scalar parameter p: out[i] = f(a[i], p), both contiguous, out may equal a.
@@ -397,7 +421,7 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
 // @ts-ignore: decorator
 @inline function powsDispatch(simd: bool, o: usize, a: usize, n: i32, p: f32): void {
   // Kernels that already exist are called (one copy of their loops in the module): square,
-  // recip, fill with 1 and copy (memory.copy; a copy is bit-exact, as a load/store loop is).
+  // rdivs with p = 1 (recip), fill with 1 and copy (memory.copy; a copy is bit-exact, as a load/store loop is).
   if (p == 2) {
     if (simd) square_f32_simd(o, a, n, p);
     else square_f32_scalar(o, a, n, p);
@@ -406,7 +430,7 @@ const U_POWHALF: i32 = 19; // a^0.5: sqrt(a) + 0 (so -0 gives +0), and +Inf for 
     else unaryLoop(U_IDENT, simd, o, a, n, p);
   } else if (p == 0.5) unaryLoop(U_POWHALF, simd, o, a, n, p);
   else if (p == -1) {
-    if (simd) recip_f32_simd(o, a, n, p);
+    if (simd) rdivs_f32_simd(o, a, n, 1);
     else recip_f32_scalar(o, a, n, p);
   } else if (p == 0) {
     if (simd) fill_f32_simd(o, n, 1);
@@ -431,7 +455,8 @@ export function relu_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unar
 export function relu_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_RELU, false, out, a, n, p); }
 export function sign_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_SIGN, true, out, a, n, p); }
 export function sign_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_SIGN, false, out, a, n, p); }
-export function recip_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_RECIP, true, out, a, n, p); }
+/** 1 / a[i]: rdivs with p = 1 (the same division per element, one copy of the loops). */
+export function recip_f32_simd(out: usize, a: usize, n: i32, p: f32): void { rdivs_f32_simd(out, a, n, 1); }
 export function recip_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_RECIP, false, out, a, n, p); }
 export function adds_f32_simd(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_ADDS, true, out, a, n, p); }
 export function adds_f32_scalar(out: usize, a: usize, n: i32, p: f32): void { unaryLoop(U_ADDS, false, out, a, n, p); }

@@ -1,8 +1,9 @@
 // The forward dispatch of conv2d, and the weight and input preparation the gradients share.
 // Single-channel and depthwise convolutions (one input and one output channel per group) at
 // stride 1 and dilation 1 run direct kernels per channel plane, reading the zero padding in place;
-// NCHW otherwise is conv_nchw's implicit GEMM over packed panels, or conv_few's direct loops for
-// few input taps (useFewTaps), NHWC im2col + GEMM per image and group. Jobs long enough are split over threads by images or bands of output rows.
+// NCHW otherwise is conv_nchw's implicit GEMM over packed panels, conv_few's direct loops for
+// few input taps (useFewTaps), or conv_oc's loops over blocks of 16 output channels for small
+// images (useChannelTiles); NHWC im2col + GEMM per image and group. Jobs long enough are split over threads by images or bands of output rows.
 import { kernels, CONVOLVE, CORRELATE, OVERWRITE } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
@@ -141,33 +142,76 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
   // implicit GEMM packs its own column panels (no column matrix) and adds the bias; conv_few
   // (same arguments, bitwise the same result) copies the rows it reads into its own strip.
   const [T, byImage] = imagesOrRows(g);
-  const geo = writeMeta(op, [g.CG, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.HO, g.WO, g.COG]);
-  const few = useFewTaps(g);
-  implicitGemmParts(op, T, byImage, g.N, g.G, g.HO, geo, few ? fewWorkBytes(g) : convWorkBytes(kg),
-    { at: x, image: g.C * g.H * g.W * F32_BYTES, group: g.CG * g.H * g.W * F32_BYTES },
-    { at: w, image: 0, group: g.COG * kg * F32_BYTES },
-    { at: y, image: g.CO * HWo * F32_BYTES, group: g.COG * HWo * F32_BYTES },
-    bias ? { at: bias, image: 0, group: g.COG * F32_BYTES } : null, few ? 'conv_few' : 'conv_nchw');
+  const kernel = nchwKernel(g), oc = kernel === 'conv_oc';
+  // conv_oc reads x with its zero padding written out (every tap inside the input) and calls per
+  // block of M = 16 output channels (as a group: it reads its group's input, or with one group
+  // the whole input); the others per group of M = COG output channels.
+  const [xs, H, W] = oc ? paddedInput(op, g, x) : [x, g.H, g.W];
+  const ws = oc ? channelBlocks(op, g, w) : w; // before geo: both write Slot.Meta
+  const M = oc ? 16 : g.COG, plane = H * W * F32_BYTES;
+  const geo = writeMeta(op, [g.CG, H, W, g.KH, g.KW, g.SH, g.SW, oc ? 0 : g.PT, oc ? 0 : g.PL, g.DH, g.DW, g.HO, g.WO, M]);
+  implicitGemmParts(op, T, byImage, g.N, g.CO / M, g.HO, geo, oc ? 128 : kernel === 'conv_few' ? fewWorkBytes(g) : convWorkBytes(kg),
+    { at: xs, image: g.C * plane, group: oc && g.G === 1 ? 0 : g.CG * plane },
+    { at: ws, image: 0, group: M * kg * F32_BYTES },
+    { at: y, image: g.CO * HWo * F32_BYTES, group: M * HWo * F32_BYTES },
+    bias ? { at: bias, image: 0, group: M * F32_BYTES } : null, kernel);
 }
 
+/** The OIHW weight at w as conv_oc reads it, in scratch: blocks of 16 output channels, [CO/16][CG*KH*KW][16]. */
+function channelBlocks(op: string, g: Geometry, w: number): number {
+  const K = g.CG * g.KH * g.KW;
+  const at = scratch(Slot.Tmp, g.CO * K * F32_BYTES, op);
+  copyStrided(op, at, w, [g.CO >> 4, K, 16], [K * 16, 16, 1], [16 * K, 1, K]);
+  return at;
+}
+
+/** An NCHW forward kernel: conv_nchw's contract, bitwise the same results (assembly/gemm.ts, assembly/conv_few.ts). */
+export type NchwKernel = 'conv_nchw' | 'conv_few' | 'conv_oc';
+
 /** Which NCHW kernel takes a convolution that is neither direct nor Winograd: 'auto' (measured rules), or forced (tests, benchmarks). */
-let fewTapsChoice: 'auto' | 'conv_few' | 'conv_nchw' = 'auto';
+let kernelChoice: 'auto' | NchwKernel = 'auto';
 
 /** Forces the NCHW forward kernel (for tests and A/B benchmarks); 'auto' restores the measured rules. */
-export function forceFewTaps(choice: 'auto' | 'conv_few' | 'conv_nchw'): void {
-  fewTapsChoice = choice;
+export function forceFewTaps(choice: 'auto' | NchwKernel): void {
+  kernelChoice = choice;
+}
+
+/** The NCHW forward kernel of g: forced, else conv_few for few taps (useFewTaps), conv_oc for small images (useChannelTiles), else conv_nchw. */
+export function nchwKernel(g: Geometry): NchwKernel {
+  if (kernelChoice === 'conv_oc' && !channelTiles(g)) return 'conv_nchw';
+  if (kernelChoice !== 'auto') return kernelChoice;
+  return useFewTaps(g) ? 'conv_few' : useChannelTiles(g) ? 'conv_oc' : 'conv_nchw';
 }
 
 /**
- * Whether the NCHW forward of g runs conv_few rather than conv_nchw (same results, bitwise).
+ * Whether the 'auto' rules run conv_few rather than conv_nchw (same results, bitwise).
  * Measured (A/B in one process, one thread): conv_few wins on rows of >= 24 output pixels with
  * up to 64 taps per output at stride 1 (1.2-1.8x at 9-27 taps, 1.0-1.4x at 36-64), and up to 160
  * at a larger width stride, where conv_nchw packs its panels element by element (1.1-1.5x); it
  * loses on narrower rows (its 16-pixel tiles: 0.4-0.9x at 8-20 pixels) and at 100-150 taps.
  */
 export function useFewTaps(g: Geometry): boolean {
-  if (fewTapsChoice !== 'auto') return fewTapsChoice === 'conv_few';
   return g.WO >= 24 && g.CG * g.KH * g.KW <= (g.SW === 1 ? 64 : 160);
+}
+
+/**
+ * Whether the 'auto' rules run conv_oc rather than conv_nchw (same results, bitwise): output rows
+ * narrower than conv_few's reach, at least 48 taps. Measured (A/B in one process, one thread,
+ * batch 256): LeNet's conv2 (6 -> 16, 5x5, 14x14) 1.37-1.44x; 8..16 -> 16..32 channels, 3x3 and
+ * 5x5, 8..15 pixels, 72-400 taps 1.07-1.48x; below 48 taps it mostly loses (9-36 taps:
+ * 0.84-0.90x, one 27-tap shape 1.08x).
+ */
+export function useChannelTiles(g: Geometry): boolean {
+  return channelTiles(g) && g.WO < 24 && g.CG * g.KH * g.KW >= 48;
+}
+
+/**
+ * Whether conv_oc can take g: blocks of 16 output channels within one group (one group, or 16
+ * channels per group), stride and dilation 1, padding >= 0 (written out by paddedInput).
+ */
+function channelTiles(g: Geometry): boolean {
+  return g.COG % 16 === 0 && (g.G === 1 || g.COG === 16) && g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 &&
+    Math.min(g.PT, g.PB, g.PL, g.PR) >= 0;
 }
 
 /** Scratch bytes of one conv_few call (assembly/conv_few.ts): tap table, input strip, tail tile. */
@@ -192,7 +236,7 @@ export interface GroupedOperand {
 export function implicitGemmParts(
   op: string, T: number, byImage: boolean, N: number, G: number, rows: number, geo: number, workBytes: number,
   src: GroupedOperand, w: GroupedOperand, dst: GroupedOperand, bias: GroupedOperand | null,
-  kernel: 'conv_nchw' | 'conv_few' = 'conv_nchw',
+  kernel: NchwKernel = 'conv_nchw',
 ): void {
   const work = partScratch(op, T, workBytes);
   parallel(T, (k, t) => {

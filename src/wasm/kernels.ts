@@ -34,7 +34,7 @@ export const KERNEL_NAMES = [
   'cross_entropy', 'cross_entropy_backward',
   // winograd.ts
   'winograd_weight', 'winograd_conv',
-  'conv_few', // conv_few.ts
+  'conv_few', 'conv_oc', // conv_few.ts
 ] as const;
 
 export type KernelName = (typeof KERNEL_NAMES)[number];
