@@ -392,27 +392,28 @@ export function conv_grad_weight_nchw_f32_scalar(x: usize, dy: usize, geo: usize
 // output position), so every output width runs without a tail.
 //
 //   conv_grad_weight_oc_f32_*(x, dy, geo, n, k0, k1, acc)
-//   for k0 <= k < k1 and o < 4M adds to acc[k*4M + o] the products
+//   for k0 <= k < k1 and o < 4M adds to acc[k*LD + o] the products
 //   x[i*XI + T[k] + oh*XR + ow] * dy[i*DI + (oh*WO + ow)*4M + o] of i < n, oh < HO, ow < WO,
 //   in that order (images, then rows, then columns), one product at a time. No FMA.
 //
-// geo: int32s at a 4-byte-aligned address: M, HO, WO, XR, XI, DI, then the tap table T[k] (the
-// element offset in x of tap k's first input, e.g. (c*Hp + a*DH)*Wp + b*DW over zero-padded
-// Hp x Wp planes). XR is the x row step (SH*Wp), XI and DI the image strides of x and dy in
-// elements. dy and acc are 16-byte aligned and do not overlap; calls with disjoint k ranges may
-// run at once on one acc. x needs 4-byte alignment.
+// geo: int32s at a 4-byte-aligned address: M (a multiple of 4), HO, WO, XR, XI, DI, LD, then the
+// tap table T[k] (the element offset in x of tap k's first input, e.g. (c*Hp + a*DH)*Wp + b*DW
+// over zero-padded Hp x Wp planes): conv_grad_weight_nchw's layout. XR is the x row step
+// (SH*Wp), XI and DI the image strides of x and dy in elements, LD >= 4M the row stride of acc.
+// dy and acc are 16-byte aligned and do not overlap; calls with disjoint k ranges may run at once
+// on one acc. x needs 4-byte alignment.
 
 /**
  * Two taps (x at x + t0 and x + t0 + dt; acc rows at acc and acc + ao, dt = ao = 0 for a lone
- * tap) times four channel vectors (dy and acc at offsets 0, v1, v2, v3: a repeated offset
- * computes the same sums again and stores the same values) over n images.
+ * tap: computed twice, stored twice, the same values) times 16 channels over n images.
  */
 function goTile(
   x: usize, dy: usize, n: i32, xi: usize, di: usize, xr: usize, HO: i32, WO: i32, ps: usize, t0: usize, dt: usize,
-  v1: usize, v2: usize, v3: usize, acc: usize, ao: usize,
+  acc: usize, ao: usize,
 ): void {
-  let s00 = v128.load(acc), s01 = v128.load(acc + v1), s02 = v128.load(acc + v2), s03 = v128.load(acc + v3);
-  let s10 = v128.load(acc + ao), s11 = v128.load(acc + ao + v1), s12 = v128.load(acc + ao + v2), s13 = v128.load(acc + ao + v3);
+  let s00 = v128.load(acc), s01 = v128.load(acc, 16), s02 = v128.load(acc, 32), s03 = v128.load(acc, 48);
+  const a1 = acc + ao;
+  let s10 = v128.load(a1), s11 = v128.load(a1, 16), s12 = v128.load(a1, 32), s13 = v128.load(a1, 48);
   const rs = <usize>WO << 2;
   for (let i = 0; i < n; i++) {
     let px = x + <usize>i * xi + t0, pd = dy + <usize>i * di;
@@ -420,7 +421,7 @@ function goTile(
       const qe = px + rs;
       for (let q = px; q < qe; q += 4) {
         const a = v128.load32_splat(q), b = v128.load32_splat(q + dt);
-        const d0 = v128.load(pd), d1 = v128.load(pd + v1), d2 = v128.load(pd + v2), d3 = v128.load(pd + v3);
+        const d0 = v128.load(pd), d1 = v128.load(pd, 16), d2 = v128.load(pd, 32), d3 = v128.load(pd, 48);
         s00 = madd(s00, d0, a);
         s01 = madd(s01, d1, a);
         s02 = madd(s02, d2, a);
@@ -434,34 +435,25 @@ function goTile(
       px += xr;
     }
   }
-  // Repeated vectors store last: their values equal the first copy's.
-  v128.store(acc + ao + v3, s13);
-  v128.store(acc + ao + v2, s12);
-  v128.store(acc + ao + v1, s11);
-  v128.store(acc + ao, s10);
-  v128.store(acc + v3, s03);
-  v128.store(acc + v2, s02);
-  v128.store(acc + v1, s01);
+  v128.store(a1, s10);
+  v128.store(a1, s11, 16);
+  v128.store(a1, s12, 32);
+  v128.store(a1, s13, 48);
   v128.store(acc, s00);
-}
-
-/** Byte offset in x of tap k's first element (conv_grad_weight_oc's geo table). */
-@inline
-function goTap(geo: usize, k: i32): usize {
-  return <usize>load<i32>(geo + (<usize>k << 2), 24) << 2;
+  v128.store(acc, s01, 16);
+  v128.store(acc, s02, 32);
+  v128.store(acc, s03, 48);
 }
 
 /** Adds the weight-gradient products of n images to acc (see above). */
 export function conv_grad_weight_oc_f32_simd(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
   const M = load<i32>(geo), HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), xr = <usize>load<i32>(geo, 12) << 2;
-  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, ps = <usize>M << 4;
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, ar = <usize>load<i32>(geo, 24) << 2;
+  const ps = <usize>M << 4;
   for (let k = k0; k < k1; k += 2) {
-    const k2 = k + 1 < k1 ? k + 1 : k, t0 = goTap(geo, k), dt = goTap(geo, k2) - t0, ao = <usize>(k2 - k) * ps;
-    for (let v = 0; v < M; v += 4) {
-      // The last tile's vectors past M repeat vector M-1.
-      const r = imin(M - v, 4) - 1;
-      goTile(x, dy + (<usize>v << 4), n, xi, di, xr, HO, WO, ps, t0, dt, <usize>imin(1, r) << 4, <usize>imin(2, r) << 4, <usize>r << 4,
-        acc + <usize>k * ps + (<usize>v << 4), ao);
+    const k2 = k + 1 < k1 ? k + 1 : k, t0 = gwTap(geo, k);
+    for (let v: usize = 0; v < ps; v += 64) {
+      goTile(x, dy + v, n, xi, di, xr, HO, WO, ps, t0, gwTap(geo, k2) - t0, acc + <usize>k * ar + v, <usize>(k2 - k) * ar);
     }
   }
 }
@@ -469,11 +461,11 @@ export function conv_grad_weight_oc_f32_simd(x: usize, dy: usize, geo: usize, n:
 /** Scalar twin of conv_grad_weight_oc_f32_simd (bitwise the same result). */
 export function conv_grad_weight_oc_f32_scalar(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
   const M4 = load<i32>(geo) * 4, HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), XR = load<i32>(geo, 12);
-  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2;
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, LD = load<i32>(geo, 24);
   for (let k = k0; k < k1; k++) {
-    const t = goTap(geo, k);
+    const t = gwTap(geo, k);
     for (let o = 0; o < M4; o++) {
-      const pa = acc + (<usize>(k * M4 + o) << 2);
+      const pa = acc + (<usize>(k * LD + o) << 2);
       let s = load<f32>(pa);
       for (let i = 0; i < n; i++) {
         for (let oh = 0; oh < HO; oh++) {

@@ -169,8 +169,7 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
   const target = g.flip ? scratch(Slot.Weight, wsize * F32_BYTES, op) : dw;
   const kernel = weightKernel(g);
   if (kernel !== 'columns') {
-    if (kernel === 'channels') gradWeightChannels(op, g, x, dy, target);
-    else gradWeightStride1(op, g, x, dy, target);
+    gradWeightTaps(op, g, x, dy, target, kernel === 'channels');
     if (g.flip) kernels.corr2d_flip(dw, target, g.CO * g.CG, kk);
     return;
   }
@@ -196,35 +195,46 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
 }
 
 /**
- * dw (OIHW) of an NCHW convolution with column stride 1: conv_grad_weight_nchw straight from the
- * zero-padded input, no column matrix, into 4 partial sums per element, then dw = their sum.
- * Images go in blocks of about 64 KB of x and dy per group (the tiles of one call re-read them
- * from cache); parts take ranges of dw's columns (taps) of every output channel, and each
+ * dw (OIHW) of an NCHW convolution with column stride 1 straight from the zero-padded input, no
+ * column matrix: by conv_grad_weight_nchw into 4 partial sums per element, then dw = their sum;
+ * or (byChannels) by conv_grad_weight_oc from dy copied channels-last, [G][N][HO*WO][Op] (Op:
+ * COG rounded up to 16, the extra channels zero), into dw^T [G][CG*KH*KW][Op], then dw is its
+ * transpose. Images go in blocks of about 64 KB of x and dy per group (the tiles of one call
+ * re-read them from cache); parts take ranges of taps of every output channel, and each
  * element's sums over all images stay in one part in the kernel's order, so every bit is the
  * same on any number of threads.
  */
-function gradWeightStride1(op: string, g: Geometry, x: number, dy: number, dw: number): void {
-  const kk = g.KH * g.KW, kg = g.CG * kk, HWo = g.HO * g.WO;
+function gradWeightTaps(op: string, g: Geometry, x: number, dy: number, dw: number, byChannels: boolean): void {
+  const kk = g.KH * g.KW, kg = g.CG * kk, HWo = g.HO * g.WO, Op = byChannels ? 16 * Math.ceil(g.COG / 16) : g.COG;
   const [xp, Hp, Wp] = paddedInput(op, g, x);
-  const XI = g.C * Hp * Wp, DI = g.CO * HWo;
-  const acc = scratch(Slot.Col, g.CO * kg * 4 * F32_BYTES, op);
-  const taps = tapOffsets(g, Hp, Wp);
-  const geo = writeMeta(op, [g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, kg], taps);
-  const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + g.COG * HWo) * F32_BYTES)));
-  kernels.fill(acc, g.CO * kg * 4, 0);
+  // Per image: x and dy elements; per group: dy elements and acc floats.
+  const XI = g.C * Hp * Wp, DI = byChannels ? HWo * Op : g.CO * HWo;
+  const dyG = byChannels ? g.N * DI : g.COG * HWo, accG = byChannels ? kg * Op : g.COG * kg * 4;
+  const acc = scratch(Slot.Col, g.G * accG * F32_BYTES, op);
+  let from = dy;
+  if (byChannels) {
+    from = scratch(Slot.Tmp, g.G * dyG * F32_BYTES, op);
+    if (Op !== g.COG) kernels.fill(from, g.G * dyG, 0);
+    copyStrided(op, from, dy, [g.G, g.N, HWo, g.COG], [dyG, DI, Op, 1], [g.COG * HWo, g.CO * HWo, 1, HWo]);
+  }
+  const geo = writeMeta(op, [byChannels ? Op / 4 : g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, byChannels ? Op : kg], tapOffsets(g, Hp, Wp));
+  const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + (byChannels ? DI : g.COG * HWo)) * F32_BYTES)));
+  kernels.fill(acc, g.G * accG, 0);
   const [T] = chooseSplit(threadsFor(convFlops(g)), kg);
   parallel(T, (k, t) => {
     const k0 = partStart(kg, T, t), k1 = partStart(kg, T, t + 1);
     if (k0 === k1) return;
     for (let gi = 0; gi < g.G; gi++) {
-      const xg = xp + gi * g.CG * Hp * Wp * F32_BYTES, dyg = dy + gi * g.COG * HWo * F32_BYTES;
-      const ag = acc + gi * g.COG * kg * 4 * F32_BYTES;
+      const xg = xp + gi * g.CG * Hp * Wp * F32_BYTES, dyg = from + gi * dyG * F32_BYTES, ag = acc + gi * accG * F32_BYTES;
       for (let n = 0; n < g.N; n += nb) {
-        k.conv_grad_weight_nchw(xg + n * XI * F32_BYTES, dyg + n * DI * F32_BYTES, geo, Math.min(nb, g.N - n), k0, k1, ag);
+        const xn = xg + n * XI * F32_BYTES, dyn = dyg + n * DI * F32_BYTES, m = Math.min(nb, g.N - n);
+        if (byChannels) k.conv_grad_weight_oc(xn, dyn, geo, m, k0, k1, ag);
+        else k.conv_grad_weight_nchw(xn, dyn, geo, m, k0, k1, ag);
       }
     }
   });
-  kernels.sum(dw, acc, g.CO * kg, 4, 1);
+  if (byChannels) copyStrided(op, dw, acc, [g.G, g.COG, kg], [g.COG * kg, kg, 1], [kg * Op, 1, Op]);
+  else kernels.sum(dw, acc, g.CO * kg, 4, 1);
 }
 
 /** The element offset of tap k = (c*KH + a)*KW + b in Hp x Wp input planes, for c < CG: (c*Hp + a*DH)*Wp + b*DW. */
@@ -259,39 +269,6 @@ export function weightKernel(g: Geometry): 'nchw' | 'channels' | 'columns' {
   if (weightChoice !== 'auto') return g.SW === 1 ? weightChoice : 'columns';
   if (g.SW !== 1) return 'columns';
   return g.COG % 16 === 0 && g.HO * g.WO * g.COG * F32_BYTES <= 262144 ? 'channels' : 'nchw';
-}
-
-/**
- * dw (OIHW) of an NCHW convolution with column stride 1, vectorised along the output channels:
- * dy is copied channels-last per group, [G][N][HO*WO][Op] (Op: COG rounded up to 4, the extra
- * channels zero), and conv_grad_weight_oc sums dw^T [G][CG*KH*KW][Op] straight from the
- * zero-padded input, then dw is its transpose. Images go in blocks of about 64 KB of x and dy per
- * group; parts take ranges of taps, and each element's sum over all images stays in one part in
- * the kernel's order, so every bit is the same on any number of threads.
- */
-function gradWeightChannels(op: string, g: Geometry, x: number, dy: number, dw: number): void {
-  const kk = g.KH * g.KW, kg = g.CG * kk, HWo = g.HO * g.WO, M = Math.ceil(g.COG / 4), Op = 4 * M;
-  const [xp, Hp, Wp] = paddedInput(op, g, x);
-  const XI = g.C * Hp * Wp, DI = HWo * Op;
-  const dyt = scratch(Slot.Tmp, g.G * g.N * DI * F32_BYTES, op), acc = scratch(Slot.Col, g.G * kg * Op * F32_BYTES, op);
-  if (Op !== g.COG) kernels.fill(dyt, g.G * g.N * DI, 0);
-  copyStrided(op, dyt, dy, [g.G, g.N, HWo, g.COG], [g.N * DI, DI, Op, 1], [g.COG * HWo, g.CO * HWo, 1, HWo]);
-  const taps = tapOffsets(g, Hp, Wp);
-  const geo = writeMeta(op, [M, g.HO, g.WO, g.SH * Wp, XI, DI], taps);
-  const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + DI) * F32_BYTES)));
-  kernels.fill(acc, g.G * kg * Op, 0);
-  const [T] = chooseSplit(threadsFor(convFlops(g)), kg);
-  parallel(T, (k, t) => {
-    const k0 = partStart(kg, T, t), k1 = partStart(kg, T, t + 1);
-    if (k0 === k1) return;
-    for (let gi = 0; gi < g.G; gi++) {
-      const xg = xp + gi * g.CG * Hp * Wp * F32_BYTES, dyg = dyt + gi * g.N * DI * F32_BYTES, ag = acc + gi * kg * Op * F32_BYTES;
-      for (let n = 0; n < g.N; n += nb) {
-        k.conv_grad_weight_oc(xg + n * XI * F32_BYTES, dyg + n * DI * F32_BYTES, geo, Math.min(nb, g.N - n), k0, k1, ag);
-      }
-    }
-  });
-  copyStrided(op, dw, acc, [g.G, g.COG, kg], [g.COG * kg, kg, 1], [kg * Op, 1, Op]);
 }
 
 /** db[c] = sum of dy over batch and positions. */
