@@ -133,7 +133,11 @@ describe("conv2d's weight gradient under the 'auto' rules: finite differences", 
 describe("the 'auto' rules", () => {
   it.each([
     ["LeNet's second layer (6 -> 16, output width 10)", [256, 6, 14, 14], [16, 6, 5, 5], {}, 'channels'],
-    ['32 -> 32 at 32x32 padding 1', [16, 32, 32, 32], [32, 32, 3, 3], { padding: 1 }, 'channels'],
+    ['6 -> 16 at output width 12', [256, 6, 16, 16], [16, 6, 5, 5], {}, 'nchw'],
+    ['32 -> 32 at 32x32 padding 1', [16, 32, 32, 32], [32, 32, 3, 3], { padding: 1 }, 'nchw'],
+    ['16 -> 32 at output width 13', [2, 16, 15, 15], [32, 16, 3, 3], {}, 'channels'],
+    ['16 -> 24 at output width 13 (not whole 16-channel tiles)', [2, 16, 15, 15], [24, 16, 3, 3], {}, 'nchw'],
+    ['16 -> 64 at 50x130 (dy of an image over 256 KB)', [1, 16, 52, 132], [64, 16, 3, 3], {}, 'nchw'],
     ['64 -> 64 at 56x56 padding 1 (dy of an image over 256 KB)', [1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }, 'nchw'],
     ["LeNet's first layer (1 -> 6, padding 2)", [256, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }, 'nchw'],
     ['3 -> 8, output width 13', [4, 3, 15, 15], [8, 3, 3, 3], {}, 'nchw'],

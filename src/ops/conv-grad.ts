@@ -1,9 +1,9 @@
 // The gradients of a convolution: their kernel dispatch (input: GEMM + col2im, or conv_nchw's
-// implicit GEMM at stride 1; weight: at column stride 1 conv_grad_weight_nchw or, for whole tiles
-// of 16 output channels, conv_grad_weight_oc, straight from the input, else im2col + GEMM, summed
-// over the batch; bias: row sums; direct per-channel kernels where forward runs them), and
-// gradInput / gradWeight / gradBias, the internals of conv2dGradInput, conv2dGradWeight and of
-// conv2d's backward rule.
+// implicit GEMM at stride 1; weight: at column stride 1 conv_grad_weight_nchw or (weightKernel's
+// rules) conv_grad_weight_oc, straight from the input, else im2col + GEMM, summed over the batch;
+// bias: row sums; direct per-channel kernels where forward runs them), and gradInput /
+// gradWeight / gradBias, the internals of conv2dGradInput, conv2dGradWeight and of conv2d's
+// backward rule.
 import type { Tensor } from '../tensor.js';
 import { kernels, CONVOLVE, CORRELATE, OVERWRITE, flag } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
@@ -260,15 +260,18 @@ export function forceWeightKernel(choice: 'auto' | 'nchw' | 'channels' | 'column
 /**
  * The kernel of the (NCHW, not direct) weight gradient of g: im2col + GEMM ('columns') unless the
  * column stride is 1; there conv_grad_weight_oc ('channels') for whole tiles of 16 output
- * channels per group with one image's dy (channels-last) within 256 KB, so that it stays in L2
- * while every tap pair streams it, else conv_grad_weight_nchw ('nchw'). Measured in one process
- * against 'nchw': LeNet's 6 -> 16 layer (output width 10) 0.67x the time and 32 -> 32 at 32x32
- * 0.83-0.95x; 64 -> 64 at 56x56 1.07x and 8 or fewer output channels 1.1-2.3x (so 'nchw' there).
+ * channels per group at an output width that is not a multiple of 4 (where
+ * conv_grad_weight_nchw's masked last step wastes lanes) with one image's dy (channels-last)
+ * within 256 KB, so that it stays in L2 while every tap pair streams it; else
+ * conv_grad_weight_nchw ('nchw'). Measured in one process, 'channels' against 'nchw': LeNet's
+ * 6 -> 16 layer (output width 10) 0.54-0.65x the time; at widths 4k, 6 -> 16 at width 12 1.22x,
+ * 32 -> 32 at 32x32 0.83-1.10x, 16 -> 32 at width 16 0.83x, 64 -> 64 at 56x56 1.07x; 8 or fewer
+ * output channels 1.1-2.3x.
  */
 export function weightKernel(g: Geometry): 'nchw' | 'channels' | 'columns' {
   if (weightChoice !== 'auto') return g.SW === 1 ? weightChoice : 'columns';
   if (g.SW !== 1) return 'columns';
-  return g.COG % 16 === 0 && g.HO * g.WO * g.COG * F32_BYTES <= 262144 ? 'channels' : 'nchw';
+  return g.COG % 16 === 0 && g.WO % 4 !== 0 && g.HO * g.WO * g.COG * F32_BYTES <= 262144 ? 'channels' : 'nchw';
 }
 
 /** db[c] = sum of dy over batch and positions. */
