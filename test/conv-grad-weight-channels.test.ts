@@ -1,13 +1,14 @@
 // The NCHW weight gradient at column stride 1 by its two kernels, forced through the public API
 // (forceWeightKernel): conv_grad_weight_nchw (vectorised along output columns, a masked last step
 // on rows whose width is not a multiple of 4) and conv_grad_weight_oc (vectorised along output
-// channels, dy copied channels-last). Against the float64 reference under both kernel variants
-// on shapes that reach every tail (output widths 1..17; 1..7 input and 1..17 output channels, so
+// channels, dy copied channels-last). Against the float64 reference under both kernel variants on
+// shapes that reach every tail (output widths 1..17; 1..7 input and 1..17 output channels, so
 // partial 4-channel vectors and 16-channel tiles; kernels 1x1..5x5; batches 1..5; padding, row
-// stride, dilation, groups, mode 'convolution', the HWIO weight layout); each twin pair bitwise
-// equal; bitwise the same whatever the split into parts on a pool of two threads (parts run in a
-// worker); finite differences of conv2d's weight gradient under the 'auto' rules; and which
-// kernel those rules pick for LeNet's layers.
+// stride, dilation, groups, mode 'convolution', the HWIO weight layout) and on random geometries
+// (fast-check); each twin pair bitwise equal; bitwise the same whatever the split into parts on a
+// pool of two threads (parts run in a worker); finite differences of conv2d's weight gradient
+// under the 'auto' rules; and which kernel those rules pick for LeNet's layers.
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
@@ -106,6 +107,29 @@ describe('stride-1 weight gradient kernels: the split into parts does not change
     const before = dispatchedJobs();
     for (const parts of [2, 3, 7]) expect(bits(gradWeight(c, kernel, 5, parts)), `${parts} parts`).toEqual(bits(one));
     expect(dispatchedJobs(), 'jobs a worker ran').toBeGreaterThan(before);
+  });
+});
+
+describe('stride-1 weight gradient kernels on random geometries (property)', () => {
+  it('both kernels agree with the float64 reference within tolerance', () => {
+    fc.assert(fc.property(
+      fc.record({
+        N: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 4 }), CO: fc.integer({ min: 1, max: 20 }),
+        H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 21 }),
+        KH: fc.integer({ min: 1, max: 5 }), KW: fc.integer({ min: 1, max: 5 }), SH: fc.integer({ min: 1, max: 3 }),
+        DH: fc.integer({ min: 1, max: 2 }), DW: fc.integer({ min: 1, max: 2 }),
+        PT: fc.integer({ min: 0, max: 2 }), PB: fc.integer({ min: 0, max: 2 }), PL: fc.integer({ min: 0, max: 2 }), PR: fc.integer({ min: 0, max: 2 }),
+      }).filter((p) => p.DH * (p.KH - 1) < p.H + p.PT + p.PB && p.DW * (p.KW - 1) < p.W + p.PL + p.PR),
+      (p) => {
+        const c: Case = {
+          name: JSON.stringify(p), x: [p.N, p.C, p.H, p.W], w: [p.CO, p.C, p.KH, p.KW],
+          opts: { stride: [p.SH, 1], dilation: [p.DH, p.DW], padding: [[p.PT, p.PB], [p.PL, p.PR]] },
+        };
+        const y = conv2dRef(randArray(p.N * p.C * p.H * p.W, 3), c.x, new Float32Array(p.CO * p.C * p.KH * p.KW), c.w, c.opts);
+        const ref = conv2dGradWeightRef(randArray(p.N * p.C * p.H * p.W, 3), c.x, randArray(y.data.length, 4), c.w, c.opts);
+        for (const kernel of KERNELS) expectCloseToRef(`${c.name} (${kernel})`, gradWeight(c, kernel, 3), ref);
+      },
+    ), { numRuns: 100 });
   });
 });
 
