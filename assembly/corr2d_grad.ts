@@ -266,14 +266,17 @@ export function corr2d_grad_weight_f32_scalar(
 // geo: int32s at a 4-byte-aligned address: M, HO, WO, XR, XI, DI, LD, then for every tap k the
 // element offset of x(c, a, b) = (c*Hp + a*DH)*Wp + b*DW (Hp x Wp: the padded input planes); XR
 // = SH*Wp is the x row step, XI and DI the image strides of x and dy, LD the row stride of acc in
-// elements of 4 lanes. WO is a multiple of 4 (4 <= WO), and every read lies in x: (HO-1)*SH + (KH-1)*DH < Hp and
-// WO-1 + (KW-1)*DW < Wp. acc is 16-byte aligned and does not overlap x or dy; calls with disjoint
-// k ranges may run at once on one acc. x and dy need 4-byte alignment.
+// elements of 4 lanes. WO >= 1 is any width, and every read of a used element lies in x:
+// (HO-1)*SH + (KH-1)*DH < Hp and WO-1 + (KW-1)*DW < Wp. When WO is not a multiple of 4 each row
+// ends with a masked step over its last 4 columns, so up to 12 bytes before a row of x or dy (or
+// before x and dy themselves when WO < 4) are read and discarded (never multiplied: the masked
+// lanes are zeros, so non-finite values there change nothing). acc is 16-byte aligned and does
+// not overlap x or dy; calls with disjoint k ranges may run at once on one acc. x and dy need
+// 4-byte alignment.
 //
 // Summation order (bitwise the same in both twins, whatever the k range or the runs of images
 // the calls get): lane l adds, image by image and row by row, the products of the columns
-// ow = l, l+4, .. < WO. No FMA. (A row width that is not a multiple of 4 would leave dy's rows
-// unaligned and need a masked last step per row: the column-matrix path measured faster there.)
+// ow = l, l+4, .. < WO - WO%4, then (when l >= 4 - WO%4) of column WO-4+l. No FMA.
 
 /**
  * Four output channels, dy rows at dy + (0, d1, d2, d3) and acc rows at acc + (0, a1, a2, a3)
@@ -289,11 +292,11 @@ function gwTile(
   let s10 = v128.load(acc + a1), s11 = v128.load(acc + a1 + ao);
   let s20 = v128.load(acc + a2), s21 = v128.load(acc + a2 + ao);
   let s30 = v128.load(acc + a3), s31 = v128.load(acc + a3 + ao);
-  const rs = <usize>WO << 2;
+  const rs = <usize>WO << 2, rem = WO & 3, rb = rs - 16;
   for (let i = 0; i < n; i++) {
     let px = x + <usize>i * xi + t0, pd = dy + <usize>i * di;
     for (let oh = 0; oh < HO; oh++) {
-      const pe = pd + rs;
+      const pe = pd + (rs & ~15);
       let p = pd, q = px;
       while (p < pe) {
         const d0 = v128.load(p), x0 = v128.load(q), x1 = v128.load(q + dt);
@@ -308,6 +311,20 @@ function gwTile(
         s31 = madd(s31, e3, x1);
         p += 16;
         q += 16;
+      }
+      if (rem) {
+        // The row's last 4 columns, the lanes done above masked to zeros.
+        const m = tailMask(rem), pt = pd + rb, qt = px + rb;
+        const d0 = v128.and(v128.load(pt), m), x0 = v128.and(v128.load(qt), m), x1 = v128.and(v128.load(qt + dt), m);
+        const e1 = v128.and(v128.load(pt + d1), m), e2 = v128.and(v128.load(pt + d2), m), e3 = v128.and(v128.load(pt + d3), m);
+        s00 = madd(s00, d0, x0);
+        s01 = madd(s01, d0, x1);
+        s10 = madd(s10, e1, x0);
+        s11 = madd(s11, e1, x1);
+        s20 = madd(s20, e2, x0);
+        s21 = madd(s21, e2, x1);
+        s30 = madd(s30, e3, x0);
+        s31 = madd(s31, e3, x1);
       }
       pd += rs;
       px += xr;
@@ -349,7 +366,7 @@ export function conv_grad_weight_nchw_f32_simd(x: usize, dy: usize, geo: usize, 
 /** Scalar twin of conv_grad_weight_nchw_f32_simd (bitwise the same result). */
 export function conv_grad_weight_nchw_f32_scalar(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
   const M = load<i32>(geo), HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), XR = load<i32>(geo, 12);
-  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, LD = load<i32>(geo, 24);
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, LD = load<i32>(geo, 24), rem = WO & 3;
   for (let o = 0; o < M; o++) {
     for (let k = k0; k < k1; k++) {
       const pa = acc + (<usize>(o * LD + k) << 4), t = gwTap(geo, k);
@@ -359,11 +376,104 @@ export function conv_grad_weight_nchw_f32_scalar(x: usize, dy: usize, geo: usize
           for (let oh = 0; oh < HO; oh++) {
             const pd = dy + <usize>i * di + (<usize>((o * HO + oh) * WO) << 2);
             const px = x + <usize>i * xi + (<usize>(oh * XR) << 2) + t;
-            for (let ow = l; ow < WO; ow += 4) s += load<f32>(pd + (<usize>ow << 2)) * load<f32>(px + (<usize>ow << 2));
+            for (let ow = l; ow < WO - rem; ow += 4) s += load<f32>(pd + (<usize>ow << 2)) * load<f32>(px + (<usize>ow << 2));
+            if (l >= 4 - rem) s += load<f32>(pd + (<usize>(WO - 4 + l) << 2)) * load<f32>(px + (<usize>(WO - 4 + l) << 2));
           }
         }
         store<f32>(pa + (<usize>l << 2), s);
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv_grad_weight_oc: the weight gradient of a multi-channel convolution with column stride 1,
+// vectorised along the output channels: dy is read channels-last (one row of 4M channels per
+// output position), so every output width runs without a tail.
+//
+//   conv_grad_weight_oc_f32_*(x, dy, geo, n, k0, k1, acc)
+//   for k0 <= k < k1 and o < 4M adds to acc[k*LD + o] the products
+//   x[i*XI + T[k] + oh*XR + ow] * dy[i*DI + (oh*WO + ow)*4M + o] of i < n, oh < HO, ow < WO,
+//   in that order (images, then rows, then columns), one product at a time. No FMA.
+//
+// geo: int32s at a 4-byte-aligned address: M (a multiple of 4), HO, WO, XR, XI, DI, LD, then the
+// tap table T[k] (the element offset in x of tap k's first input, e.g. (c*Hp + a*DH)*Wp + b*DW
+// over zero-padded Hp x Wp planes): conv_grad_weight_nchw's layout. XR is the x row step
+// (SH*Wp), XI and DI the image strides of x and dy in elements, LD >= 4M the row stride of acc.
+// dy and acc are 16-byte aligned and do not overlap; calls with disjoint k ranges may run at once
+// on one acc. x needs 4-byte alignment.
+
+/**
+ * Two taps (x at x + t0 and x + t0 + dt; acc rows at acc and acc + ao, dt = ao = 0 for a lone
+ * tap: computed twice, stored twice, the same values) times 16 channels over n images.
+ */
+function goTile(
+  x: usize, dy: usize, n: i32, xi: usize, di: usize, xr: usize, HO: i32, WO: i32, ps: usize, t0: usize, dt: usize,
+  acc: usize, ao: usize,
+): void {
+  let s00 = v128.load(acc), s01 = v128.load(acc, 16), s02 = v128.load(acc, 32), s03 = v128.load(acc, 48);
+  const a1 = acc + ao;
+  let s10 = v128.load(a1), s11 = v128.load(a1, 16), s12 = v128.load(a1, 32), s13 = v128.load(a1, 48);
+  const rs = <usize>WO << 2;
+  for (let i = 0; i < n; i++) {
+    let px = x + <usize>i * xi + t0, pd = dy + <usize>i * di;
+    for (let oh = 0; oh < HO; oh++) {
+      const qe = px + rs;
+      for (let q = px; q < qe; q += 4) {
+        const a = v128.load32_splat(q), b = v128.load32_splat(q + dt);
+        const d0 = v128.load(pd), d1 = v128.load(pd, 16), d2 = v128.load(pd, 32), d3 = v128.load(pd, 48);
+        s00 = madd(s00, d0, a);
+        s01 = madd(s01, d1, a);
+        s02 = madd(s02, d2, a);
+        s03 = madd(s03, d3, a);
+        s10 = madd(s10, d0, b);
+        s11 = madd(s11, d1, b);
+        s12 = madd(s12, d2, b);
+        s13 = madd(s13, d3, b);
+        pd += ps;
+      }
+      px += xr;
+    }
+  }
+  v128.store(a1, s10);
+  v128.store(a1, s11, 16);
+  v128.store(a1, s12, 32);
+  v128.store(a1, s13, 48);
+  v128.store(acc, s00);
+  v128.store(acc, s01, 16);
+  v128.store(acc, s02, 32);
+  v128.store(acc, s03, 48);
+}
+
+/** Adds the weight-gradient products of n images to acc (see above). */
+export function conv_grad_weight_oc_f32_simd(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
+  const M = load<i32>(geo), HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), xr = <usize>load<i32>(geo, 12) << 2;
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, ar = <usize>load<i32>(geo, 24) << 2;
+  const ps = <usize>M << 4;
+  for (let k = k0; k < k1; k += 2) {
+    const k2 = k + 1 < k1 ? k + 1 : k, t0 = gwTap(geo, k);
+    for (let v: usize = 0; v < ps; v += 64) {
+      goTile(x, dy + v, n, xi, di, xr, HO, WO, ps, t0, gwTap(geo, k2) - t0, acc + <usize>k * ar + v, <usize>(k2 - k) * ar);
+    }
+  }
+}
+
+/** Scalar twin of conv_grad_weight_oc_f32_simd (bitwise the same result). */
+export function conv_grad_weight_oc_f32_scalar(x: usize, dy: usize, geo: usize, n: i32, k0: i32, k1: i32, acc: usize): void {
+  const M4 = load<i32>(geo) * 4, HO = load<i32>(geo, 4), WO = load<i32>(geo, 8), XR = load<i32>(geo, 12);
+  const xi = <usize>load<i32>(geo, 16) << 2, di = <usize>load<i32>(geo, 20) << 2, LD = load<i32>(geo, 24);
+  for (let k = k0; k < k1; k++) {
+    const t = gwTap(geo, k);
+    for (let o = 0; o < M4; o++) {
+      const pa = acc + (<usize>(k * LD + o) << 2);
+      let s = load<f32>(pa);
+      for (let i = 0; i < n; i++) {
+        for (let oh = 0; oh < HO; oh++) {
+          const px = x + <usize>i * xi + t + (<usize>(oh * XR) << 2), pd = dy + <usize>i * di + (<usize>(oh * WO * M4 + o) << 2);
+          for (let ow = 0; ow < WO; ow++) s += load<f32>(pd + (<usize>(ow * M4) << 2)) * load<f32>(px + (<usize>ow << 2));
+        }
+      }
+      store<f32>(pa, s);
     }
   }
 }

@@ -1,12 +1,12 @@
-// The weight gradient of NCHW convolutions with column stride 1 and an output width that is a
-// multiple of 4, computed by conv_grad_weight_nchw straight from the zero-padded input
-// (gradWeightStride1 in src/ops/conv-grad.ts), and of its neighbours on the column-matrix path
-// (other widths, column stride 2): against the float64 reference under both kernel variants over
-// shapes that reach every tail (output widths 1..9, 12 and 16; 1..7 input and output channels,
-// so the last 4-row tile repeats rows; an odd tap count, so the last tap is alone; 5x5 and 3x3,
-// padding 2, row stride 2, dilation, groups, mode 'convolution', batches 0, 1, 3, 17, and images
-// large enough to go in several runs); the twins bitwise equal; and bitwise the same whatever
-// the split into parts.
+// The weight gradient of NCHW convolutions with column stride 1, computed by conv_grad_weight_nchw
+// or conv_grad_weight_oc straight from the zero-padded input (the 'auto' rules of weightKernel in
+// src/ops/conv-grad.ts; test/conv-grad-weight-channels.test.ts forces each), and of its neighbour
+// on the column-matrix path (column stride 2): against the float64 reference under both kernel
+// variants over shapes that reach every tail (output widths 1..9, 12 and 16; 1..7 input and output
+// channels, so the last 4-row tile repeats rows; an odd tap count, so the last tap is alone; 5x5
+// and 3x3, padding 2, row stride 2, dilation, groups, mode 'convolution', batches 0, 1, 3, 17, and
+// images large enough to go in several runs); the twins bitwise equal; and bitwise the same
+// whatever the split into parts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
@@ -27,10 +27,10 @@ const CASES: Case[] = [
   { name: 'row stride 2, dilation 2, padding 2', x: [2, 3, 17, 12], w: [3, 3, 3, 3], opts: { stride: [2, 1], dilation: 2, padding: 2 } },
   { name: "groups 2, mode 'convolution'", x: [3, 4, 10, 9], w: [6, 2, 3, 2], opts: { groups: 2, mode: 'convolution' } },
   { name: 'images in several runs (about 64 KB each)', x: [3, 4, 48, 48], w: [5, 4, 3, 3], opts: { padding: 1 } },
-  { name: 'width 3 (the column-matrix path)', x: [2, 2, 5, 5], w: [3, 2, 3, 3], opts: {} },
+  { name: 'width 3 (one masked step per row)', x: [2, 2, 5, 5], w: [3, 2, 3, 3], opts: {} },
   { name: 'column stride 2 (the column-matrix path)', x: [2, 3, 9, 11], w: [4, 3, 3, 3], opts: { stride: 2, padding: 1 } },
 ];
-// Output widths 1..9 (4 and 8 take the new path) with 1..7 channels each way.
+// Output widths 1..9 (all but 4 and 8 end rows with a masked step) with 1..7 channels each way.
 for (let wo = 1; wo <= 9; wo++) {
   const c = 1 + (wo % 7), o = 1 + ((wo * 3) % 7);
   CASES.push({ name: `output width ${wo}, ${c} -> ${o} channels, 5x5 padding 2`, x: [3, c, 6, wo], w: [o === 1 && c === 1 ? 2 : o, c, 5, 5], opts: { padding: 2 } });

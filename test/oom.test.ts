@@ -92,12 +92,11 @@ describe('requests beyond the maximum memory (nothing is allocated)', () => {
   });
 
   it('scratch: a conv whose output fits but whose im2col columns (5 GB) cannot', () => {
-    // The filter gradient of [1, 2, 1, 1] * [1, 2, 64, 64], padding 231 / 232: dy 401 x 401
-    // (643 kB), dw 32 kB, columns 8192 x 160801 floats (the forward packs its columns panel by
-    // panel and needs no such block; an output width that is a multiple of 4 would take the
-    // weight gradient that needs none either)
-    const x = sc.ones([1, 2, 1, 1]), dy = sc.ones([1, 1, 401, 401]);
-    expectOom(() => sc.conv2dGradWeight(x, dy, [1, 2, 64, 64], { padding: [[231, 232], [231, 232]] }), /conv2dGradWeight/);
+    // The filter gradient of [1, 4, 464, 464] * [1, 4, 64, 64] at column stride 2: dy 401 x 201
+    // (322 kB), dw 64 kB, columns 16384 x 80601 floats (the forward packs its columns panel by
+    // panel and needs no such block; at column stride 1 the weight gradient needs none either)
+    const x = sc.ones([1, 4, 464, 464]), dy = sc.ones([1, 1, 401, 201]);
+    expectOom(() => sc.conv2dGradWeight(x, dy, [1, 4, 64, 64], { stride: [1, 2] }), /conv2dGradWeight/);
     x.dispose();
     dy.dispose();
     expectWorking();
@@ -171,19 +170,22 @@ describe('fault injection: the memory is full', () => {
   // [1, 64, 12, 12] * [4, 64, 3, 3] -> [1, 4, 10, 10]: outputs of 1600 (y), 9216 (dw) and 36864
   // (dx) bytes; the im2col columns need 576 x 100 floats (230400 bytes) of scratch, far more than
   // the room made (less than twice the output) and than any scratch this file ever allocated.
-  // (The NCHW forward packs its columns panel by panel: it needs no column block.)
+  // (The NCHW forward packs its columns panel by panel: it needs no column block; nor does the
+  // NCHW weight gradient at column stride 1, so that one runs at column stride 2: dy
+  // [1, 4, 10, 5], 576 x 50 floats of columns.)
   it.each([
     ['conv2d', 'NHWC', 1600, (x: sc.Tensor, w: sc.Tensor) => sc.conv2d(x, w, { layout: 'NHWC' })],
-    ['conv2dGradWeight', 'NCHW', 9216, (x: sc.Tensor, _w: sc.Tensor, dy: sc.Tensor) => sc.conv2dGradWeight(x, dy, [4, 64, 3, 3])],
+    ['conv2dGradWeight', 'NCHW', 9216, (x: sc.Tensor, _w: sc.Tensor, _dy: sc.Tensor, dy2: sc.Tensor) => sc.conv2dGradWeight(x, dy2, [4, 64, 3, 3], { stride: [1, 2] })],
     ['conv2dGradInput', 'NCHW', 36864, (_x: sc.Tensor, w: sc.Tensor, dy: sc.Tensor) => sc.conv2dGradInput(dy, w, [1, 64, 12, 12])],
   ] as const)('%s %s: room for the %d-byte output but not for the im2col scratch leaves nothing behind', (op, layout, bytes, run) => {
     const x = sc.ones(layout === 'NHWC' ? [1, 12, 12, 64] : [1, 64, 12, 12]), w = sc.ones([4, 64, 3, 3]), dy = sc.ones([1, 4, 10, 10]);
+    const dy2 = sc.ones([1, 4, 10, 5]);
     try {
       fill();
       makeRoom(bytes);
-      expectOom(() => run(x, w, dy), new RegExp(op));
+      expectOom(() => run(x, w, dy, dy2), new RegExp(op));
     } finally {
-      for (const t of [x, w, dy]) t.dispose();
+      for (const t of [x, w, dy, dy2]) t.dispose();
     }
   });
 

@@ -21,7 +21,7 @@ export const KERNEL_NAMES = [
   // random.ts
   'rand_uniform', 'rand_normal',
   // corr2d.ts, corr2d_grad.ts, gemm.ts, im2col.ts, bias.ts
-  'corr2d_valid', 'corr2d_pad', 'corr2d_flip', 'corr2d_grad_weight', 'conv_grad_weight_nchw', 'gemm', 'gemm_nt', 'gemm_tn', 'conv_nchw',
+  'corr2d_valid', 'corr2d_pad', 'corr2d_flip', 'corr2d_grad_weight', 'conv_grad_weight_nchw', 'conv_grad_weight_oc', 'gemm', 'gemm_nt', 'gemm_tn', 'conv_nchw',
   'im2col_nchw', 'col2im_nchw', 'im2col_nhwc', 'col2im_nhwc',
   'bias_add_rows', 'bias_add_cols', 'bias_grad_rows', 'bias_grad_cols',
   // optim.ts
