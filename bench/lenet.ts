@@ -2,8 +2,8 @@
 // pooling, Adam 1e-3, batch 256), training throughput and test-set inference throughput, simdconv
 // on 1 and 2 threads against PyTorch (Debian's python3-torch, bench/lenet_torch.py) on 1 and 2
 // threads (torch.set_num_threads), side by side in one run. simdconv trains as `npm run lenet`
-// does: on one thread each full batch is one sc.compile'd step (replayed kernel calls), on two
-// threads the eager step (whose kernels split over the threads; a compiled step replays on one).
+// does: each full batch is one sc.compile'd step (replayed kernel calls; on two threads the jobs
+// the capture split over the threads replay split, on the pool's worker).
 //
 //   tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile]
 //
@@ -75,8 +75,8 @@ async function trainer(threads: number): Promise<Trainer> {
   const model = leNet('relu');
   xavier(model, 0);
   const opt = new sc.optim.Adam(model, { lr: 1e-3 });
-  // As npm run lenet trains: a compiled step on one thread, eager steps (kernels split) on more.
-  const steps = stepper(model, opt, BATCH, train.rows, train.cols, sc.capabilities().threads === 1);
+  // As npm run lenet trains: a compiled step (its split jobs replayed on the pool's workers).
+  const steps = stepper(model, opt, BATCH, train.rows, train.cols, true);
   let step = 0;
   return {
     model,

@@ -12,7 +12,8 @@
 // Waiting: Atomics.wait where the calling thread may block (Node, Deno, Bun, any worker). A
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
-import { kernels, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { kernels, KERNEL_NAMES, kernelTable, kernelVariant, tablesEpoch, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { recordGroup, recording } from '../wasm/capture.js';
 import { I32_BYTES, type Heap } from '../wasm/memory.js';
 import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
 import { UnsupportedRuntimeError } from '../errors.js';
@@ -203,7 +204,7 @@ export function chooseSplit(T: number, ...sizes: number[]): [number, number] {
 /**
  * For tests: split every job, whatever its size, into `parts` parts (more parts than threads are
  * dealt out round-robin; with no pool they all run on this thread); null restores the cost model.
- * Returns the previous setting (compile() forces one part while it captures).
+ * Returns the previous setting.
  */
 export function forceParts(parts: number | null): number | null {
   const was = forcedParts;
@@ -238,57 +239,149 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
     const e = t % E;
     if (e !== 0) part(recorder(p.members[e - 1]!, variant), t);
   }
+  // The job's lists: the pool's reused group, or (while a capture records) a new one it keeps.
+  const rec = recording;
+  const group: Group = rec === null ? jobGroup : { members: [], lists: [], counts: [], words: [], here: null, epoch: -1 };
+  group.members.length = group.lists.length = group.counts.length = 0;
   let slots = 0;
-  for (let e = 1; e < E; e++) slots += p.members[e - 1]!.calls * CALL_SLOTS;
-  if (slots * 8 > p.listBytes) {
-    const bytes = Math.max(slots * 8, p.listBytes * 2, 4096);
-    const at = p.heap.alloc(bytes, 'threads');
-    if (p.listBytes > 0) p.heap.free(p.listAt, p.listBytes);
-    p.listAt = at;
-    p.listBytes = bytes;
-  }
-  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
-  let i32 = p.heap.i32();
-  if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
-  let at = p.listAt;
   for (let e = 1; e < E; e++) {
     const m = p.members[e - 1]!;
-    if (m.calls === 0) continue;
+    slots += m.calls * CALL_SLOTS;
+    if (m.calls > 0) group.members.push(m);
+  }
+  // While a capture records, the workers' call records go to a block the capture owns, kept for its replays.
+  let at: number;
+  if (rec !== null && slots > 0) {
+    at = rec.own(slots * 8, 'threads');
+  } else {
+    if (slots * 8 > p.listBytes) {
+      const bytes = Math.max(slots * 8, p.listBytes * 2, 4096);
+      const block = p.heap.alloc(bytes, 'threads');
+      if (p.listBytes > 0) p.heap.free(p.listAt, p.listBytes);
+      p.listAt = block;
+      p.listBytes = bytes;
+    }
+    at = p.listAt;
+  }
+  const i32 = p.heap.i32Raw();
+  if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
+  for (const m of group.members) {
     const n = m.calls * CALL_SLOTS;
     p.f64.set(m.words.subarray(0, n), at >> 3);
-    const c = m.ctl >> 2;
-    Atomics.store(i32, c + LIST, at);
-    Atomics.store(i32, c + COUNT, m.calls);
-    Atomics.store(i32, c + CLAIM, 0);
-    Atomics.store(i32, c + SEQ, seq);
-    Atomics.notify(i32, c + SEQ);
+    group.lists.push(at);
+    group.counts.push(m.calls);
+    group.words?.push(m.words.slice(0, n));
     at += n * 8;
   }
-  if (slots > 0) dispatched++;
+  const start = rec === null ? 0 : rec.actions.length;
+  post(p, group);
   try {
     for (let t = 0; t < T; t += E) part(kernels, t);
   } finally {
-    i32 = p.heap.i32();
-    let failed = false;
-    const dead: Member[] = [];
-    // Wait for every member posted above (those that recorded calls).
-    for (let e = 1; e < E; e++) {
-      const m = p.members[e - 1]!;
-      if (m.calls === 0) continue;
-      if (!awaitMember(p, i32, m.ctl >> 2, seq)) dead.push(m);
-      else if (Atomics.load(i32, (m.ctl >> 2) + ERROR) !== 0) failed = true;
-    }
-    if (dead.length > 0) {
-      dropMembers(p, dead);
-      throw new UnsupportedRuntimeError('threads', 'worker', 'live worker threads',
-        `${dead.length} worker${dead.length > 1 ? 's' : ''} that stopped (terminated, crashed or out of memory)`,
-        `simdconv: a worker thread stopped before finishing its part of a job (terminated, crashed or out of memory); the job's result is lost. The pool carries on with ${p.active} worker${p.active === 1 ? '' : 's'} (${p.active + 1} thread${p.active === 0 ? '' : 's'}); setThreads() starts new ones`);
-    }
-    if (failed) {
-      throw new UnsupportedRuntimeError('threads', 'worker', 'kernel calls that succeed', 'a kernel call that failed in a worker thread',
-        'simdconv: a kernel call failed in a worker thread (a broken kernel module?)');
+    finish(p, group);
+  }
+  if (rec !== null && group.members.length > 0) recordGroup(rec, start, (run) => replayGroup(group, run));
+}
+
+/**
+ * A job's worker lists: member k runs `counts[k]` call records at byte address `lists[k]`. A
+ * captured group keeps its members' records (`words`) to run them on the calling thread when a
+ * member no longer takes parts at a replay (`here`: those calls bound to the kernel tables of `epoch`).
+ */
+interface Group {
+  members: Member[];
+  lists: number[];
+  counts: number[];
+  words: Float64Array[] | null;
+  here: (() => void)[] | null;
+  epoch: number;
+}
+
+/** The lists of the job `parallel` runs (outside captures), reused. */
+const jobGroup: Group = { members: [], lists: [], counts: [], words: null, here: null, epoch: -1 };
+
+/** Posts `g`'s lists to its members (a new job number) and wakes them. */
+function post(p: Pool, g: Group): void {
+  if (g.members.length === 0) return;
+  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
+  const i32 = p.heap.i32Raw();
+  for (let k = 0; k < g.members.length; k++) {
+    const c = g.members[k]!.ctl >> 2;
+    Atomics.store(i32, c + LIST, g.lists[k]!);
+    Atomics.store(i32, c + COUNT, g.counts[k]!);
+    Atomics.store(i32, c + CLAIM, 0);
+    Atomics.store(i32, c + SEQ, seq);
+    Atomics.notify(i32, c + SEQ);
+  }
+  dispatched++;
+}
+
+/**
+ * Waits for every member `post` woke (job `seq`). A dead one is dropped from the pool and reported
+ * (UnsupportedRuntimeError: the job's result is lost, the pool carries on), as is a failed call.
+ */
+function finish(p: Pool, g: Group): void {
+  const i32 = p.heap.i32Raw();
+  let failed = false;
+  let dead: Member[] | null = null;
+  for (let k = 0; k < g.members.length; k++) {
+    const m = g.members[k]!;
+    if (!awaitMember(p, i32, m.ctl >> 2, seq)) (dead ??= []).push(m);
+    else if (Atomics.load(i32, (m.ctl >> 2) + ERROR) !== 0) failed = true;
+  }
+  if (dead !== null) {
+    dropMembers(p, dead);
+    throw new UnsupportedRuntimeError('threads', 'worker', 'live worker threads',
+      `${dead.length} worker${dead.length > 1 ? 's' : ''} that stopped (terminated, crashed or out of memory)`,
+      `simdconv: a worker thread stopped before finishing its part of a job (terminated, crashed or out of memory); the job's result is lost. The pool carries on with ${p.active} worker${p.active === 1 ? '' : 's'} (${p.active + 1} thread${p.active === 0 ? '' : 's'}); setThreads() starts new ones`);
+  }
+  if (failed) {
+    throw new UnsupportedRuntimeError('threads', 'worker', 'kernel calls that succeed', 'a kernel call that failed in a worker thread',
+      'simdconv: a kernel call failed in a worker thread (a broken kernel module?)');
+  }
+}
+
+/**
+ * A compiled step's replay of group `g`: its members run their call records again while this
+ * thread runs `run` (its own calls). When a member no longer takes parts (setThreads lowered the
+ * count, or it died), this thread runs all of them instead: parts write disjoint memory, so the
+ * result is bitwise the same. Extra workers started since the capture stay out of it.
+ */
+function replayGroup(g: Group, run: () => void): void {
+  const p = pool;
+  let live = p !== null;
+  for (let k = 0; live && k < g.members.length; k++) {
+    const i = p!.members.indexOf(g.members[k]!);
+    live = i >= 0 && i < p!.active;
+  }
+  if (!live) {
+    run();
+    if (g.here === null || g.epoch !== tablesEpoch) bindHere(g);
+    const here = g.here!;
+    for (let i = 0; i < here.length; i++) here[i]!();
+    return;
+  }
+  post(p!, g);
+  try {
+    run();
+  } finally {
+    finish(p!, g);
+  }
+}
+
+/** Binds `g`'s worker call records to this thread's kernel tables (NAMES order: SIMD then scalar twin). */
+function bindHere(g: Group): void {
+  const here: (() => void)[] = [];
+  for (const w of g.words!) {
+    for (let o = 0; o < w.length; o += CALL_SLOTS) {
+      const index = w[o]!, n = w[o + 1]!;
+      const table = kernelTable(index % 2 === 1 ? 'scalar' : 'simd')!;
+      const f = table[KERNEL_NAMES[index >> 1]! as keyof KernelTable];
+      here.push(f.bind(null, ...Array.from(w.subarray(o + 2, o + 2 + n))) as () => void);
     }
   }
+  g.here = here;
+  g.epoch = tablesEpoch;
 }
 
 /**

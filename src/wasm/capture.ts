@@ -36,13 +36,25 @@ interface Call {
   patch: ((args: number[]) => void) | null;
 }
 
+/**
+ * A job split over the pool (threads/pool.ts parallel()) during the capture: `local` are the calling
+ * thread's calls (recorded as usual); `replay(run)` hands the workers their call records again,
+ * runs `run` (the bound `local` calls) on this thread, and waits for the workers.
+ */
+interface Group {
+  local: Action[];
+  replay: (run: () => void) => void;
+}
+
+type Action = Call | Group | (() => void);
+
 /** Kernels whose output differs per call by design: a replay would repeat the first call's numbers. */
 const RANDOM = new Set<string>(['rand_uniform', 'rand_normal']);
 
 /** @internal A capture in progress (see the header). */
 export class Recording {
-  /** Kernel calls and JS actions, in order. */
-  readonly actions: (Call | (() => void))[] = [];
+  /** Kernel calls, groups of calls split over the pool, and JS actions, in order. */
+  readonly actions: Action[] = [];
   /** Storages whose address an op took, with what first took it (for the replay's error). */
   readonly touched = new Map<Block, string>();
   /** In-place writes counted per storage (wroteInPlace). */
@@ -170,7 +182,19 @@ export function bump(rec: Recording, b: Block): void {
 export function patchLastCall(patch: (args: number[]) => void): void {
   const rec = recording;
   if (rec === null) return;
-  (rec.actions[rec.actions.length - 1] as Call).patch = patch;
+  const last = rec.actions[rec.actions.length - 1];
+  // A patched call must be the calling thread's own: a worker's call records are copied once.
+  if (last === undefined || typeof last === 'function' || !('fn' in last)) throw new Error('simdconv: patchLastCall after something other than a kernel call on this thread');
+  last.patch = patch;
+}
+
+/**
+ * @internal While recording, turns the actions from index `start` on (the calling thread's kernel
+ * calls of a job split over the pool) into one group that `replay` runs (threads/pool.ts).
+ */
+export function recordGroup(rec: Recording, start: number, replay: (run: () => void) => void): void {
+  const local = rec.actions.splice(start);
+  rec.actions.push({ local, replay });
 }
 
 /** @internal Runs `write` (a write into memory from JavaScript, through f32Raw/i32Raw) now and, while recording, at each replay. */
@@ -231,8 +255,15 @@ export function program(rec: Recording): Program {
   const bind = () => {
     const table = kernelTable(rec.variant)!;
     const copy = extras.copy_f32; // the module's: replays run outside captures (notNested)
-    fns = rec.actions.map((a) => {
+    const bound = (a: Action): () => void => {
       if (typeof a === 'function') return a;
+      if (!('fn' in a)) {
+        const local = a.local.map(bound), replay = a.replay;
+        const run = () => {
+          for (let i = 0; i < local.length; i++) local[i]!();
+        };
+        return () => replay(run);
+      }
       const f = a.fn === 'copy_f32' ? copy as KernelFn : table[a.fn as keyof KernelTable];
       const args = a.args, patch = a.patch;
       if (patch === null) return f.bind(null, ...args) as () => void;
@@ -240,7 +271,8 @@ export function program(rec: Recording): Program {
         patch(args);
         f(...args);
       };
-    });
+    };
+    fns = rec.actions.map(bound);
     epoch = tablesEpoch;
   };
   return {
