@@ -6,6 +6,7 @@ import { Tensor } from './tensor.js';
 import { scopes } from './storage.js';
 import { heap } from './wasm/runtime.js';
 import { notNested, program, startRecording, stopRecording, type Program } from './wasm/capture.js';
+import { replayJobs } from './threads/pool.js';
 
 /**
  * A step made by {@link compile}: each call runs one step, returning the same tensors refilled.
@@ -72,6 +73,7 @@ export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledS
   let disposed = false;
 
   const capture = (): T => {
+    replayJobs();
     const rec = startRecording(heap(name), name);
     const scope: Tensor[] = [];
     scopes.push(scope);

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as sc from '../src/index.js';
-import { dispatchedJobs, forceParts, poolTestHooks } from '../src/threads/pool.js';
+import { dispatchedJobs, forceParts, parallel, poolTestHooks, replayJobs } from '../src/threads/pool.js';
+import { patchLastCall, program, startRecording, stopRecording } from '../src/wasm/capture.js';
+import { heap } from '../src/wasm/runtime.js';
 import { randArray } from './helpers/random.js';
 import { expectError } from './helpers/expect-error.js';
 
@@ -248,6 +250,36 @@ describe('a compiled step replays its split jobs on the pool', () => {
       opt.dispose();
       conv.dispose();
       x.dispose();
+    }
+  });
+
+  it('refuses a patched kernel call in a job split over threads (its call records are copied once)', async () => {
+    expect(await sc.setThreads(2)).toBe(2);
+    const h = heap('test'), at = h.alloc(64, 'test');
+    const capture = (patchSplit: boolean) => {
+      replayJobs();
+      forceParts(2);
+      const rec = startRecording(h, 'test');
+      try {
+        parallel(2, (k, t) => k.fill(at + 32 * t, 8, 1));
+        if (!patchSplit) parallel(1, (k) => k.fill(at, 16, 2));
+        patchLastCall(() => {});
+      } finally {
+        stopRecording();
+        forceParts(null);
+      }
+      return rec;
+    };
+    try {
+      // A patch on the calling thread's own call is fine.
+      const ok = program(capture(false));
+      ok.run('test');
+      ok.release();
+      const bad = program(capture(true));
+      expect(() => bad.run('test')).toThrow(/patched kernel call in a job split over threads/);
+      bad.release();
+    } finally {
+      h.free(at, 64);
     }
   });
 });

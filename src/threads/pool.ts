@@ -13,7 +13,7 @@
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
 import { kernels, KERNEL_NAMES, kernelTable, kernelVariant, tablesEpoch, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
-import { recordGroup, recording } from '../wasm/capture.js';
+import { recordGroup, recording, type Recording } from '../wasm/capture.js';
 import { I32_BYTES, type Heap } from '../wasm/memory.js';
 import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
 import { UnsupportedRuntimeError } from '../errors.js';
@@ -239,17 +239,10 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
     const e = t % E;
     if (e !== 0) part(recorder(p.members[e - 1]!, variant), t);
   }
-  // The job's lists: the pool's reused group, or (while a capture records) a new one it keeps.
-  const rec = recording;
-  const group: Group = rec === null ? jobGroup : { members: [], lists: [], counts: [], words: [], here: null, epoch: -1 };
-  group.members.length = group.lists.length = group.counts.length = 0;
   let slots = 0;
-  for (let e = 1; e < E; e++) {
-    const m = p.members[e - 1]!;
-    slots += m.calls * CALL_SLOTS;
-    if (m.calls > 0) group.members.push(m);
-  }
-  // While a capture records, the workers' call records go to a block the capture owns, kept for its replays.
+  for (let e = 1; e < E; e++) slots += p.members[e - 1]!.calls * CALL_SLOTS;
+  // While a capture records, the call records go to a block it owns, kept for its replays.
+  const rec = recording;
   let at: number;
   if (rec !== null && slots > 0) {
     at = rec.own(slots * 8, 'threads');
@@ -263,69 +256,49 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
     }
     at = p.listAt;
   }
+  const lists = at, start = rec?.actions.length ?? 0;
+  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
   const i32 = p.heap.i32Raw();
   if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
-  for (const m of group.members) {
+  for (let e = 1; e < E; e++) {
+    const m = p.members[e - 1]!;
+    if (m.calls === 0) continue;
     const n = m.calls * CALL_SLOTS;
     p.f64.set(m.words.subarray(0, n), at >> 3);
-    group.lists.push(at);
-    group.counts.push(m.calls);
-    group.words?.push(m.words.slice(0, n));
+    post(i32, m, at, m.calls);
     at += n * 8;
   }
-  const start = rec === null ? 0 : rec.actions.length;
-  post(p, group);
+  if (slots > 0) dispatched++;
   try {
     for (let t = 0; t < T; t += E) part(kernels, t);
   } finally {
-    finish(p, group);
+    finish(p, p.members, E - 1, false);
   }
-  if (rec !== null && group.members.length > 0) recordGroup(rec, start, (run) => replayGroup(group, run));
+  if (rec !== null && slots > 0) keepJob!(rec, start, E, lists);
+}
+
+/** Posts job `seq`: `count` call records at byte address `list` for member `m`, and wakes it. */
+function post(i32: Int32Array, m: Member, list: number, count: number): void {
+  const c = m.ctl >> 2;
+  Atomics.store(i32, c + LIST, list);
+  Atomics.store(i32, c + COUNT, count);
+  Atomics.store(i32, c + CLAIM, 0);
+  Atomics.store(i32, c + SEQ, seq);
+  Atomics.notify(i32, c + SEQ);
 }
 
 /**
- * A job's worker lists: member k runs `counts[k]` call records at byte address `lists[k]`. A
- * captured group keeps its members' records (`words`) to run them on the calling thread when a
- * member no longer takes parts at a replay (`here`: those calls bound to the kernel tables of `epoch`).
- */
-interface Group {
-  members: Member[];
-  lists: number[];
-  counts: number[];
-  words: Float64Array[] | null;
-  here: (() => void)[] | null;
-  epoch: number;
-}
-
-/** The lists of the job `parallel` runs (outside captures), reused. */
-const jobGroup: Group = { members: [], lists: [], counts: [], words: null, here: null, epoch: -1 };
-
-/** Posts `g`'s lists to its members (a new job number) and wakes them. */
-function post(p: Pool, g: Group): void {
-  if (g.members.length === 0) return;
-  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
-  const i32 = p.heap.i32Raw();
-  for (let k = 0; k < g.members.length; k++) {
-    const c = g.members[k]!.ctl >> 2;
-    Atomics.store(i32, c + LIST, g.lists[k]!);
-    Atomics.store(i32, c + COUNT, g.counts[k]!);
-    Atomics.store(i32, c + CLAIM, 0);
-    Atomics.store(i32, c + SEQ, seq);
-    Atomics.notify(i32, c + SEQ);
-  }
-  dispatched++;
-}
-
-/**
- * Waits for every member `post` woke (job `seq`). A dead one is dropped from the pool and reported
+ * Waits until the first `n` of `members` finished job `seq` (`all` false: only those with calls,
+ * the ones parallel() posted). A dead one is dropped from the pool and reported
  * (UnsupportedRuntimeError: the job's result is lost, the pool carries on), as is a failed call.
  */
-function finish(p: Pool, g: Group): void {
+function finish(p: Pool, members: readonly Member[], n: number, all: boolean): void {
   const i32 = p.heap.i32Raw();
   let failed = false;
   let dead: Member[] | null = null;
-  for (let k = 0; k < g.members.length; k++) {
-    const m = g.members[k]!;
+  for (let k = 0; k < n; k++) {
+    const m = members[k]!;
+    if (!all && m.calls === 0) continue;
     if (!awaitMember(p, i32, m.ctl >> 2, seq)) (dead ??= []).push(m);
     else if (Atomics.load(i32, (m.ctl >> 2) + ERROR) !== 0) failed = true;
   }
@@ -342,10 +315,48 @@ function finish(p: Pool, g: Group): void {
 }
 
 /**
+ * A job split while a capture recorded, kept for its replays: member k runs `counts[k]` call
+ * records at byte address `lists[k]` (`words[k]`, their copy, to run them on the calling thread
+ * when the member no longer takes parts; `here`: those calls bound to the kernel tables of `epoch`).
+ */
+interface Group {
+  members: Member[];
+  lists: number[];
+  counts: number[];
+  words: Float64Array[];
+  here: (() => void)[] | null;
+  epoch: number;
+}
+
+/**
+ * What parallel() does with a job it split while a capture records (actions from `start` on are
+ * the calling thread's calls, the workers' call records are at byte address `lists`): set by
+ * replayJobs, which compile() calls, so apps that never compile do not bundle the replay code.
+ */
+let keepJob: ((rec: Recording, start: number, E: number, lists: number) => void) | null = null;
+
+/** @internal Makes jobs split while a capture records replay on the pool (compile.ts calls it before capturing). */
+export function replayJobs(): void {
+  keepJob ??= (rec, start, E, lists) => {
+    const g: Group = { members: [], lists: [], counts: [], words: [], here: null, epoch: -1 };
+    for (let e = 1; e < E; e++) {
+      const m = pool!.members[e - 1]!;
+      if (m.calls === 0) continue;
+      g.members.push(m);
+      g.lists.push(lists);
+      g.counts.push(m.calls);
+      g.words.push(m.words.slice(0, m.calls * CALL_SLOTS));
+      lists += m.calls * CALL_SLOTS * 8;
+    }
+    recordGroup(rec, start, (run) => replayGroup(g, run));
+  };
+}
+
+/**
  * A compiled step's replay of group `g`: its members run their call records again while this
  * thread runs `run` (its own calls). When a member no longer takes parts (setThreads lowered the
  * count, or it died), this thread runs all of them instead: parts write disjoint memory, so the
- * result is bitwise the same. Extra workers started since the capture stay out of it.
+ * result is bitwise the same. Workers started since the capture stay out of it.
  */
 function replayGroup(g: Group, run: () => void): void {
   const p = pool;
@@ -361,18 +372,21 @@ function replayGroup(g: Group, run: () => void): void {
     for (let i = 0; i < here.length; i++) here[i]!();
     return;
   }
-  post(p!, g);
+  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
+  const i32 = p!.heap.i32Raw();
+  for (let k = 0; k < g.members.length; k++) post(i32, g.members[k]!, g.lists[k]!, g.counts[k]!);
+  dispatched++;
   try {
     run();
   } finally {
-    finish(p!, g);
+    finish(p!, g.members, g.members.length, true);
   }
 }
 
 /** Binds `g`'s worker call records to this thread's kernel tables (NAMES order: SIMD then scalar twin). */
 function bindHere(g: Group): void {
   const here: (() => void)[] = [];
-  for (const w of g.words!) {
+  for (const w of g.words) {
     for (let o = 0; o < w.length; o += CALL_SLOTS) {
       const index = w[o]!, n = w[o + 1]!;
       const table = kernelTable(index % 2 === 1 ? 'scalar' : 'simd')!;

@@ -182,10 +182,7 @@ export function bump(rec: Recording, b: Block): void {
 export function patchLastCall(patch: (args: number[]) => void): void {
   const rec = recording;
   if (rec === null) return;
-  const last = rec.actions[rec.actions.length - 1];
-  // A patched call must be the calling thread's own: a worker's call records are copied once.
-  if (last === undefined || typeof last === 'function' || !('fn' in last)) throw new Error('simdconv: patchLastCall after something other than a kernel call on this thread');
-  last.patch = patch;
+  (rec.actions[rec.actions.length - 1] as Call).patch = patch;
 }
 
 /**
@@ -238,6 +235,9 @@ export interface Program {
 
 /** @internal The replay of `rec` (stopped). */
 export function program(rec: Recording): Program {
+  // A patched call must be the calling thread's own (a worker's call records are copied once):
+  // patchLastCall right after a split job would have patched its group.
+  const patchedJob = rec.actions.some((a) => (a as Partial<Group & Call>).local && (a as Partial<Call>).patch);
   const blocks: Block[] = [], ptrs: number[] = [], names: string[] = [];
   for (const [b, what] of rec.touched) {
     if (b.ptr === -1) continue; // freed during the capture: its block is held
@@ -277,6 +277,7 @@ export function program(rec: Recording): Program {
   };
   return {
     run(name) {
+      if (patchedJob) throw new Error(`simdconv: ${name}: a patched kernel call in a job split over threads`);
       for (let i = 0; i < blocks.length; i++) {
         if (blocks[i]!.ptr !== ptrs[i]) throw new DisposedTensorError(name, names[i]!);
       }
