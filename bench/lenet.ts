@@ -23,7 +23,8 @@
 // --ab times simdconv's training step four ways in one process, in turn (rotating the order every
 // round): eager and compiled, on 1 and 2 threads (setThreads between them), K steps per block,
 // on seeded random images. Blocks during which other processes used more than one core (from
-// /proc/stat) are left out. Prints the median ms per step of each and their ratios.
+// /proc/stat) are left out. Prints the median ms per step of each (wall clock, and the CPU time of
+// the process's threads, which other processes do not inflate) and their ratios.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -287,7 +288,7 @@ async function ab(a: Args): Promise<void> {
     xavier(model, 0);
     const steps = stepper(model, new sc.optim.Adam(model, { lr: 1e-3 }), BATCH, 28, 28, compiled);
     steps.step(images, labels); // a compiled step's capture
-    ways.push({ name, threads, steps, ms: [] as number[] });
+    ways.push({ name, threads, steps, ms: [] as number[], cpu: [] as number[] });
   }
   if (sc.capabilities().threads !== 2) console.log('(no second thread here: the 2t rows run on one)');
   let left = 0;
@@ -298,15 +299,18 @@ async function ab(a: Args): Promise<void> {
       w.steps.step(images, labels);
       const t0 = performance.now(), c0 = cpuMs(), j0 = busyJiffies();
       for (let k = 0; k < a.steps; k++) w.steps.step(images, labels);
-      const ms = performance.now() - t0;
-      if ((busyJiffies() - j0) * 10 - (cpuMs() - c0) > ms) left++;
-      else w.ms.push(ms / a.steps);
+      const ms = performance.now() - t0, cpu = cpuMs() - c0;
+      if ((busyJiffies() - j0) * 10 - cpu > ms) left++;
+      else {
+        w.ms.push(ms / a.steps);
+        w.cpu.push(cpu / a.steps);
+      }
     }
   }
   const med = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1] ?? NaN;
   const m = Object.fromEntries(ways.map((w) => [w.name, med(w.ms)]));
   console.log(`LeNet training step, batch ${BATCH}: median ms over blocks of ${a.steps} steps (${left} of ${a.rounds * 4} blocks left out: other processes used over one core)`);
-  for (const w of ways) console.log(`  ${w.name.padEnd(12)} ${med(w.ms).toFixed(2).padStart(7)} ms  (${w.ms.length} blocks)`);
+  for (const w of ways) console.log(`  ${w.name.padEnd(12)} ${med(w.ms).toFixed(2).padStart(7)} ms, CPU of all its threads ${med(w.cpu).toFixed(2).padStart(7)} ms  (${w.ms.length} blocks)`);
   console.log(`compiled 2t / eager 2t ${(m['compiled 2t']! / m['eager 2t']!).toFixed(3)}, compiled 1t / eager 1t ${(m['compiled 1t']! / m['eager 1t']!).toFixed(3)}; ` +
     `2 threads over 1: compiled ${(m['compiled 1t']! / m['compiled 2t']!).toFixed(2)}x, eager ${(m['eager 1t']! / m['eager 2t']!).toFixed(2)}x`);
   for (const w of ways) w.steps.dispose();
