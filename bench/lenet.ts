@@ -2,10 +2,10 @@
 // pooling, Adam 1e-3, batch 256), training throughput and test-set inference throughput, simdconv
 // on 1 and 2 threads against PyTorch (Debian's python3-torch, bench/lenet_torch.py) on 1 and 2
 // threads (torch.set_num_threads), side by side in one run. simdconv trains as `npm run lenet`
-// does: on one thread each full batch is one sc.compile'd step (replayed kernel calls), on two
-// threads the eager step (whose kernels split over the threads; a compiled step replays on one).
+// does: each full batch is one sc.compile'd step (replayed kernel calls; on two threads the jobs
+// the capture split over the threads replay split, on the pool's worker).
 //
-//   tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile]
+//   tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile | --ab]
 //
 // Each implementation is a child process that loads the data and builds the model once, then
 // answers commands on stdin ("train K": time K more training steps; "infer": time the forward
@@ -19,22 +19,28 @@
 // optimizer, ...) and every kernel call by name and size arguments (kernels wrapped with timers,
 // so the sum includes their call overhead), and prints where the step's time goes. It counts
 // this process's CPU time, not wall time, so other processes on the cores do not inflate it.
+//
+// --ab times simdconv's training step four ways in one process, in turn (rotating the order every
+// round): eager and compiled, on 1 and 2 threads (setThreads between them), K steps per block,
+// on seeded random images. Blocks during which other processes used more than one core (from
+// /proc/stat) are left out. Prints the median ms per step of each (wall clock, and the CPU time of
+// the process's threads, which other processes do not inflate) and their ratios.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { evaluate, floats, leNet, sc, trainer as stepper, xavier } from '../examples/lenet.js';
 
-const USAGE = 'usage: tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile]';
+const USAGE = 'usage: tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile | --ab]';
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./lenet_torch.py', import.meta.url));
 const BATCH = 256;
 
-interface Args { rounds: number; steps: number; torch: boolean; profile: boolean; serve: number }
+interface Args { rounds: number; steps: number; torch: boolean; profile: boolean; ab: boolean; serve: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rounds: 7, steps: 20, torch: true, profile: false, serve: 0 };
+  const a: Args = { rounds: 7, steps: 20, torch: true, profile: false, ab: false, serve: 0 };
   const int = (name: string, v: string | undefined): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got ${v}\n${USAGE}`);
@@ -47,6 +53,7 @@ function parseArgs(argv: string[]): Args {
       case '--steps': a.steps = int('steps', v); i++; break;
       case '--no-torch': a.torch = false; break;
       case '--profile': a.profile = true; break;
+      case '--ab': a.ab = true; break;
       case '--serve': a.serve = int('serve', v); i++; break; // internal: the simdconv child on this many threads
       default: throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
     }
@@ -75,8 +82,8 @@ async function trainer(threads: number): Promise<Trainer> {
   const model = leNet('relu');
   xavier(model, 0);
   const opt = new sc.optim.Adam(model, { lr: 1e-3 });
-  // As npm run lenet trains: a compiled step on one thread, eager steps (kernels split) on more.
-  const steps = stepper(model, opt, BATCH, train.rows, train.cols, sc.capabilities().threads === 1);
+  // As npm run lenet trains: a compiled step (its split jobs replayed on the pool's workers).
+  const steps = stepper(model, opt, BATCH, train.rows, train.cols, true);
   let step = 0;
   return {
     model,
@@ -269,6 +276,53 @@ async function profile(a: Args): Promise<void> {
   }
 }
 
+/** --ab: eager and compiled training steps on 1 and 2 threads, interleaved in this process (see the header). */
+async function ab(a: Args): Promise<void> {
+  await sc.init({ threads: 2 });
+  const images = sc.tidy(() => sc.randn([BATCH, 1, 28, 28], { seed: 1 }).data());
+  const labels = new Int32Array(BATCH).map((_, i) => (i * 7) % 10);
+  const ways = [];
+  for (const [name, threads, compiled] of [['eager 1t', 1, false], ['compiled 1t', 1, true], ['eager 2t', 2, false], ['compiled 2t', 2, true]] as const) {
+    await sc.setThreads(threads);
+    const model = leNet('relu');
+    xavier(model, 0);
+    const steps = stepper(model, new sc.optim.Adam(model, { lr: 1e-3 }), BATCH, 28, 28, compiled);
+    steps.step(images, labels); // a compiled step's capture
+    ways.push({ name, threads, steps, ms: [] as number[], cpu: [] as number[] });
+  }
+  if (sc.capabilities().threads !== 2) console.log('(no second thread here: the 2t rows run on one)');
+  let left = 0;
+  for (let r = 0; r < a.rounds; r++) {
+    for (let i = 0; i < ways.length; i++) {
+      const w = ways[(i + r) % ways.length]!;
+      await sc.setThreads(w.threads);
+      w.steps.step(images, labels);
+      const t0 = performance.now(), c0 = cpuMs(), j0 = busyJiffies();
+      for (let k = 0; k < a.steps; k++) w.steps.step(images, labels);
+      const ms = performance.now() - t0, cpu = cpuMs() - c0;
+      if ((busyJiffies() - j0) * 10 - cpu > ms) left++;
+      else {
+        w.ms.push(ms / a.steps);
+        w.cpu.push(cpu / a.steps);
+      }
+    }
+  }
+  const med = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1] ?? NaN;
+  const m = Object.fromEntries(ways.map((w) => [w.name, med(w.ms)]));
+  console.log(`LeNet training step, batch ${BATCH}: median ms over blocks of ${a.steps} steps (${left} of ${a.rounds * 4} blocks left out: other processes used over one core)`);
+  for (const w of ways) console.log(`  ${w.name.padEnd(12)} ${med(w.ms).toFixed(2).padStart(7)} ms, CPU of all its threads ${med(w.cpu).toFixed(2).padStart(7)} ms  (${w.ms.length} blocks)`);
+  console.log(`compiled 2t / eager 2t ${(m['compiled 2t']! / m['eager 2t']!).toFixed(3)}, compiled 1t / eager 1t ${(m['compiled 1t']! / m['eager 1t']!).toFixed(3)}; ` +
+    `2 threads over 1: compiled ${(m['compiled 1t']! / m['compiled 2t']!).toFixed(2)}x, eager ${(m['eager 1t']! / m['eager 2t']!).toFixed(2)}x`);
+  for (const w of ways) w.steps.dispose();
+}
+
+/** Busy time of all CPUs so far, in jiffies (1/100 s): /proc/stat's user, nice, system, irq, softirq and steal; 0 where it is absent. */
+function busyJiffies(): number {
+  if (!existsSync('/proc/stat')) return 0;
+  const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return v[0]! + v[1]! + v[2]! + v[5]! + v[6]! + (v[7] ?? 0);
+}
+
 /** Times the phases of a training step (kernels untimed): forward, loss, backward, optimizer step, zeroGrad, the rest. */
 function phases(model: sc.nn.Module, k: number): void {
   const opt = new sc.optim.Adam(model, { lr: 1e-3 });
@@ -312,6 +366,8 @@ if (!existsSync(sc.data.FASHION_MNIST_DEBIAN_DIR)) {
   await serve(args.serve);
 } else if (args.profile) {
   await profile(args);
+} else if (args.ab) {
+  await ab(args);
 } else {
   await compare(args);
 }

@@ -91,7 +91,7 @@ export async function trainLeNet(o: LeNetOptions): Promise<EpochResult[]> {
   using model = leNet(variant);
   xavier(model, seed);
   const opt = variant === 'relu' ? new sc.optim.Adam(model, { lr: 1e-3 }) : new sc.optim.SGD(model, { lr: 0.9 });
-  const steps = trainer(model, opt, batchSize, train.rows, train.cols, sc.capabilities().threads === 1);
+  const steps = trainer(model, opt, batchSize, train.rows, train.cols, true);
   const results: EpochResult[] = [];
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -141,8 +141,8 @@ export interface Trainer {
  * Steps for `model` and `opt` on batches of `batchSize` images of rows x cols. With `compiled`,
  * full batches run as one `sc.compile`d step (its kernel calls replayed: no tensor objects, options
  * or autograd graph per step, bitwise the same as trainStep) whose inputs are written with
- * `set`; a shorter last batch runs eagerly. A compiled step replays on one thread, so with a
- * thread pool every step runs eagerly and its kernels split over the threads. The model's
+ * `set`; a shorter last batch runs eagerly. With a thread pool the jobs the capture split over the
+ * threads replay split the same way (on the capture's workers). The model's
  * train/eval mode must be the same at every step (LeNet has no dropout or batch norm anyway).
  */
 export function trainer(model: sc.nn.Module, opt: sc.optim.Optimizer, batchSize: number, rows: number, cols: number, compiled: boolean): Trainer {

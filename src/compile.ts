@@ -6,7 +6,7 @@ import { Tensor } from './tensor.js';
 import { scopes } from './storage.js';
 import { heap } from './wasm/runtime.js';
 import { notNested, program, startRecording, stopRecording, type Program } from './wasm/capture.js';
-import { forceParts } from './threads/pool.js';
+import { replayJobs } from './threads/pool.js';
 
 /**
  * A step made by {@link compile}: each call runs one step, returning the same tensors refilled.
@@ -35,6 +35,14 @@ export interface CompileOptions {
  * replay only those on the same memory, bitwise equal to running `fn` again. Write new inputs into
  * the tensors `fn` reads; `fn` returns nothing, a tensor, or an array or object of tensors (the
  * same ones every call). README, "A compiled step": what is refused (CompileError) and checked.
+ *
+ * Threads: jobs the capture split over the thread pool replay split the same way, the workers
+ * running their recorded kernel calls again (no op code runs). The split is the capture's: after
+ * setThreads() added threads a replay still uses only the capture's workers (capture again to use
+ * more); when one of those no longer takes parts (setThreads lowered the count, or it died), the
+ * calling thread runs its calls, bitwise the same. A worker that dies during a replay makes that
+ * call throw UnsupportedRuntimeError, the step stopped at the job it failed (as an eager step
+ * would); the next replay runs the dead worker's calls on the calling thread.
  * @example
  * const w = sc.variable([4]);
  * const opt = new sc.optim.SGD([w], { lr: 0.25 });
@@ -65,15 +73,8 @@ export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledS
   let disposed = false;
 
   const capture = (): T => {
-    const h = heap(name);
-    const parts = forceParts(1);
-    let rec;
-    try {
-      rec = startRecording(h, name);
-    } catch (e) {
-      forceParts(parts);
-      throw e;
-    }
+    replayJobs();
+    const rec = startRecording(heap(name), name);
     const scope: Tensor[] = [];
     scopes.push(scope);
     let out: T;
@@ -85,7 +86,6 @@ export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledS
       scopes.pop();
       for (const t of scope) t.dispose();
       stopRecording();
-      forceParts(parts);
       program(rec).release();
       throw e;
     }
@@ -96,7 +96,6 @@ export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledS
       else t.dispose(); // its block stays held for the replays
     }
     stopRecording();
-    forceParts(parts);
     prog = program(rec);
     owned = mine;
     result = out;

@@ -1,14 +1,18 @@
 // examples/lenet.ts's trainer (on the built package): the sc.compile'd training step trains LeNet
 // to bitwise the same losses, counts and weights as the eager trainStep, both variants, with a
-// shorter batch (run eagerly) between replays, as at the end of every epoch.
+// shorter batch (run eagerly) between replays, as at the end of every epoch; on 2 threads too,
+// where the replays post their split jobs to the pool's worker. (init is process-wide: this file
+// has its own process.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fnv1a } from './determinism/cases.js';
 
 type Example = typeof import('../examples/lenet.js');
 let ex: Example;
+let dispatchedJobs: () => number;
 
 beforeAll(async () => {
   ex = await import('../examples/lenet.js');
+  ({ dispatchedJobs } = (await import(new URL('../dist/threads/pool.js', import.meta.url).href)) as { dispatchedJobs: typeof dispatchedJobs });
   await ex.sc.init();
 });
 
@@ -49,6 +53,28 @@ describe('LeNet trainer: compiled steps equal eager ones', () => {
       expect(train(variant, true, [32, 32]).hash).not.toBe(compiled.hash);
     });
   }
+
+  it('on 2 threads: the same bits as eager steps on 1 thread, the replays posting their split jobs', async () => {
+    const sizes = [32, 32, 32, 20, 32, 32, 7, 32];
+    const eager = train('relu', false, sizes);
+    expect(await ex.sc.setThreads(2)).toBe(2);
+    try {
+      let jobs = dispatchedJobs();
+      const compiled = train('relu', true, sizes);
+      expect(compiled.log).toEqual(eager.log);
+      expect(compiled.hash).toBe(eager.hash);
+      // Jobs a capture alone posts, then with two more full batches replayed.
+      jobs = dispatchedJobs();
+      train('relu', true, [32]);
+      const capture = dispatchedJobs() - jobs;
+      jobs = dispatchedJobs();
+      train('relu', true, [32, 32, 32]);
+      expect(dispatchedJobs() - jobs, 'replays post jobs').toBeGreaterThan(capture);
+      expect(train('d2l', true, sizes)).toEqual(train('d2l', false, sizes));
+    } finally {
+      await ex.sc.setThreads(1);
+    }
+  });
 
   it('leaves no tensor behind', () => {
     const before = ex.sc.memory().tensors;

@@ -12,7 +12,8 @@
 // Waiting: Atomics.wait where the calling thread may block (Node, Deno, Bun, any worker). A
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
-import { kernels, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { kernels, KERNEL_NAMES, kernelTable, kernelVariant, tablesEpoch, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { recordGroup, recording, type Recording } from '../wasm/capture.js';
 import { I32_BYTES, type Heap } from '../wasm/memory.js';
 import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
 import { UnsupportedRuntimeError } from '../errors.js';
@@ -203,7 +204,7 @@ export function chooseSplit(T: number, ...sizes: number[]): [number, number] {
 /**
  * For tests: split every job, whatever its size, into `parts` parts (more parts than threads are
  * dealt out round-robin; with no pool they all run on this thread); null restores the cost model.
- * Returns the previous setting (compile() forces one part while it captures).
+ * Returns the previous setting.
  */
 export function forceParts(parts: number | null): number | null {
   const was = forcedParts;
@@ -240,55 +241,161 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
   }
   let slots = 0;
   for (let e = 1; e < E; e++) slots += p.members[e - 1]!.calls * CALL_SLOTS;
-  if (slots * 8 > p.listBytes) {
-    const bytes = Math.max(slots * 8, p.listBytes * 2, 4096);
-    const at = p.heap.alloc(bytes, 'threads');
-    if (p.listBytes > 0) p.heap.free(p.listAt, p.listBytes);
-    p.listAt = at;
-    p.listBytes = bytes;
+  // While a capture records, the call records go to a block it owns, kept for its replays.
+  const rec = recording;
+  let at: number;
+  if (rec !== null && slots > 0) {
+    at = rec.own(slots * 8, 'threads');
+  } else {
+    if (slots * 8 > p.listBytes) {
+      const bytes = Math.max(slots * 8, p.listBytes * 2, 4096);
+      const block = p.heap.alloc(bytes, 'threads');
+      if (p.listBytes > 0) p.heap.free(p.listAt, p.listBytes);
+      p.listAt = block;
+      p.listBytes = bytes;
+    }
+    at = p.listAt;
   }
+  const lists = at, start = rec?.actions.length ?? 0;
   seq = seq >= 0x7ffffffe ? 1 : seq + 1;
-  let i32 = p.heap.i32();
+  const i32 = p.heap.i32Raw();
   if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
-  let at = p.listAt;
   for (let e = 1; e < E; e++) {
     const m = p.members[e - 1]!;
     if (m.calls === 0) continue;
     const n = m.calls * CALL_SLOTS;
     p.f64.set(m.words.subarray(0, n), at >> 3);
-    const c = m.ctl >> 2;
-    Atomics.store(i32, c + LIST, at);
-    Atomics.store(i32, c + COUNT, m.calls);
-    Atomics.store(i32, c + CLAIM, 0);
-    Atomics.store(i32, c + SEQ, seq);
-    Atomics.notify(i32, c + SEQ);
+    post(i32, m, at, m.calls);
     at += n * 8;
   }
   if (slots > 0) dispatched++;
   try {
     for (let t = 0; t < T; t += E) part(kernels, t);
   } finally {
-    i32 = p.heap.i32();
-    let failed = false;
-    const dead: Member[] = [];
-    // Wait for every member posted above (those that recorded calls).
+    finish(p, p.members, E - 1, false);
+  }
+  if (rec !== null && slots > 0) keepJob!(rec, start, E, lists);
+}
+
+/** Posts job `seq`: `count` call records at byte address `list` for member `m`, and wakes it. */
+function post(i32: Int32Array, m: Member, list: number, count: number): void {
+  const c = m.ctl >> 2;
+  Atomics.store(i32, c + LIST, list);
+  Atomics.store(i32, c + COUNT, count);
+  Atomics.store(i32, c + CLAIM, 0);
+  Atomics.store(i32, c + SEQ, seq);
+  Atomics.notify(i32, c + SEQ);
+}
+
+/**
+ * Waits until the first `n` of `members` finished job `seq` (`all` false: only those with calls,
+ * the ones parallel() posted). A dead one is dropped from the pool and reported
+ * (UnsupportedRuntimeError: the job's result is lost, the pool carries on), as is a failed call.
+ */
+function finish(p: Pool, members: readonly Member[], n: number, all: boolean): void {
+  const i32 = p.heap.i32Raw();
+  let failed = false;
+  let dead: Member[] | null = null;
+  for (let k = 0; k < n; k++) {
+    const m = members[k]!;
+    if (!all && m.calls === 0) continue;
+    if (!awaitMember(p, i32, m.ctl >> 2, seq)) (dead ??= []).push(m);
+    else if (Atomics.load(i32, (m.ctl >> 2) + ERROR) !== 0) failed = true;
+  }
+  if (dead !== null) {
+    dropMembers(p, dead);
+    throw new UnsupportedRuntimeError('threads', 'worker', 'live worker threads',
+      `${dead.length} worker${dead.length > 1 ? 's' : ''} that stopped (terminated, crashed or out of memory)`,
+      `simdconv: a worker thread stopped before finishing its part of a job (terminated, crashed or out of memory); the job's result is lost. The pool carries on with ${p.active} worker${p.active === 1 ? '' : 's'} (${p.active + 1} thread${p.active === 0 ? '' : 's'}); setThreads() starts new ones`);
+  }
+  if (failed) {
+    throw new UnsupportedRuntimeError('threads', 'worker', 'kernel calls that succeed', 'a kernel call that failed in a worker thread',
+      'simdconv: a kernel call failed in a worker thread (a broken kernel module?)');
+  }
+}
+
+/**
+ * A job split while a capture recorded, kept for its replays: member k runs `counts[k]` call
+ * records at byte address `lists[k]` (`words[k]`, their copy, to run them on the calling thread
+ * when the member no longer takes parts; `here`: those calls bound to the kernel tables of `epoch`).
+ */
+interface Group {
+  members: Member[];
+  lists: number[];
+  counts: number[];
+  words: Float64Array[];
+  here: (() => void)[] | null;
+  epoch: number;
+}
+
+/**
+ * What parallel() does with a job it split while a capture records (actions from `start` on are
+ * the calling thread's calls, the workers' call records are at byte address `lists`): set by
+ * replayJobs, which compile() calls, so apps that never compile do not bundle the replay code.
+ */
+let keepJob: ((rec: Recording, start: number, E: number, lists: number) => void) | null = null;
+
+/** @internal Makes jobs split while a capture records replay on the pool (compile.ts calls it before capturing). */
+export function replayJobs(): void {
+  keepJob ??= (rec, start, E, lists) => {
+    const g: Group = { members: [], lists: [], counts: [], words: [], here: null, epoch: -1 };
     for (let e = 1; e < E; e++) {
-      const m = p.members[e - 1]!;
+      const m = pool!.members[e - 1]!;
       if (m.calls === 0) continue;
-      if (!awaitMember(p, i32, m.ctl >> 2, seq)) dead.push(m);
-      else if (Atomics.load(i32, (m.ctl >> 2) + ERROR) !== 0) failed = true;
+      g.members.push(m);
+      g.lists.push(lists);
+      g.counts.push(m.calls);
+      g.words.push(m.words.slice(0, m.calls * CALL_SLOTS));
+      lists += m.calls * CALL_SLOTS * 8;
     }
-    if (dead.length > 0) {
-      dropMembers(p, dead);
-      throw new UnsupportedRuntimeError('threads', 'worker', 'live worker threads',
-        `${dead.length} worker${dead.length > 1 ? 's' : ''} that stopped (terminated, crashed or out of memory)`,
-        `simdconv: a worker thread stopped before finishing its part of a job (terminated, crashed or out of memory); the job's result is lost. The pool carries on with ${p.active} worker${p.active === 1 ? '' : 's'} (${p.active + 1} thread${p.active === 0 ? '' : 's'}); setThreads() starts new ones`);
-    }
-    if (failed) {
-      throw new UnsupportedRuntimeError('threads', 'worker', 'kernel calls that succeed', 'a kernel call that failed in a worker thread',
-        'simdconv: a kernel call failed in a worker thread (a broken kernel module?)');
+    recordGroup(rec, start, (run) => replayGroup(g, run));
+  };
+}
+
+/**
+ * A compiled step's replay of group `g`: its members run their call records again while this
+ * thread runs `run` (its own calls). When a member no longer takes parts (setThreads lowered the
+ * count, or it died), this thread runs all of them instead: parts write disjoint memory, so the
+ * result is bitwise the same. Workers started since the capture stay out of it.
+ */
+function replayGroup(g: Group, run: () => void): void {
+  const p = pool;
+  let live = p !== null;
+  for (let k = 0; live && k < g.members.length; k++) {
+    const i = p!.members.indexOf(g.members[k]!);
+    live = i >= 0 && i < p!.active;
+  }
+  if (!live) {
+    run();
+    if (g.here === null || g.epoch !== tablesEpoch) bindHere(g);
+    const here = g.here!;
+    for (let i = 0; i < here.length; i++) here[i]!();
+    return;
+  }
+  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
+  const i32 = p!.heap.i32Raw();
+  for (let k = 0; k < g.members.length; k++) post(i32, g.members[k]!, g.lists[k]!, g.counts[k]!);
+  dispatched++;
+  try {
+    run();
+  } finally {
+    finish(p!, g.members, g.members.length, true);
+  }
+}
+
+/** Binds `g`'s worker call records to this thread's kernel tables (NAMES order: SIMD then scalar twin). */
+function bindHere(g: Group): void {
+  const here: (() => void)[] = [];
+  for (const w of g.words) {
+    for (let o = 0; o < w.length; o += CALL_SLOTS) {
+      const index = w[o]!, n = w[o + 1]!;
+      const table = kernelTable(index % 2 === 1 ? 'scalar' : 'simd')!;
+      const f = table[KERNEL_NAMES[index >> 1]! as keyof KernelTable];
+      here.push(f.bind(null, ...Array.from(w.subarray(o + 2, o + 2 + n))) as () => void);
     }
   }
+  g.here = here;
+  g.epoch = tablesEpoch;
 }
 
 /**

@@ -36,13 +36,25 @@ interface Call {
   patch: ((args: number[]) => void) | null;
 }
 
+/**
+ * A job split over the pool (threads/pool.ts parallel()) during the capture: `local` are the calling
+ * thread's calls (recorded as usual); `replay(run)` hands the workers their call records again,
+ * runs `run` (the bound `local` calls) on this thread, and waits for the workers.
+ */
+interface Group {
+  local: Action[];
+  replay: (run: () => void) => void;
+}
+
+type Action = Call | Group | (() => void);
+
 /** Kernels whose output differs per call by design: a replay would repeat the first call's numbers. */
 const RANDOM = new Set<string>(['rand_uniform', 'rand_normal']);
 
 /** @internal A capture in progress (see the header). */
 export class Recording {
-  /** Kernel calls and JS actions, in order. */
-  readonly actions: (Call | (() => void))[] = [];
+  /** Kernel calls, groups of calls split over the pool, and JS actions, in order. */
+  readonly actions: Action[] = [];
   /** Storages whose address an op took, with what first took it (for the replay's error). */
   readonly touched = new Map<Block, string>();
   /** In-place writes counted per storage (wroteInPlace). */
@@ -173,6 +185,15 @@ export function patchLastCall(patch: (args: number[]) => void): void {
   (rec.actions[rec.actions.length - 1] as Call).patch = patch;
 }
 
+/**
+ * @internal While recording, turns the actions from index `start` on (the calling thread's kernel
+ * calls of a job split over the pool) into one group that `replay` runs (threads/pool.ts).
+ */
+export function recordGroup(rec: Recording, start: number, replay: (run: () => void) => void): void {
+  const local = rec.actions.splice(start);
+  rec.actions.push({ local, replay });
+}
+
 /** @internal Runs `write` (a write into memory from JavaScript, through f32Raw/i32Raw) now and, while recording, at each replay. */
 export function replayJs(write: () => void): void {
   write();
@@ -214,6 +235,9 @@ export interface Program {
 
 /** @internal The replay of `rec` (stopped). */
 export function program(rec: Recording): Program {
+  // A patched call must be the calling thread's own (a worker's call records are copied once):
+  // patchLastCall right after a split job would have patched its group.
+  const patchedJob = rec.actions.some((a) => (a as Partial<Group & Call>).local && (a as Partial<Call>).patch);
   const blocks: Block[] = [], ptrs: number[] = [], names: string[] = [];
   for (const [b, what] of rec.touched) {
     if (b.ptr === -1) continue; // freed during the capture: its block is held
@@ -231,8 +255,15 @@ export function program(rec: Recording): Program {
   const bind = () => {
     const table = kernelTable(rec.variant)!;
     const copy = extras.copy_f32; // the module's: replays run outside captures (notNested)
-    fns = rec.actions.map((a) => {
+    const bound = (a: Action): () => void => {
       if (typeof a === 'function') return a;
+      if (!('fn' in a)) {
+        const local = a.local.map(bound), replay = a.replay;
+        const run = () => {
+          for (let i = 0; i < local.length; i++) local[i]!();
+        };
+        return () => replay(run);
+      }
       const f = a.fn === 'copy_f32' ? copy as KernelFn : table[a.fn as keyof KernelTable];
       const args = a.args, patch = a.patch;
       if (patch === null) return f.bind(null, ...args) as () => void;
@@ -240,11 +271,13 @@ export function program(rec: Recording): Program {
         patch(args);
         f(...args);
       };
-    });
+    };
+    fns = rec.actions.map(bound);
     epoch = tablesEpoch;
   };
   return {
     run(name) {
+      if (patchedJob) throw new Error(`simdconv: ${name}: a patched kernel call in a job split over threads`);
       for (let i = 0; i < blocks.length; i++) {
         if (blocks[i]!.ptr !== ptrs[i]) throw new DisposedTensorError(name, names[i]!);
       }
