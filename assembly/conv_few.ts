@@ -7,19 +7,25 @@
 // (M floats, or 0), and the same summation order (s = 0; s = s + w(i, k) * col(k, j) for
 // k = 0 .. K-1, zero padding multiplied like any other value; then s, or s + bias[i]), so both
 // kernels give bitwise the same y. No fused multiply-add. Only the scratch differs: `work`, a
-// 16-byte-aligned block of at least 4*K rounded up to 16, + 4*C*KH*SW*LP + 128 bytes (LP below;
+// 16-byte-aligned block of at least 16*K*min(ceil(M/2), 16) + 4*C*KH*SW*LP + 128 bytes (LP below;
 // fewWorkBytes in src/ops/conv-forward.ts), not shared with a concurrent call.
 //
-// SIMD loops: per output row, the C*KH input rows its taps read are copied into a strip in `work`
-// with the zero padding written out (rows outside x all zero), SW phases per row so that tap k of
+// SIMD loops: over blocks of up to 32 output channels (ceil(M/32) blocks of even sizes); per
+// block a tap table per channel pair (16 bytes a tap: both weights, then the tap's strip offset
+// tab[k]; one pointer walks it, which keeps the tap loop's integer registers from spilling); per
+// output row, the C*KH input rows its taps read are copied into a strip in `work` with the zero
+// padding written out (rows outside x all zero), SW phases per row so that tap k of
 // the pixels ow .. ow+15 is 16 consecutive floats of the strip at ow + tab[k]; the strip is
 // C*KH*SW*LP floats (LP = (KW-1)*DW/SW + WO rounded up to 16). Then for every pair of output
-// channels (the last one paired with itself when M is odd), tiles of 16 pixels: 8 accumulators
+// channels (the block's last one paired with itself when odd), tiles of 16 pixels: 8 accumulators
 // + 4 strip vectors + 2 weight splats = 14 vector registers, the K taps in order. A row's last
 // tile, when partial, is the row's last 16 pixels (overlapping the previous tile: the same
 // sums), or, when WO < 16, goes through 2 x 16 floats of `work` and only its columns are stored.
 import { madd } from './simd-util';
 import { conv_nchw_f32_scalar } from './gemm';
+
+/** Most output channels per block: the block's tap tables (up to BLOCK/2 pairs) are built once per call, its strip once per output row. */
+const BLOCK = 32;
 
 /** Floats per strip row phase: the span of the taps along a phase plus the row's 16-pixel tiles. */
 @inline
@@ -28,14 +34,12 @@ function rowLength(KW: i32, DW: i32, SW: i32, WO: i32): i32 {
 }
 
 /**
- * Output channels with weights at pw and pw + dw (K floats each), one output row: the pixels
- * 0 .. WO-1 written at q0 and q1 (the same address when both channels are one). `tab` .. `te`
- * are the taps' byte offsets into the strip `s`; b0, b1 the bias splats (zero for none: s + 0 is s,
- * as s is never -0). `tmp` is 128 bytes for the partial last tile.
+ * One pair of output channels, one output row: the pixels 0 .. WO-1 written at q0 and q1 (the
+ * same address when both channels are one). r .. re is the pair's tap table (16 bytes a tap: its
+ * two weights, then its byte offset into the strip `s`); b0, b1 the bias splats (zero for
+ * none: s + 0 is s, as s is never -0). `tmp` is 128 bytes for the partial last tile.
  */
-function pairRow(
-  s: usize, tab: usize, te: usize, pw: usize, dw: usize, q0: usize, q1: usize, WO: i32, b0: v128, b1: v128, tmp: usize,
-): void {
+function pairRow(s: usize, r: usize, re: usize, q0: usize, q1: usize, WO: i32, b0: v128, b1: v128, tmp: usize): void {
   for (let j0 = 0; j0 < WO; j0 += 16) {
     // A partial last tile: the last 16 pixels again where WO >= 16 (the same sums), else via tmp.
     const j = j0 + 16 > WO && WO >= 16 ? WO - 16 : j0;
@@ -43,11 +47,10 @@ function pairRow(
     const d0 = full ? q0 + (<usize>j << 2) : tmp, d1 = full ? q1 + (<usize>j << 2) : tmp + 64;
     const xs = s + (<usize>j << 2);
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-    let u = pw;
-    for (let t = tab; t < te; t += 4) {
-      const p = xs + <usize>load<i32>(t);
+    for (let t = r; t < re; t += 16) {
+      const p = xs + <usize>load<i32>(t, 8);
       const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
-      const w0 = v128.load32_splat(u), w1 = v128.load32_splat(u + dw);
+      const w0 = v128.load32_splat(t), w1 = v128.load32_splat(t, 4);
       a0 = madd(a0, x0, w0);
       a1 = madd(a1, x1, w0);
       a2 = madd(a2, x2, w0);
@@ -56,7 +59,6 @@ function pairRow(
       c1 = madd(c1, x1, w1);
       c2 = madd(c2, x2, w1);
       c3 = madd(c3, x3, w1);
-      u += 4;
     }
     v128.store(d1, f32x4.add(c0, b1));
     v128.store(d1, f32x4.add(c1, b1), 16);
@@ -106,36 +108,51 @@ export function conv_few_f32_simd(x: usize, geo: usize, r0: i32, r1: i32, w: usi
   const DH = load<i32>(geo, 36), DW = load<i32>(geo, 40), HO = load<i32>(geo, 44), WO = load<i32>(geo, 48), M = load<i32>(geo, 52);
   if (r1 <= r0 || WO <= 0 || M <= 0) return;
   const K = C * KH * KW, LP = rowLength(KW, DW, SW, WO), rows = C * KH * SW;
-  const tab = work, te = tab + (<usize>K << 2), s = tab + (<usize>((K << 2) + 15) & ~15);
-  const tmp = s + (<usize>(rows * LP) << 2);
-  // tab[k] for k = (c*KH + a)*KW + b: the byte offset of tap k's first pixel in the strip.
-  let t = tab;
-  for (let ca = 0; ca < C * KH; ca++) {
-    for (let b = 0; b < KW; b++) {
-      store<i32>(t, ((ca * SW + (b * DW) % SW) * LP + (b * DW) / SW) << 2);
-      t += 4;
-    }
-  }
-  const plane = <usize>(HO * WO) << 2, kb = <usize>K << 2;
-  for (let oh = r0; oh < r1; oh++) {
-    // Strip row (c, a), phase p: element j is x[c][ih][j*SW + p - PL], ih = oh*SH - PT + a*DH, or 0 outside x.
-    let d = s;
-    for (let c = 0; c < C; c++) {
-      for (let a = 0; a < KH; a++) {
-        const ih = oh * SH - PT + a * DH;
-        const xr = x + ((<usize>(c * H + ih) * <usize>W) << 2);
-        for (let p = 0; p < SW; p++) {
-          stripRow(d, <u32>ih < <u32>H ? xr : 0, LP, W, PL, SW, p);
-          d += <usize>LP << 2;
+  // ceil(M / BLOCK) blocks of equal even sizes (the last one smaller), at most BLOCK channels each.
+  const blocks = (M + BLOCK - 1) / BLOCK, bs = ((M + blocks - 1) / blocks + 1) & ~1;
+  const tb = <usize>K * 16, tab = work, s = tab + <usize>(bs >> 1) * tb;
+  const tmp = s + (<usize>(rows * LP) << 2), kb = <usize>K << 2, plane = <usize>(HO * WO) << 2;
+  for (let m0 = 0; m0 < M; m0 += bs) {
+    const m1 = min(m0 + bs, M);
+    // The tap table of pair (i, i1) of the block: for k = (c*KH + a)*KW + b, w(i, k), w(i1, k),
+    // then the byte offset of tap k's first pixel in the strip (16 bytes a tap).
+    let t = tab;
+    for (let i = m0; i < m1; i += 2) {
+      const w0 = w + <usize>i * kb, w1 = i + 1 < m1 ? w0 + kb : w0;
+      for (let ca = 0; ca < C * KH; ca++) {
+        for (let b = 0; b < KW; b++) {
+          const k = <usize>(ca * KW + b) << 2;
+          store<f32>(t, load<f32>(w0 + k));
+          store<f32>(t, load<f32>(w1 + k), 4);
+          // The offsets are the same for every pair: computed for the first, copied for the others.
+          const o = i == m0 ? ((ca * SW + (b * DW) % SW) * LP + (b * DW) / SW) << 2 : load<i32>(t - tb, 8);
+          store<i32>(t, o, 8);
+          t += 16;
         }
       }
     }
-    const yr = y + (<usize>(oh * WO) << 2);
-    for (let i = 0; i < M; i += 2) {
-      const i1 = i + 1 < M ? i + 1 : i;
-      const b0 = bias ? v128.load32_splat(bias + (<usize>i << 2)) : f32x4.splat(0);
-      const b1 = bias ? v128.load32_splat(bias + (<usize>i1 << 2)) : f32x4.splat(0);
-      pairRow(s, tab, te, w + <usize>i * kb, <usize>(i1 - i) * kb, yr + <usize>i * plane, yr + <usize>i1 * plane, WO, b0, b1, tmp);
+    for (let oh = r0; oh < r1; oh++) {
+      // Strip row (c, a), phase p: element j is x[c][ih][j*SW + p - PL], ih = oh*SH - PT + a*DH, or 0 outside x.
+      let d = s;
+      for (let c = 0; c < C; c++) {
+        for (let a = 0; a < KH; a++) {
+          const ih = oh * SH - PT + a * DH;
+          const xr = x + ((<usize>(c * H + ih) * <usize>W) << 2);
+          for (let p = 0; p < SW; p++) {
+            stripRow(d, <u32>ih < <u32>H ? xr : 0, LP, W, PL, SW, p);
+            d += <usize>LP << 2;
+          }
+        }
+      }
+      const yr = y + (<usize>(oh * WO) << 2);
+      let r = tab;
+      for (let i = m0; i < m1; i += 2) {
+        const i1 = i + 1 < m1 ? i + 1 : i;
+        const b0 = bias ? v128.load32_splat(bias + (<usize>i << 2)) : f32x4.splat(0);
+        const b1 = bias ? v128.load32_splat(bias + (<usize>i1 << 2)) : f32x4.splat(0);
+        pairRow(s, r, r + tb, yr + <usize>i * plane, yr + <usize>i1 * plane, WO, b0, b1, tmp);
+        r += tb;
+      }
     }
   }
 }

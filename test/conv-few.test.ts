@@ -1,8 +1,8 @@
 // conv_few (assembly/conv_few.ts), the direct NCHW forward kernel for few input taps, through the
 // public API with the kernel forced (forceFewTaps): against the float64 reference on shapes that
-// reach every tail (output channels 1..9, so odd channel pairs; output widths 1..9 and around the
-// 16-pixel tiles; padding, uneven padding, strides with their phases, dilation, groups, mode
-// 'convolution', bias, empty batches); bitwise equal to its scalar twin and to conv_nchw (the
+// reach every tail (output channels 1..17, so odd channel pairs, and blocks of up to 32 channels;
+// output widths 1..17 and around the 16-pixel tiles; padding, uneven padding, strides with their
+// phases, dilation, groups, mode 'convolution', bias, empty batches); bitwise equal to its scalar twin and to conv_nchw (the
 // same contract and summation order), and to itself whatever the split into parts (on a pool of
 // two threads, so parts run in a worker too). Also which kernel the 'auto' rules choose for the
 // layers the kernel is for.
@@ -20,11 +20,13 @@ import { conv2dRef } from './reference/conv.js';
 type Case = ConvCase;
 
 const CASES: Case[] = [
-  // Output channels 1..9 (pairs and a lone last channel), one tile and a partial one.
-  ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((co): Case => ({ name: `1 -> ${co}, 3x3, 20x19`, x: [2, 1, 20, 19], w: [co, 1, 3, 3], opts: {} })),
-  // Output widths 1..9 (< 16: the tail through scratch) and 15, 16, 17, 31, 33 (full tiles, overlapping last tile).
-  ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 33].map((wo): Case => ({ name: `3 -> 5, 3x3, output width ${wo}`, x: [1, 3, 4, wo + 2], w: [5, 3, 3, 3], opts: {} })),
+  // Output channels 1..17 (pairs and a lone last channel, each pair its own tap table), one tile and a partial one.
+  ...Array.from({ length: 17 }, (_, i) => i + 1).map((co): Case => ({ name: `1 -> ${co}, 3x3, 20x19`, x: [2, 1, 20, 19], w: [co, 1, 3, 3], opts: {} })),
+  // Output widths 1..15 (< 16: the tail through scratch) and 16, 17, 31, 33, 48, 50 (full tiles, overlapping last tile).
+  ...[...Array.from({ length: 17 }, (_, i) => i + 1), 31, 33, 48, 50].map((wo): Case => ({ name: `3 -> 5, 3x3, output width ${wo}`, x: [1, 3, 4, wo + 2], w: [5, 3, 3, 3], opts: {} })),
   { name: 'e-like 3 -> 16, 3x3, 30x37', x: [2, 3, 30, 37], w: [16, 3, 3, 3], opts: {} },
+  // Blocks of output channels (ceil(CO/32) blocks of even sizes, each its own tap tables and strips).
+  ...[31, 32, 33, 47, 65].map((co): Case => ({ name: `2 -> ${co}, 3x3, 7x21 (channel blocks)`, x: [1, 2, 7, 21], w: [co, 2, 3, 3], opts: { padding: 1 } })),
   { name: 'LeNet conv1 1 -> 6, 5x5, padding 2', x: [3, 1, 28, 28], w: [6, 1, 5, 5], opts: { padding: 2 } },
   { name: "5x5 'same', 2 -> 7, 9x21", x: [2, 2, 9, 21], w: [7, 2, 5, 5], opts: { padding: 'same' } },
   { name: 'uneven padding [[0, 2], [3, 1]]', x: [1, 2, 11, 18], w: [4, 2, 3, 3], opts: { padding: [[0, 2], [3, 1]] } },

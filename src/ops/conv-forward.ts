@@ -214,10 +214,10 @@ function channelTiles(g: Geometry): boolean {
     Math.min(g.PT, g.PB, g.PL, g.PR) >= 0;
 }
 
-/** Scratch bytes of one conv_few call (assembly/conv_few.ts): tap table, input strip, tail tile. */
+/** Scratch bytes of one conv_few call (assembly/conv_few.ts): the tap tables of up to 16 channel pairs (16 bytes a tap), input strip, tail tile. */
 export function fewWorkBytes(g: Geometry): number {
   const LP = Math.floor(((g.KW - 1) * g.DW) / g.SW) + Math.ceil(g.WO / 16) * 16;
-  return align16(g.CG * g.KH * g.KW * F32_BYTES) + g.CG * g.KH * g.SW * LP * F32_BYTES + 128;
+  return Math.min(Math.ceil(g.COG / 2), 16) * g.CG * g.KH * g.KW * 16 + g.CG * g.KH * g.SW * LP * F32_BYTES + 128;
 }
 
 /** An operand of implicitGemmParts: the byte address of image 0, group 0, and the bytes between images and groups. */
