@@ -263,7 +263,8 @@ export function forceWeightKernel(choice: 'auto' | 'nchw' | 'channels' | 'column
  * channels per group at an output width that is not a multiple of 4 (where
  * conv_grad_weight_nchw's masked last step wastes lanes) with one image's dy (channels-last)
  * within 256 KB, so that it stays in L2 while every tap pair streams it; else
- * conv_grad_weight_nchw ('nchw'). Measured in one process, 'channels' against 'nchw': LeNet's
+ * conv_grad_weight_nchw ('nchw') at widths 4k or up to MASKED_NCHW_MAX_TAPS taps, and im2col + GEMM
+ * above. Measured in one process, 'channels' against 'nchw': LeNet's
  * 6 -> 16 layer (output width 10) 0.54-0.65x the time; at widths 4k, 6 -> 16 at width 12 1.22x,
  * 32 -> 32 at 32x32 0.83-1.10x, 16 -> 32 at width 16 0.83x, 64 -> 64 at 56x56 1.07x; 8 or fewer
  * output channels 1.1-2.3x.
@@ -271,8 +272,19 @@ export function forceWeightKernel(choice: 'auto' | 'nchw' | 'channels' | 'column
 export function weightKernel(g: Geometry): 'nchw' | 'channels' | 'columns' {
   if (weightChoice !== 'auto') return g.SW === 1 ? weightChoice : 'columns';
   if (g.SW !== 1) return 'columns';
-  return g.COG % 16 === 0 && g.WO % 4 !== 0 && g.HO * g.WO * g.COG * F32_BYTES <= 262144 ? 'channels' : 'nchw';
+  if (g.WO % 4 === 0) return 'nchw';
+  if (g.COG % 16 === 0 && g.HO * g.WO * g.COG * F32_BYTES <= 262144) return 'channels';
+  return g.CG * g.KH * g.KW <= MASKED_NCHW_MAX_TAPS ? 'nchw' : 'columns';
 }
+
+/**
+ * Most taps (CG*KH*KW) for which conv_grad_weight_nchw with its masked last step beats im2col +
+ * GEMM at an output width that is not a multiple of 4. Measured in one process, 3x3 kernels,
+ * 'nchw' against 'columns': 27 taps (3 -> 16 at 224x224) 0.81x the time, 144 (16 -> 16 at 32x32)
+ * 0.95x; 288 (32 -> 64 at 32x32) 1.17x, 576 (64 -> 64 at 56x56) 1.09x, 1152 (128 -> 128 at 28x28)
+ * 1.47x.
+ */
+const MASKED_NCHW_MAX_TAPS = 160;
 
 /** db[c] = sum of dy over batch and positions. */
 export function gradBiasKernels(g: Geometry, dy: number, db: number, op = 'conv2d'): void {
