@@ -16,6 +16,7 @@ import { geometry } from '../src/ops/conv-options.js';
 import { randArray } from './helpers/random.js';
 import { expectCloseToRef, type ConvCase } from './helpers/conv-refs.js';
 import { conv2dRef } from './reference/conv.js';
+import { bits } from './helpers/tensor-checks.js';
 
 type Case = ConvCase;
 
@@ -56,10 +57,6 @@ function run(c: Case, kernel: 'conv_few' | 'conv_nchw', parts: number | null = n
     forceFewTaps('auto');
     forceParts(null);
   }
-}
-
-function bits(a: Float32Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
 
 beforeAll(async () => {

@@ -19,6 +19,7 @@ import { randArray } from './helpers/random.js';
 import { expectCloseToRef, type ConvCase } from './helpers/conv-refs.js';
 import { conv2dGradWeightRef, conv2dRef } from './reference/conv.js';
 import { Gen, gradcheck, type Arr64 } from './helpers/gradcheck.js';
+import { bits } from './helpers/tensor-checks.js';
 
 type Case = ConvCase & { hwio?: boolean };
 
@@ -72,10 +73,6 @@ function toOIHW(hwio: Float32Array, [O, I, KH, KW]: readonly number[]): Float32A
     }
   }
   return out;
-}
-
-function bits(a: Float32Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
 
 beforeAll(async () => {

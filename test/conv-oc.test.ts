@@ -17,6 +17,7 @@ import { geometry } from '../src/ops/conv-options.js';
 import { randArray } from './helpers/random.js';
 import { expectCloseToRef } from './helpers/conv-refs.js';
 import { conv2dRef, type ConvRefOptions } from './reference/conv.js';
+import { bits } from './helpers/tensor-checks.js';
 
 interface Case {
   name: string;
@@ -78,10 +79,6 @@ function toHWIO(v: ArrayLike<number>, [O, I, H, W]: readonly number[]): Float32A
     out[((h * W! + w) * I! + i) * O! + o] = v[((o * I! + i) * H! + h) * W! + w]!;
   }
   return out;
-}
-
-function bits(a: Float32Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
 
 function kernelOf(c: Case, choice: 'auto' | 'conv_oc'): string {

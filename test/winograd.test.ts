@@ -14,6 +14,7 @@ import { forceParts } from '../src/threads/pool.js';
 import { expectError } from './helpers/expect-error.js';
 import { randArray } from './helpers/random.js';
 import { conv2dGradInputRef, conv2dRef, type ConvRefOptions, type RefResult } from './reference/conv.js';
+import { bits } from './helpers/tensor-checks.js';
 
 /** The error bound: 1e-4 relative to each element's Σ|terms| (+ 1e-6 of the largest), as issue 13 asks. */
 const RTOL = 1e-4;
@@ -38,7 +39,6 @@ function expectNear(label: string, got: Float32Array, want: Float32Array): void 
   expect(worst, label).toBeLessThanOrEqual(1e-5 * scale);
 }
 
-const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 interface Case {
   name: string;

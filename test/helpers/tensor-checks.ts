@@ -11,6 +11,11 @@ export const fr = Math.fround;
 /** Test data uniform in [lo, hi), [-4, 4) unless given. */
 export const randArray = (n: number, seed: number, lo = -4, hi = 4): Float32Array => uniformArray(n, seed, lo, hi);
 
+/** The bit patterns of `a`'s elements (a view: compare two with toEqual for bitwise equality). */
+export function bits(a: Float32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+}
+
 /** The same value, NaN matching any NaN and +0 differing from -0. */
 export function sameValue(got: number, want: number): boolean {
   return Number.isNaN(want) ? Number.isNaN(got) : Object.is(got, want);
