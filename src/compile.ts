@@ -6,7 +6,7 @@ import { Tensor } from './tensor.js';
 import { scopes } from './storage.js';
 import { heap } from './wasm/runtime.js';
 import { notNested, program, startRecording, stopRecording, type Program } from './wasm/capture.js';
-import { replayJobs } from './threads/pool.js';
+import { replayJobs } from './threads/replay.js';
 
 /**
  * A step made by {@link compile}: each call runs one step, returning the same tensors refilled.

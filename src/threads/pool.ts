@@ -12,8 +12,8 @@
 // Waiting: Atomics.wait where the calling thread may block (Node, Deno, Bun, any worker). A
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
-import { kernels, KERNEL_NAMES, kernelTable, kernelVariant, tablesEpoch, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
-import { recordGroup, recording, type Recording } from '../wasm/capture.js';
+import { kernels, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { recording, type Recording } from '../wasm/capture.js';
 import { I32_BYTES, type Heap } from '../wasm/memory.js';
 import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
 import { UnsupportedRuntimeError } from '../errors.js';
@@ -51,7 +51,8 @@ const MIN_PART_US = 75;
 /** Kernel export names, in the order call records index them: each name's SIMD then scalar twin. */
 const NAMES: readonly string[] = KERNEL_NAMES.flatMap((n) => [`${n}_f32_simd`, `${n}_f32_scalar`]);
 
-interface Member {
+/** @internal A worker of the pool. */
+export interface Member {
   worker: PoolWorker;
   /** Byte address of its control record. */
   ctl: number;
@@ -274,7 +275,7 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
   } finally {
     finish(p, p.members, E - 1, false);
   }
-  if (rec !== null && slots > 0) keepJob!(rec, start, E, lists);
+  if (rec !== null && slots > 0) keepJob!(rec, start, p.members.slice(0, E - 1).filter((m) => m.calls > 0), lists);
 }
 
 /** Posts job `seq`: `count` call records at byte address `list` for member `m`, and wakes it. */
@@ -315,87 +316,43 @@ function finish(p: Pool, members: readonly Member[], n: number, all: boolean): v
 }
 
 /**
- * A job split while a capture recorded, kept for its replays: member k runs `counts[k]` call
- * records at byte address `lists[k]` (`words[k]`, their copy, to run them on the calling thread
- * when the member no longer takes parts; `here`: those calls bound to the kernel tables of `epoch`).
+ * @internal What parallel() does with a job it split while a capture records (`start`: index of the
+ * capture's first action that is the calling thread's call in this job; `members`: the workers
+ * posted, each with its `calls` and `words`; their call records are at byte address `lists`, one
+ * after another): set by threads/replay.ts when compile() captures, so apps that never compile do
+ * not bundle the replay code.
  */
-interface Group {
-  members: Member[];
-  lists: number[];
-  counts: number[];
-  words: Float64Array[];
-  here: (() => void)[] | null;
-  epoch: number;
+let keepJob: ((rec: Recording, start: number, members: readonly Member[], lists: number) => void) | null = null;
+
+/** @internal Installs keepJob (threads/replay.ts). */
+export function onSplitCapture(f: (rec: Recording, start: number, members: readonly Member[], lists: number) => void): void {
+  keepJob = f;
 }
 
-/**
- * What parallel() does with a job it split while a capture records (actions from `start` on are
- * the calling thread's calls, the workers' call records are at byte address `lists`): set by
- * replayJobs, which compile() calls, so apps that never compile do not bundle the replay code.
- */
-let keepJob: ((rec: Recording, start: number, E: number, lists: number) => void) | null = null;
-
-/** @internal Makes jobs split while a capture records replay on the pool (compile.ts calls it before capturing). */
-export function replayJobs(): void {
-  keepJob ??= (rec, start, E, lists) => {
-    const g: Group = { members: [], lists: [], counts: [], words: [], here: null, epoch: -1 };
-    for (let e = 1; e < E; e++) {
-      const m = pool!.members[e - 1]!;
-      if (m.calls === 0) continue;
-      g.members.push(m);
-      g.lists.push(lists);
-      g.counts.push(m.calls);
-      g.words.push(m.words.slice(0, m.calls * CALL_SLOTS));
-      lists += m.calls * CALL_SLOTS * 8;
-    }
-    recordGroup(rec, start, (run) => replayGroup(g, run));
-  };
-}
-
-/**
- * A compiled step's replay of group `g`: its members run their call records again while this
- * thread runs `run` (its own calls). When a member no longer takes parts (setThreads lowered the
- * count, or it died), this thread runs all of them instead: parts write disjoint memory, so the
- * result is bitwise the same. Workers started since the capture stay out of it.
- */
-function replayGroup(g: Group, run: () => void): void {
+/** @internal Whether `m` is still one of the pool's active members (it takes parts). */
+export function takesParts(m: Member): boolean {
   const p = pool;
-  let live = p !== null;
-  for (let k = 0; live && k < g.members.length; k++) {
-    const i = p!.members.indexOf(g.members[k]!);
-    live = i >= 0 && i < p!.active;
-  }
-  if (!live) {
-    run();
-    if (g.here === null || g.epoch !== tablesEpoch) bindHere(g);
-    const here = g.here!;
-    for (let i = 0; i < here.length; i++) here[i]!();
-    return;
-  }
+  if (p === null) return false;
+  const i = p.members.indexOf(m);
+  return i >= 0 && i < p.active;
+}
+
+/**
+ * @internal Posts one job to `members` (member k runs `counts[k]` call records at byte address
+ * `lists[k]`), runs `run` on this thread, and waits for them as parallel() does (finish). The
+ * members must be active (takesParts).
+ */
+export function runPosted(members: readonly Member[], lists: readonly number[], counts: readonly number[], run: () => void): void {
+  const p = pool!;
   seq = seq >= 0x7ffffffe ? 1 : seq + 1;
-  const i32 = p!.heap.i32Raw();
-  for (let k = 0; k < g.members.length; k++) post(i32, g.members[k]!, g.lists[k]!, g.counts[k]!);
+  const i32 = p.heap.i32Raw();
+  for (let k = 0; k < members.length; k++) post(i32, members[k]!, lists[k]!, counts[k]!);
   dispatched++;
   try {
     run();
   } finally {
-    finish(p!, g.members, g.members.length, true);
+    finish(p, members, members.length, true);
   }
-}
-
-/** Binds `g`'s worker call records to this thread's kernel tables (NAMES order: SIMD then scalar twin). */
-function bindHere(g: Group): void {
-  const here: (() => void)[] = [];
-  for (const w of g.words) {
-    for (let o = 0; o < w.length; o += CALL_SLOTS) {
-      const index = w[o]!, n = w[o + 1]!;
-      const table = kernelTable(index % 2 === 1 ? 'scalar' : 'simd')!;
-      const f = table[KERNEL_NAMES[index >> 1]! as keyof KernelTable];
-      here.push(f.bind(null, ...Array.from(w.subarray(o + 2, o + 2 + n))) as () => void);
-    }
-  }
-  g.here = here;
-  g.epoch = tablesEpoch;
 }
 
 /**
