@@ -142,7 +142,7 @@ export interface Trainer {
  * full batches run as one `sc.compile`d step (its kernel calls replayed: no tensor objects, options
  * or autograd graph per step, bitwise the same as trainStep) whose inputs are written with
  * `set`; a shorter last batch runs eagerly. With a thread pool the jobs the capture split over the
- * threads replay split the same way (on the capture's workers). The model's
+ * threads replay split the same way (on the pool's threads of the time). The model's
  * train/eval mode must be the same at every step (LeNet has no dropout or batch norm anyway).
  */
 export function trainer(model: sc.nn.Module, opt: sc.optim.Optimizer, batchSize: number, rows: number, cols: number, compiled: boolean): Trainer {

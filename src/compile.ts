@@ -6,7 +6,6 @@ import { Tensor } from './tensor.js';
 import { scopes } from './storage.js';
 import { heap } from './wasm/runtime.js';
 import { notNested, program, startRecording, stopRecording, type Program } from './wasm/capture.js';
-import { replayJobs } from './threads/replay.js';
 
 /**
  * A step made by {@link compile}: each call runs one step, returning the same tensors refilled.
@@ -36,13 +35,12 @@ export interface CompileOptions {
  * the tensors `fn` reads; `fn` returns nothing, a tensor, or an array or object of tensors (the
  * same ones every call). README, "A compiled step": what is refused (CompileError) and checked.
  *
- * Threads: jobs the capture split over the thread pool replay split the same way, the workers
- * running their recorded kernel calls again (no op code runs). The split is the capture's: after
- * setThreads() added threads a replay still uses only the capture's workers (capture again to use
- * more); when one of those no longer takes parts (setThreads lowered the count, or it died), the
- * calling thread runs its calls, bitwise the same. A worker that dies during a replay makes that
- * call throw UnsupportedRuntimeError, the step stopped at the job it failed (as an eager step
- * would); the next replay runs the dead worker's calls on the calling thread.
+ * Threads: a job the capture split over the thread pool is kept as its parts' recorded kernel
+ * calls (no op code runs at a replay); each replay hands it to the pool's threads of the time,
+ * which claim parts as an eager op's threads do, so threads added or removed by setThreads()
+ * since the capture are used or left out, bitwise the same. A worker that dies while running its
+ * parts makes that call throw UnsupportedRuntimeError, the step stopped at the job it failed (as
+ * an eager step would); one that died before the job is not waited for.
  * @example
  * const w = sc.variable([4]);
  * const opt = new sc.optim.SGD([w], { lr: 0.25 });
@@ -73,7 +71,6 @@ export function compile<T>(fn: () => T, options: CompileOptions = {}): CompiledS
   let disposed = false;
 
   const capture = (): T => {
-    replayJobs();
     const rec = startRecording(heap(name), name);
     const scope: Tensor[] = [];
     scopes.push(scope);

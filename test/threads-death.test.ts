@@ -1,7 +1,8 @@
-// A worker that dies: killing one (as a crash or the OS would) must not hang the next op that
-// splits over it; the op throws a SimdconvError, leaks nothing, and the pool carries on with the
-// workers left (one thread in the end), with results bitwise those of one thread; setThreads
-// starts new workers. This file has its own process (init is process-wide).
+// A worker that dies: killing one (as a crash or the OS would) must not hang or fail the ops that
+// split over it: the other threads claim the parts it does not take, results stay bitwise those
+// of one thread, nothing leaks, and once it has taken no job for the pick-up timeout the pool
+// drops it and carries on with the workers left (one thread in the end); setThreads starts new
+// workers. This file has its own process (init is process-wide).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
 import { forceParts, poolTestHooks } from '../src/threads/pool.js';
@@ -25,24 +26,24 @@ function conv(parts: number): Float32Array {
 }
 
 describe('a worker that dies', () => {
-  it('fails the op that needs it with a SimdconvError, not a hang, and the pool recovers', async () => {
+  it('its parts are done by the other threads, bitwise, and the pool drops it and recovers', async () => {
     expect(sc.capabilities().threads).toBe(3);
     const want = conv(1);
     expect(conv(3)).toEqual(want);
     poolTestHooks.timeouts(1500, null);
-    const x0 = x(), w0 = w();
     try {
       for (const left of [2, 1]) {
         await poolTestHooks.killWorker(0);
         const before = sc.memory();
         const t0 = performance.now();
-        forceParts(3);
-        try {
-          expectError(() => sc.tidy(() => sc.conv2d(x0, w0, { padding: 1 })), sc.UnsupportedRuntimeError, { message: /worker thread stopped/ });
-        } finally {
-          forceParts(null);
+        let ops = 0;
+        while (sc.capabilities().threads > left) {
+          expect(conv(6), 'an op with a dead worker in the pool').toEqual(want);
+          ops++;
+          expect(performance.now() - t0, 'dropped soon after the pick-up timeout').toBeLessThan(20_000);
         }
-        expect(performance.now() - t0, 'the op waited far longer than the pick-up timeout').toBeLessThan(20_000);
+        expect(performance.now() - t0, 'not dropped before the pick-up timeout').toBeGreaterThan(1500);
+        expect(ops).toBeGreaterThan(1);
         expect(sc.memory()).toMatchObject({ tensors: before.tensors, bytes: before.bytes });
         expect(sc.capabilities().threads).toBe(left);
         // Still correct, split over what is left (or on this thread alone).
@@ -51,8 +52,6 @@ describe('a worker that dies', () => {
       expect(await sc.setThreads(3)).toBe(3);
       expect(conv(3)).toEqual(want);
     } finally {
-      x0.dispose();
-      w0.dispose();
       poolTestHooks.timeouts(5_000, null);
     }
   });

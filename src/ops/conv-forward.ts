@@ -7,7 +7,7 @@
 import { kernels, CONVOLVE, CORRELATE, OVERWRITE } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
-import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { chooseSplit, parallel, partStart, partsFor } from '../threads/pool.js';
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
 import { weightStrides, type Geometry } from './conv-options.js';
@@ -270,7 +270,7 @@ export function convFlops(g: Geometry): number {
 
 /** Threads for a convolution over g, and whether parts take whole images (else output rows). */
 export function imagesOrRows(g: Geometry): [number, boolean] {
-  const [T, d] = chooseSplit(threadsFor(convFlops(g)), g.N, g.HO);
+  const [T, d] = chooseSplit(partsFor(convFlops(g)), g.N, g.HO);
   return [T, d === 0];
 }
 
@@ -293,7 +293,7 @@ function forwardDirect(g: Geometry, x: number, w: number, y: number): void {
 export function correlatePlanes(g: Geometry, src: number, srcH: number, srcW: number, w: number, PT: number, PL: number,
   dst: number, dstH: number, dstW: number, flip: typeof CORRELATE | typeof CONVOLVE): void {
   const kk = g.KH * g.KW, planes = g.N * g.C;
-  const [T, d] = chooseSplit(threadsFor(convFlops(g)), planes, dstH);
+  const [T, d] = chooseSplit(partsFor(convFlops(g)), planes, dstH);
   const byPlane = d === 0;
   parallel(T, (k, t) => {
     const p0 = byPlane ? partStart(planes, T, t) : 0, p1 = byPlane ? partStart(planes, T, t + 1) : planes;

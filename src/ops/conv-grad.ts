@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { kernels, CONVOLVE, CORRELATE, OVERWRITE, flag } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
-import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { chooseSplit, parallel, partStart, partsFor } from '../threads/pool.js';
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
 import { inShape, weightShape, type Geometry } from './conv-options.js';
@@ -53,7 +53,7 @@ export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number
   // Parts take whole images, or input channels c0 .. c1-1 of every group: a part computes only
   // its channels' rows of the columns and folds them into its channels of dx (col2im adds into
   // each element of dx only from that element's own channel).
-  const [T, d] = chooseSplit(threadsFor(convFlops(g)), g.N, g.CG);
+  const [T, d] = chooseSplit(partsFor(convFlops(g)), g.N, g.CG);
   const byImage = d === 0;
   const colBytes = align16(kk * (byImage ? g.CG : Math.ceil(g.CG / T)) * HWo * F32_BYTES);
   if (g.nhwc) {
@@ -118,7 +118,7 @@ function gradInputStride1(op: string, g: Geometry, dy: number, w0: number, dx: n
   const shape = [g.G, g.CG, g.COG, g.KH, g.KW];
   const sa = g.flip ? g.KW : -g.KW, sb = g.flip ? 1 : -1, offset = g.flip ? 0 : (kk - 1) * F32_BYTES;
   copyStrided(op, wt, w0 + offset, shape, stridesOf(shape), [g.COG * g.CG * kk, kk, g.CG * kk, sa, sb]);
-  const [T, d] = chooseSplit(threadsFor(convFlops(g)), g.N, g.H);
+  const [T, d] = chooseSplit(partsFor(convFlops(g)), g.N, g.H);
   const geo = writeMeta(op, [g.COG, g.HO, g.WO, g.KH, g.KW, 1, 1, g.DH * (g.KH - 1) - g.PT, g.DW * (g.KW - 1) - g.PL, g.DH, g.DW, g.H, g.W, g.CG]);
   implicitGemmParts(op, T, d === 0, g.N, g.G, g.H, geo, convWorkBytes(g.COG * kk),
     { at: dy, image: g.CO * HWo * F32_BYTES, group: g.COG * HWo * F32_BYTES },
@@ -136,7 +136,7 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
   const wsize = g.CO * kg;
   // The sum over images and positions is never split: parts take input channels (or output
   // channels) of the weight gradient, each summing its own elements in the single-thread order.
-  const T0 = threadsFor(convFlops(g));
+  const T0 = partsFor(convFlops(g));
   const [T, d] = g.nhwc ? chooseSplit(T0, g.CG) : chooseSplit(T0, g.CG, g.COG);
   if (g.nhwc) {
     // Part t accumulates dWp_t[G][KH][KW][c1-c0][COG] over the batch from the columns of its
@@ -220,7 +220,7 @@ function gradWeightTaps(op: string, g: Geometry, x: number, dy: number, dw: numb
   const geo = writeMeta(op, [byChannels ? Op / 4 : g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, byChannels ? Op : kg], tapOffsets(g, Hp, Wp));
   const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + (byChannels ? DI : g.COG * HWo)) * F32_BYTES)));
   kernels.fill(acc, g.G * accG, 0);
-  const [T] = chooseSplit(threadsFor(convFlops(g)), kg);
+  const [T] = chooseSplit(partsFor(convFlops(g)), kg);
   parallel(T, (k, t) => {
     const k0 = partStart(kg, T, t), k1 = partStart(kg, T, t + 1);
     if (k0 === k1) return;
@@ -343,7 +343,7 @@ export function gradWeightDirect(op: string, g: Geometry, x: number, dy: number,
   // Parts take units u = c * B + b (channel c, row block b) u0 .. u1-1; each unit's sum over the
   // batch stays on one thread, in image order.
   const units = g.C * B;
-  const [T] = chooseSplit(threadsFor(convFlops(g)), units);
+  const [T] = chooseSplit(partsFor(convFlops(g)), units);
   parallel(T, (k, t) => {
     const u0 = partStart(units, T, t), u1 = partStart(units, T, t + 1);
     for (let u = u0; u < u1; u++) {

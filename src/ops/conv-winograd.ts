@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor.js';
 import { kernels } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { heap, partScratch, writeMeta } from '../wasm/runtime.js';
-import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { chooseSplit, parallel, partStart, partsFor } from '../threads/pool.js';
 import { winogradIneligible, type Geometry } from './conv-options.js';
 import { preparedWeight } from './weight-cache.js';
 import { guarded } from '../wasm/capture.js';
@@ -72,7 +72,7 @@ function run(op: string, N: number, CI: number, H: number, W: number, PT: number
   const groups = N * Math.ceil(HO / 2) * Math.ceil(Math.ceil(WO / 2) / 4);
   const CO4 = Math.ceil(CO / 4) * 4;
   const TB = Math.max(8, Math.min(MAX_TB, Math.floor(BLOCK_BYTES / (64 * (CI + CO4))) & ~7));
-  const [T] = chooseSplit(threadsFor(2 * N * CO * HO * WO * CI * 9), groups);
+  const [T] = chooseSplit(partsFor(2 * N * CO * HO * WO * CI * 9), groups);
   const work = partScratch(op, T, WORK_HEADER + 64 * TB * (CI + CO4));
   const u = weight();
   const geo = writeMeta(op, [CI, H, W, PT, PL, HO, WO, CO, TB]);

@@ -8,7 +8,7 @@ import { ShapeError, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
 import { kernels as K, type KernelTable } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
-import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { chooseSplit, parallel, partStart, partsFor } from '../threads/pool.js';
 import { sizeOf } from '../layout.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { reshape } from './shape.js';
@@ -83,7 +83,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
  * depend on the split.
  */
 function byRows(rows: number, cols: number, inner: number, part: (k: KernelTable, r0: number, r1: number) => void): void {
-  const [T] = chooseSplit(threadsFor(2 * rows * cols * inner), rows);
+  const [T] = chooseSplit(partsFor(2 * rows * cols * inner), rows);
   parallel(T, (k, t) => {
     const r0 = partStart(rows, T, t), r1 = partStart(rows, T, t + 1);
     if (r1 > r0) part(k, r0, r1);

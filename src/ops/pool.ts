@@ -14,7 +14,7 @@ import { ArgumentError, ShapeError, describe, shapeStr } from '../errors.js';
 import { DIMS, Tensor, checkTensor, empty } from '../tensor.js';
 import { kernels as K, type KernelTable } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
-import { chooseSplit, parallel, partStart, threadsFor } from '../threads/pool.js';
+import { chooseSplit, parallel, partStart, partsFor } from '../threads/pool.js';
 import { readOptions } from '../args.js';
 import { needsGrad, record } from '../autograd/node.js';
 import { pair, type Pair } from './conv-options.js';
@@ -126,7 +126,7 @@ const POOL_COST = 30, POOL_BACKWARD_COST = 12;
  */
 function byPlanes(g: PoolGeometry, costPerElement: number, part: (k: KernelTable, p0: number, p1: number) => void): void {
   const planes = g.N * g.C;
-  const [T] = chooseSplit(threadsFor(costPerElement * planes * g.H * g.W), planes);
+  const [T] = chooseSplit(partsFor(costPerElement * planes * g.H * g.W), planes);
   parallel(T, (k, t) => {
     const p0 = partStart(planes, T, t), p1 = partStart(planes, T, t + 1);
     if (p1 > p0) part(k, p0, p1);

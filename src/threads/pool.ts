@@ -2,20 +2,26 @@
 // run lists of kernel calls the main thread hands them, so ops stay synchronous.
 //
 // One job (`parallel`): the op describes its work as T parts; part t is a function that calls
-// kernels through the table it is given. With E = min(T, workers + 1) executors, part t goes to
-// executor t mod E: executor 0 is the calling thread, which runs its parts with the real kernels;
-// the others' parts are recorded (each kernel call becomes a call record, see protocol.ts) and
-// posted to workers first. Then the caller waits until every worker has finished (a barrier).
-// Parts must write disjoint memory and must not allocate (allocate scratch before `parallel`).
-// Results do not depend on T: ops split only over independent outputs, never inside a sum.
+// kernels through the table it is given. Every part is recorded (each kernel call becomes a call
+// record, see protocol.ts) into one job that is posted to min(T, workers + 1) - 1 workers; the
+// calling thread and those workers then claim parts from a shared counter until none is left, so
+// a worker that wakes late or is descheduled takes fewer parts instead of making the others wait.
+// A worker that had not woken when the last part was claimed is cancelled, not waited for; one
+// that took the job is waited for (a barrier). Parts must write disjoint memory and must not
+// allocate (allocate scratch per part before `parallel`). Results do not depend on T nor on which
+// thread ran a part: ops split only over independent outputs, never inside a sum.
 //
 // Waiting: Atomics.wait where the calling thread may block (Node, Deno, Bun, any worker). A
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
-import { kernels, KERNEL_NAMES, kernelVariant, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
-import { recording, type Recording } from '../wasm/capture.js';
+import { kernels, kernelTable, KERNEL_NAMES, kernelVariant, tablesEpoch, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { onReplay, recording } from '../wasm/capture.js';
 import { I32_BYTES, type Heap } from '../wasm/memory.js';
-import { CALL_SLOTS, CLAIM, COUNT, CTL_WORDS, DONE, ERROR, LIST, MAX_ARGS, PROGRESS, SEQ, type WorkerReply } from './protocol.js';
+import {
+  CALL_SLOTS, CLAIM, CTL_WORDS, DONE, ERROR, JOB_HEADER_WORDS, JOB_NEXT, JOB_PARTS, JOB_RECORDS, LIST, MAX_ARGS, PROGRESS, SEEN, SEQ,
+  type WorkerReply,
+} from './protocol.js';
+import { runParts, type RecordFn } from './parts.js';
 import { UnsupportedRuntimeError } from '../errors.js';
 import { MAX_THREADS } from '../wasm/runtime.js';
 import type { PoolWorker, Spawn } from './spawn.js';
@@ -28,11 +34,13 @@ const START_TIMEOUT_MS = 20_000;
 
 /**
  * A dead worker (terminated, crashed, out of memory) cannot say so while this thread blocks: its
- * exit event needs this thread's event loop. So the wait is sliced (WAIT_SLICE_MS) and checks
- * the worker's words: a job it has not taken (CLAIM) after PICKUP_MS is cancelled (safe: it can
- * then never run) and the worker counted dead; a job it took but on which it finished no call
- * record (PROGRESS) for STALL_MS counts it dead too. An idle live worker takes a job within
- * microseconds, and one kernel call of a part takes far less than STALL_MS, so both are generous.
+ * exit event needs this thread's event loop. So the pool watches the worker's words: one that
+ * woke for no job (SEEN) during PICKUP_MS while jobs were posted to it is dead (its jobs were
+ * cancelled and done by the other threads, so no result is lost; it is dropped from the pool);
+ * one that took a job but finished no call record (PROGRESS) for STALL_MS is dead too (the wait
+ * for it is sliced, WAIT_SLICE_MS; the parts it claimed are lost, and the op throws). An idle live
+ * worker wakes within microseconds, and one kernel call takes far less than STALL_MS, so both are
+ * generous.
  */
 const WAIT_SLICE_MS = 50;
 let pickupMs = 5_000;
@@ -48,18 +56,24 @@ const FLOPS_PER_US = 30_000;
 const MIN_SPLIT_US = 150;
 const MIN_PART_US = 75;
 
+/**
+ * Parts per thread a large job is split into: smaller parts let a thread that starts late or is
+ * descheduled take fewer of them (a part's own setup costs little: at 4 parts per thread, one
+ * thread's time moved 0.89-1.07x on the f, g, 128-channel and LeNet conv2 layers).
+ */
+const PARTS_PER_THREAD = 4;
+
 /** Kernel export names, in the order call records index them: each name's SIMD then scalar twin. */
 const NAMES: readonly string[] = KERNEL_NAMES.flatMap((n) => [`${n}_f32_simd`, `${n}_f32_scalar`]);
 
-/** @internal A worker of the pool. */
-export interface Member {
+/** A worker of the pool. */
+interface Member {
   worker: PoolWorker;
   /** Byte address of its control record. */
   ctl: number;
-  /** Its call records for the job being recorded (CALL_SLOTS values per call). */
-  words: Float64Array;
-  calls: number;
-  recorders: Partial<Record<KernelVariant, KernelTable>>;
+  /** The last SEEN value read, and since when (ms) it has not changed while its jobs were cancelled (0: it took the last one). */
+  seen: number;
+  missedSince: number;
 }
 
 interface Pool {
@@ -75,11 +89,19 @@ interface Pool {
   members: Member[];
   /** Members that take parts (the first `active`; the rest idle, blocked in Atomics.wait). */
   active: number;
-  /** Call-record block the workers read; grown with the heap, never shrunk. */
+  /** Job block (header, part bounds, call records) the workers read; grown with the heap, never shrunk. */
   listAt: number;
   listBytes: number;
   /** Float64 view of the memory for writing call records; replaced when the memory grows. */
   f64: Float64Array;
+  /** The job being recorded: CALL_SLOTS values per call, `calls` of them; bounds[t]: part t's first call. */
+  words: Float64Array;
+  calls: number;
+  bounds: Int32Array;
+  recorders: Partial<Record<KernelVariant, KernelTable>>;
+  /** This thread's kernels by call-record index (NAMES order), for the tables of `fnsEpoch`. */
+  fns: RecordFn[];
+  fnsEpoch: number;
 }
 
 let pool: Pool | null = null;
@@ -104,7 +126,10 @@ export async function startPool(o: PoolOptions, workers: number): Promise<number
     const bytes = MAX_WORKERS * CTL_WORDS * I32_BYTES;
     const ctlAt = o.heap.alloc(bytes, 'init');
     o.heap.i32().fill(0, ctlAt >> 2, (ctlAt + bytes) >> 2);
-    pool = { ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0, f64: new Float64Array(o.memory.buffer) };
+    pool = {
+      ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0, f64: new Float64Array(o.memory.buffer),
+      words: new Float64Array(64 * CALL_SLOTS), calls: 0, bounds: new Int32Array(64), recorders: {}, fns: [], fnsEpoch: -1,
+    };
   }
   return resizePool(workers);
 }
@@ -151,7 +176,7 @@ function startMember(p: Pool, slot: number): Promise<Member> {
       } else if (r.type === 'ready') {
         clearTimeout(timer);
         worker.release();
-        resolve({ worker, ctl, words: new Float64Array(64 * CALL_SLOTS), calls: 0, recorders: {} });
+        resolve({ worker, ctl, seen: 0, missedSince: 0 });
       } else {
         fail(r.message);
       }
@@ -171,15 +196,16 @@ export function dispatchedJobs(): number {
 
 /**
  * How many parts to split a job of about `flops` floating-point operations into: 1 when there is
- * no pool or the job is too short to pay for a dispatch, else up to the thread count.
+ * no pool or the job is too short to pay for a dispatch, else up to PARTS_PER_THREAD per thread,
+ * each of at least MIN_PART_US.
  */
-export function threadsFor(flops: number): number {
+export function partsFor(flops: number): number {
   if (forcedParts !== null) return forcedParts;
   const p = pool;
   if (p === null || p.active === 0) return 1;
   const us = flops / FLOPS_PER_US;
   if (!(us >= MIN_SPLIT_US)) return 1;
-  return Math.max(1, Math.min(p.active + 1, Math.floor(us / MIN_PART_US)));
+  return Math.max(1, Math.min((p.active + 1) * PARTS_PER_THREAD, Math.floor(us / MIN_PART_US)));
 }
 
 /**
@@ -204,7 +230,7 @@ export function chooseSplit(T: number, ...sizes: number[]): [number, number] {
 
 /**
  * For tests: split every job, whatever its size, into `parts` parts (more parts than threads are
- * dealt out round-robin; with no pool they all run on this thread); null restores the cost model.
+ * claimed by the threads as usual; with no pool they all run on this thread); null restores the cost model.
  * Returns the previous setting.
  */
 export function forceParts(parts: number | null): number | null {
@@ -222,10 +248,11 @@ export function partStart(n: number, T: number, t: number): number {
 }
 
 /**
- * Runs parts 0 .. T-1 of a job, each on one thread, and returns when all are done. `part(k, t)`
+ * Runs parts 0 .. T-1 of a job, spread over the threads, and returns when all are done. `part(k, t)`
  * must do part t's work by calling kernels through `k` (a kernel table with the signatures of
  * `kernels`), write only memory no other part touches, and not allocate. With T = 1 or no pool it is
- * just `part(kernels, 0)`.
+ * just `part(kernels, 0)`. While a compile() capture records, the job is kept and run again, on the
+ * pool's threads of the time, at each replay.
  */
 export function parallel(T: number, part: (k: KernelTable, t: number) => void): void {
   const p = pool;
@@ -233,81 +260,122 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
     for (let t = 0; t < T || t === 0; t++) part(kernels, t);
     return;
   }
-  const E = Math.min(T, p.active + 1); // executors: this thread and E-1 workers
   const variant = kernelVariant();
-  for (let e = 1; e < E; e++) p.members[e - 1]!.calls = 0;
+  const table = recorder(p, variant);
+  if (p.bounds.length < T + 1) p.bounds = new Int32Array(2 * (T + 1));
+  p.calls = 0;
   for (let t = 0; t < T; t++) {
-    const e = t % E;
-    if (e !== 0) part(recorder(p.members[e - 1]!, variant), t);
+    p.bounds[t] = p.calls;
+    part(table, t);
   }
-  let slots = 0;
-  for (let e = 1; e < E; e++) slots += p.members[e - 1]!.calls * CALL_SLOTS;
-  // While a capture records, the call records go to a block it owns, kept for its replays.
+  p.bounds[T] = p.calls;
+  // The job: header and part bounds, then the call records, 8-byte aligned.
+  const head = (JOB_HEADER_WORDS + T + 2) & ~1, bytes = head * 4 + p.calls * CALL_SLOTS * 8;
+  // While a capture records, the job goes to a block it owns, kept for its replays.
   const rec = recording;
-  let at: number;
-  if (rec !== null && slots > 0) {
-    at = rec.own(slots * 8, 'threads');
+  let job: number;
+  if (rec !== null) {
+    job = rec.own(bytes, 'threads');
   } else {
-    if (slots * 8 > p.listBytes) {
-      const bytes = Math.max(slots * 8, p.listBytes * 2, 4096);
-      const block = p.heap.alloc(bytes, 'threads');
+    if (bytes > p.listBytes) {
+      const size = Math.max(bytes, p.listBytes * 2, 4096);
+      const block = p.heap.alloc(size, 'threads');
       if (p.listBytes > 0) p.heap.free(p.listAt, p.listBytes);
       p.listAt = block;
-      p.listBytes = bytes;
+      p.listBytes = size;
     }
-    at = p.listAt;
+    job = p.listAt;
   }
-  const lists = at, start = rec?.actions.length ?? 0;
-  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
   const i32 = p.heap.i32Raw();
   if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
-  for (let e = 1; e < E; e++) {
-    const m = p.members[e - 1]!;
-    if (m.calls === 0) continue;
-    const n = m.calls * CALL_SLOTS;
-    p.f64.set(m.words.subarray(0, n), at >> 3);
-    post(i32, m, at, m.calls);
-    at += n * 8;
-  }
-  if (slots > 0) dispatched++;
-  try {
-    for (let t = 0; t < T; t += E) part(kernels, t);
-  } finally {
-    finish(p, p.members, E - 1, false);
-  }
-  if (rec !== null && slots > 0) keepJob!(rec, start, p.members.slice(0, E - 1).filter((m) => m.calls > 0), lists);
+  const h = job >> 2;
+  i32[h + JOB_PARTS] = T;
+  i32[h + JOB_RECORDS] = job + head * 4;
+  i32.set(p.bounds.subarray(0, T + 1), h + JOB_HEADER_WORDS);
+  p.f64.set(p.words.subarray(0, p.calls * CALL_SLOTS), (job + head * 4) >> 3);
+  runJob(p, job, T);
+  if (rec !== null) onReplay(() => runJob(pool!, job, T));
 }
 
-/** Posts job `seq`: `count` call records at byte address `list` for member `m`, and wakes it. */
-function post(i32: Int32Array, m: Member, list: number, count: number): void {
+/**
+ * Runs the job at byte address `job` (its header and call records written, `parts` parts): posts
+ * it to min(parts, threads) - 1 active workers, claims parts on this thread too, then cancels the
+ * workers that have not taken it yet and waits for those that have.
+ */
+function runJob(p: Pool, job: number, parts: number): void {
+  const i32 = p.heap.i32Raw();
+  if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
+  Atomics.store(i32, (job >> 2) + JOB_NEXT, 0);
+  const posted = Math.min(parts - 1, p.active);
+  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
+  for (let k = 0; k < posted; k++) post(i32, p.members[k]!, job);
+  if (posted > 0) dispatched++;
+  try {
+    runParts(i32, p.f64, job, hereFns(p), -1);
+  } finally {
+    finish(p, posted);
+  }
+}
+
+/** This thread's kernels, indexed as call records index them (NAMES order: SIMD then scalar twin). */
+function hereFns(p: Pool): RecordFn[] {
+  if (p.fnsEpoch !== tablesEpoch) {
+    const simd = kernelTable('simd'), scalar = kernelTable('scalar');
+    p.fns = KERNEL_NAMES.flatMap((name) => [simd![name], scalar?.[name] ?? missing(name)]);
+    p.fnsEpoch = tablesEpoch;
+  }
+  return p.fns;
+}
+
+function missing(name: string): RecordFn {
+  return () => {
+    throw new Error(`simdconv: the kernel module has no export ${name}_f32_scalar`);
+  };
+}
+
+/** Posts job `seq` (at byte address `job`) to member `m`, and wakes it. */
+function post(i32: Int32Array, m: Member, job: number): void {
   const c = m.ctl >> 2;
-  Atomics.store(i32, c + LIST, list);
-  Atomics.store(i32, c + COUNT, count);
-  Atomics.store(i32, c + CLAIM, 0);
+  Atomics.store(i32, c + LIST, job);
+  Atomics.store(i32, c + CLAIM, -seq);
   Atomics.store(i32, c + SEQ, seq);
   Atomics.notify(i32, c + SEQ);
 }
 
 /**
- * Waits until the first `n` of `members` finished job `seq` (`all` false: only those with calls,
- * the ones parallel() posted). A dead one is dropped from the pool and reported
- * (UnsupportedRuntimeError: the job's result is lost, the pool carries on), as is a failed call.
+ * Ends job `seq` for the first `n` active members, once this thread found no part left: cancels
+ * it for each member that has not taken it, and waits for each that has. A member that took it
+ * and stopped is dropped from the pool and reported (UnsupportedRuntimeError: the parts it claimed
+ * are lost, the pool carries on), as is a failed call; a member that has woken for no job during
+ * pickupMs is dropped (its jobs were done without it: no result is lost).
  */
-function finish(p: Pool, members: readonly Member[], n: number, all: boolean): void {
+function finish(p: Pool, n: number): void {
   const i32 = p.heap.i32Raw();
   let failed = false;
-  let dead: Member[] | null = null;
+  let dead: Member[] | null = null, silent: Member[] | null = null;
   for (let k = 0; k < n; k++) {
-    const m = members[k]!;
-    if (!all && m.calls === 0) continue;
-    if (!awaitMember(p, i32, m.ctl >> 2, seq)) (dead ??= []).push(m);
-    else if (Atomics.load(i32, (m.ctl >> 2) + ERROR) !== 0) failed = true;
+    const m = p.members[k]!, c = m.ctl >> 2;
+    if (Atomics.compareExchange(i32, c + CLAIM, -seq, 0) === -seq) {
+      // It had not woken for this job: cancelled. Dead if it has woken for none for pickupMs.
+      const seen = Atomics.load(i32, c + SEEN), now = performance.now();
+      if (seen !== m.seen || m.missedSince === 0) {
+        m.seen = seen;
+        m.missedSince = now;
+      } else if (now - m.missedSince > pickupMs) {
+        (silent ??= []).push(m);
+      }
+      continue;
+    }
+    m.missedSince = 0;
+    if (!awaitMember(p, i32, c, seq)) (dead ??= []).push(m);
+    else if (Atomics.load(i32, c + ERROR) !== 0) failed = true;
   }
+  if (silent !== null) dropMembers(p, silent);
   if (dead !== null) {
     dropMembers(p, dead);
     throw new UnsupportedRuntimeError('threads', 'worker', 'live worker threads',
       `${dead.length} worker${dead.length > 1 ? 's' : ''} that stopped (terminated, crashed or out of memory)`,
-      `simdconv: a worker thread stopped before finishing its part of a job (terminated, crashed or out of memory); the job's result is lost. The pool carries on with ${p.active} worker${p.active === 1 ? '' : 's'} (${p.active + 1} thread${p.active === 0 ? '' : 's'}); setThreads() starts new ones`);
+      `simdconv: a worker thread stopped while running its part of a job (terminated, crashed or out of memory); the job's result is lost. The pool carries on with ${p.active} worker${p.active === 1 ? '' : 's'} (${p.active + 1} thread${p.active === 0 ? '' : 's'}); setThreads() starts new ones`);
   }
   if (failed) {
     throw new UnsupportedRuntimeError('threads', 'worker', 'kernel calls that succeed', 'a kernel call that failed in a worker thread',
@@ -316,69 +384,23 @@ function finish(p: Pool, members: readonly Member[], n: number, all: boolean): v
 }
 
 /**
- * @internal What parallel() does with a job it split while a capture records (`start`: index of the
- * capture's first action that is the calling thread's call in this job; `members`: the workers
- * posted, each with its `calls` and `words`; their call records are at byte address `lists`, one
- * after another): set by threads/replay.ts when compile() captures, so apps that never compile do
- * not bundle the replay code.
- */
-let keepJob: ((rec: Recording, start: number, members: readonly Member[], lists: number) => void) | null = null;
-
-/** @internal Installs keepJob (threads/replay.ts). */
-export function onSplitCapture(f: (rec: Recording, start: number, members: readonly Member[], lists: number) => void): void {
-  keepJob = f;
-}
-
-/** @internal Whether `m` is still one of the pool's active members (it takes parts). */
-export function takesParts(m: Member): boolean {
-  const p = pool;
-  if (p === null) return false;
-  const i = p.members.indexOf(m);
-  return i >= 0 && i < p.active;
-}
-
-/**
- * @internal Posts one job to `members` (member k runs `counts[k]` call records at byte address
- * `lists[k]`), runs `run` on this thread, and waits for them as parallel() does (finish). The
- * members must be active (takesParts).
- */
-export function runPosted(members: readonly Member[], lists: readonly number[], counts: readonly number[], run: () => void): void {
-  const p = pool!;
-  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
-  const i32 = p.heap.i32Raw();
-  for (let k = 0; k < members.length; k++) post(i32, members[k]!, lists[k]!, counts[k]!);
-  dispatched++;
-  try {
-    run();
-  } finally {
-    finish(p, members, members.length, true);
-  }
-}
-
-/**
- * Waits until the member with control record `c` (Int32 index) has finished job `seq`. Returns
- * false when it is dead: it did not take the job within pickupMs (the job is then cancelled, so
- * it can never run late), or it took it and finished no call record for stallMs.
+ * Waits until the member with control record `c` (Int32 index), which took job `seq`, has finished
+ * it. Returns false when it is dead: it finished no call record for stallMs.
  */
 function awaitMember(p: Pool, i32: Int32Array, c: number, seq: number): boolean {
-  const start = performance.now();
   let progress = Atomics.load(i32, c + PROGRESS);
-  let progressAt = start;
+  let progressAt = performance.now();
   for (;;) {
     const d = Atomics.load(i32, c + DONE);
     if (d === seq) return true;
     if (p.blocking) Atomics.wait(i32, c + DONE, d, WAIT_SLICE_MS);
     const now = performance.now();
-    if (Atomics.load(i32, c + CLAIM) === 0) {
-      if (now - start > pickupMs && Atomics.compareExchange(i32, c + CLAIM, 0, -1) === 0) return false;
-    } else {
-      const pr = Atomics.load(i32, c + PROGRESS);
-      if (pr !== progress) {
-        progress = pr;
-        progressAt = now;
-      } else if (now - progressAt > stallMs && Atomics.load(i32, c + DONE) !== seq) {
-        return false;
-      }
+    const pr = Atomics.load(i32, c + PROGRESS);
+    if (pr !== progress) {
+      progress = pr;
+      progressAt = now;
+    } else if (now - progressAt > stallMs && Atomics.load(i32, c + DONE) !== seq) {
+      return false;
     }
   }
 }
@@ -403,35 +425,39 @@ export const poolTestHooks = {
     if (m === undefined) return Promise.reject(new Error(`no worker ${index}`));
     return Promise.resolve(m.worker.terminate());
   },
+  /** Workers started and not dropped (active or idle). */
+  workers(): number {
+    return pool?.members.length ?? 0;
+  },
   timeouts(pickup: number | null, stall: number | null): void {
     if (pickup !== null) pickupMs = pickup;
     if (stall !== null) stallMs = stall;
   },
 };
 
-/** A kernel table whose functions append call records to `m`'s list instead of running. */
-function recorder(m: Member, variant: KernelVariant): KernelTable {
-  const have = m.recorders[variant];
+/** A kernel table whose functions append call records to the pool's job instead of running. */
+function recorder(p: Pool, variant: KernelVariant): KernelTable {
+  const have = p.recorders[variant];
   if (have) return have;
   const table: Record<string, (...args: number[]) => number> = {};
   KERNEL_NAMES.forEach((name, i) => {
     const index = 2 * i + (variant === 'scalar' ? 1 : 0);
     table[name] = (...args: number[]): number => {
       if (args.length > MAX_ARGS) throw new Error(`simdconv: ${name} takes more than ${MAX_ARGS} arguments`);
-      let o = m.calls * CALL_SLOTS;
-      if (o + CALL_SLOTS > m.words.length) {
-        const bigger = new Float64Array(m.words.length * 2);
-        bigger.set(m.words);
-        m.words = bigger;
+      let o = p.calls * CALL_SLOTS;
+      if (o + CALL_SLOTS > p.words.length) {
+        const bigger = new Float64Array(p.words.length * 2);
+        bigger.set(p.words);
+        p.words = bigger;
       }
-      m.words[o++] = index;
-      m.words[o++] = args.length;
-      for (let j = 0; j < args.length; j++) m.words[o + j] = args[j]!;
-      m.calls++;
+      p.words[o++] = index;
+      p.words[o++] = args.length;
+      for (let j = 0; j < args.length; j++) p.words[o + j] = args[j]!;
+      p.calls++;
       return 0;
     };
   });
   const t = Object.freeze(table) as unknown as KernelTable;
-  m.recorders[variant] = t;
+  p.recorders[variant] = t;
   return t;
 }

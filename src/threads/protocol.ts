@@ -5,15 +5,24 @@
 // at a 16-byte aligned byte address inside the shared linear memory. Int32 words:
 //   SEQ    job number the main thread posts (Atomics.store + notify)
 //   DONE   job number the worker has finished (Atomics.store + notify)
-//   LIST   byte address of the worker's call records for this job (8-byte aligned)
-//   COUNT  number of call records
+//   LIST   byte address of the job (its header, below)
 //   ERROR  0, or 1 when a call threw (the message is not transferred: kernels never throw, so an
 //          error means a broken module or a bug; the main thread reports it)
-//   CLAIM  0 while a posted job waits; the worker takes the job by compareExchange(0 -> seq), or
-//          the main thread cancels it by compareExchange(0 -> -1) when the worker does not take it
-//          in time (a dead worker): exactly one side wins, so a cancelled job never runs late
+//   CLAIM  -seq while posted job seq waits; the worker takes it by compareExchange(-seq -> seq),
+//          or the main thread cancels it by compareExchange(-seq -> 0) once every part is done
+//          (the worker woke too late to help): exactly one side wins, so a cancelled job never
+//          runs late, and a worker still holding an older job number can never take a newer job
 //   PROGRESS  call records the worker has finished, ever (wraps): the main thread watches it to
 //          tell a worker that works from one that stopped (killed, crashed) mid-job
+//   SEEN   the last job number the worker woke for, taken or not: a worker that sees no job for
+//          long while jobs are posted is dead
+//
+// Job: at a 16-byte aligned byte address, Int32 words [NEXT, PARTS, RECORDS, 0], then PARTS + 1
+// Int32 part bounds: part k is call records bounds[k] .. bounds[k+1]-1 of the call records at byte
+// address RECORDS (8-byte aligned). Every executor (the calling thread and the workers the job
+// was posted to) claims parts with Atomics.add(NEXT, 1) until the number passes PARTS, so a thread
+// that starts late or is descheduled takes fewer parts. Parts write disjoint memory, so results do
+// not depend on which thread ran which part.
 //
 // Call record: CALL_SLOTS float64 values at an 8-byte aligned address: [kernel index, argument
 // count, arguments...]. The kernel index is a position in the export-name list the worker
@@ -25,10 +34,16 @@ export const CTL_WORDS = 16;
 export const SEQ = 0;
 export const DONE = 1;
 export const LIST = 2;
-export const COUNT = 3;
 export const ERROR = 4;
 export const CLAIM = 5;
 export const PROGRESS = 6;
+export const SEEN = 7;
+
+/** Int32 words of a job header (see above), before its part bounds. */
+export const JOB_NEXT = 0;
+export const JOB_PARTS = 1;
+export const JOB_RECORDS = 2;
+export const JOB_HEADER_WORDS = 4;
 
 /** Most arguments a kernel takes (im2col_nhwc / col2im_nhwc take 17). */
 export const MAX_ARGS = 18;

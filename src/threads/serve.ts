@@ -3,9 +3,8 @@
 // sent, answer 'ready', then block in Atomics.wait on its control word and run the call records
 // the main thread posts (see protocol.ts). It never returns to its event loop: the worker ends
 // with the process (Node, Deno, Bun: it is unref'd) or the page.
-import { CALL_SLOTS, CLAIM, COUNT, DONE, ERROR, LIST, PROGRESS, SEQ, type StartMessage, type WorkerReply } from './protocol.js';
-
-type KernelFn = (...args: number[]) => unknown;
+import { CLAIM, DONE, ERROR, LIST, PROGRESS, SEEN, SEQ, type StartMessage, type WorkerReply } from './protocol.js';
+import { runParts, type RecordFn } from './parts.js';
 
 /** The worker's side of its message channel. */
 export interface Channel {
@@ -18,7 +17,7 @@ export interface Channel {
 /** Answers the start message, then serves jobs. */
 export function runWorker(port: Channel): void {
   port.onceMessage((m) => {
-    let fns: KernelFn[];
+    let fns: RecordFn[];
     try {
       const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
       const exp = instance.exports as Record<string, unknown>;
@@ -26,7 +25,7 @@ export function runWorker(port: Channel): void {
       // release module) is never recorded, and throws if it ever is.
       fns = m.names.map((name) => {
         const fn = exp[name];
-        if (typeof fn === 'function') return fn as KernelFn;
+        if (typeof fn === 'function') return fn as RecordFn;
         return () => {
           throw new Error(`the kernel module has no export ${name}`);
         };
@@ -50,7 +49,7 @@ export function runWorker(port: Channel): void {
  * Runs jobs, forever. `base` is the Int32 index of this worker's control record, `last` the job
  * number already seen (the next one differs).
  */
-function serve(memory: WebAssembly.Memory, fns: KernelFn[], base: number, last: number): never {
+function serve(memory: WebAssembly.Memory, fns: RecordFn[], base: number, last: number): never {
   let i32 = new Int32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
   for (;;) {
@@ -63,19 +62,12 @@ function serve(memory: WebAssembly.Memory, fns: KernelFn[], base: number, last: 
       i32 = new Int32Array(memory.buffer);
       f64 = new Float64Array(memory.buffer);
     }
-    // Take the job, unless the main thread cancelled it (it gave up waiting for this worker).
-    if (Atomics.compareExchange(i32, base + CLAIM, 0, seq) !== 0) continue;
-    let p = Atomics.load(i32, base + LIST) >> 3;
-    const end = p + Atomics.load(i32, base + COUNT) * CALL_SLOTS;
+    Atomics.store(i32, base + SEEN, seq);
+    // Take the job, unless the main thread cancelled it (every part was done before this worker woke).
+    if (Atomics.compareExchange(i32, base + CLAIM, -seq, seq) !== -seq) continue;
     let error = 0;
     try {
-      for (; p < end; p += CALL_SLOTS) {
-        // Unused trailing arguments are ignored by the wasm function.
-        fns[f64[p]!]!(f64[p + 2]!, f64[p + 3]!, f64[p + 4]!, f64[p + 5]!, f64[p + 6]!, f64[p + 7]!, f64[p + 8]!,
-          f64[p + 9]!, f64[p + 10]!, f64[p + 11]!, f64[p + 12]!, f64[p + 13]!, f64[p + 14]!, f64[p + 15]!,
-          f64[p + 16]!, f64[p + 17]!, f64[p + 18]!, f64[p + 19]!);
-        Atomics.add(i32, base + PROGRESS, 1);
-      }
+      runParts(i32, f64, Atomics.load(i32, base + LIST), fns, base + PROGRESS);
     } catch {
       error = 1;
     }

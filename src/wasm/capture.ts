@@ -36,24 +36,14 @@ interface Call {
   patch: ((args: number[]) => void) | null;
 }
 
-/**
- * A job split over the pool (threads/pool.ts parallel()) during the capture: `local` are the calling
- * thread's calls (recorded as usual); `replay(run)` hands the workers their call records again,
- * runs `run` (the bound `local` calls) on this thread, and waits for the workers.
- */
-interface Group {
-  local: Action[];
-  replay: (run: () => void) => void;
-}
-
-type Action = Call | Group | (() => void);
+type Action = Call | (() => void);
 
 /** Kernels whose output differs per call by design: a replay would repeat the first call's numbers. */
 const RANDOM = new Set<string>(['rand_uniform', 'rand_normal']);
 
 /** @internal A capture in progress (see the header). */
 export class Recording {
-  /** Kernel calls, groups of calls split over the pool, and JS actions, in order. */
+  /** Kernel calls and JS actions (among them the replays of jobs split over the pool), in order. */
   readonly actions: Action[] = [];
   /** Storages whose address an op took, with what first took it (for the replay's error). */
   readonly touched = new Map<Block, string>();
@@ -182,16 +172,10 @@ export function bump(rec: Recording, b: Block): void {
 export function patchLastCall(patch: (args: number[]) => void): void {
   const rec = recording;
   if (rec === null) return;
-  (rec.actions[rec.actions.length - 1] as Call).patch = patch;
-}
-
-/**
- * @internal While recording, turns the actions from index `start` on (the calling thread's kernel
- * calls of a job split over the pool) into one group that `replay` runs (threads/pool.ts).
- */
-export function recordGroup(rec: Recording, start: number, replay: (run: () => void) => void): void {
-  const local = rec.actions.splice(start);
-  rec.actions.push({ local, replay });
+  const last = rec.actions[rec.actions.length - 1];
+  // A job split over threads is replayed from its call records, written once: it cannot be patched.
+  if (typeof last !== 'object') throw new Error(`simdconv: ${rec.op}: patchLastCall after an action that is not a kernel call on this thread (a job split over threads?)`);
+  last.patch = patch;
 }
 
 /** @internal Runs `write` (a write into memory from JavaScript, through f32Raw/i32Raw) now and, while recording, at each replay. */
@@ -235,9 +219,6 @@ export interface Program {
 
 /** @internal The replay of `rec` (stopped). */
 export function program(rec: Recording): Program {
-  // A patched call must be the calling thread's own (a worker's call records are copied once):
-  // patchLastCall right after a split job would have patched its group.
-  const patchedJob = rec.actions.some((a) => (a as Partial<Group & Call>).local && (a as Partial<Call>).patch);
   const blocks: Block[] = [], ptrs: number[] = [], names: string[] = [];
   for (const [b, what] of rec.touched) {
     if (b.ptr === -1) continue; // freed during the capture: its block is held
@@ -257,13 +238,6 @@ export function program(rec: Recording): Program {
     const copy = extras.copy_f32; // the module's: replays run outside captures (notNested)
     const bound = (a: Action): () => void => {
       if (typeof a === 'function') return a;
-      if (!('fn' in a)) {
-        const local = a.local.map(bound), replay = a.replay;
-        const run = () => {
-          for (let i = 0; i < local.length; i++) local[i]!();
-        };
-        return () => replay(run);
-      }
       const f = a.fn === 'copy_f32' ? copy as KernelFn : table[a.fn as keyof KernelTable];
       const args = a.args, patch = a.patch;
       if (patch === null) return f.bind(null, ...args) as () => void;
@@ -277,7 +251,6 @@ export function program(rec: Recording): Program {
   };
   return {
     run(name) {
-      if (patchedJob) throw new Error(`simdconv: ${name}: a patched kernel call in a job split over threads`);
       for (let i = 0; i < blocks.length; i++) {
         if (blocks[i]!.ptr !== ptrs[i]) throw new DisposedTensorError(name, names[i]!);
       }
