@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
-import { chooseSplit, dispatchedJobs, forceParts, partStart } from '../src/threads/pool.js';
+import { chooseSplit, dispatchedJobs, forceParts, parallel, partStart, poolTestHooks } from '../src/threads/pool.js';
+import { heap } from '../src/wasm/runtime.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -173,6 +174,32 @@ describe('the cost model', () => {
       convAll({ name: 'lesson layer', x: [1, 1, 6, 8], w: [1, 1, 1, 2], opts: {} }, 2)();
     });
     expect(dispatchedJobs()).toBe(before);
+  });
+});
+
+describe('claiming parts', () => {
+  it('a thread busy with a long part leaves the other parts to the other thread, and each part runs once', () => {
+    // Part 0 fills its 256 KiB R times (~100 ms), the 63 others once. Whichever thread takes
+    // part 0 (the calling thread, almost always: it claims right after posting, a worker needs
+    // µs to wake), the other runs all 63 short parts; dealt out, the worker would run every other part.
+    const h = heap('test'), PART = 64 * 1024, T = 64, R = 3000, at = h.alloc(T * PART * 4, 'test');
+    const job = (long: number) => parallel(T, (k, t) => {
+      for (let r = 1; r < (t === 0 ? long : 1); r++) k.fill(at, PART, -1);
+      k.fill(at + t * PART * 4, PART, t);
+    });
+    try {
+      for (let i = 0; i < 20; i++) job(1); // the worker's kernels tier up
+      const before = poolTestHooks.progress(0);
+      job(R);
+      expect([T - 1, R], 'calls the worker ran').toContain(poolTestHooks.progress(0) - before);
+      const f32 = h.f32Raw();
+      for (let t = 0; t < T; t++) {
+        expect(f32[(at >> 2) + t * PART], `part ${t}`).toBe(t);
+        expect(f32[(at >> 2) + t * PART + PART - 1], `part ${t}`).toBe(t);
+      }
+    } finally {
+      h.free(at, T * PART * 4);
+    }
   });
 });
 

@@ -425,6 +425,11 @@ export const poolTestHooks = {
     if (m === undefined) return Promise.reject(new Error(`no worker ${index}`));
     return Promise.resolve(m.worker.terminate());
   },
+  /** Call records worker `index` has run, ever (its PROGRESS word). */
+  progress(index: number): number {
+    const p = pool, m = p?.members[index];
+    return m === undefined ? 0 : Atomics.load(p!.heap.i32Raw(), (m.ctl >> 2) + PROGRESS);
+  },
   /** Workers started and not dropped (active or idle). */
   workers(): number {
     return pool?.members.length ?? 0;
