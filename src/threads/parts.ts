@@ -1,7 +1,7 @@
 // Running a job's parts (protocol.ts): the claim loop that the calling thread (pool.ts) and every
 // worker it posted the job to (serve.ts) run at once, each taking the next unclaimed part until
-// none is left.
-import { CALL_SLOTS, JOB_HEADER_WORDS, JOB_NEXT, JOB_PARTS, JOB_RECORDS } from './protocol.js';
+// none is left; and the spin both sides do before they sleep.
+import { CALL_SLOTS, JOB_HEADER_WORDS, JOB_NEXT, JOB_PARTS, JOB_RECORDS, SPIN_MS } from './protocol.js';
 
 /** A kernel, as a call record names it (by its index in the export-name list). */
 export type RecordFn = (...args: number[]) => unknown;
@@ -24,5 +24,13 @@ export function runParts(i32: Int32Array, f64: Float64Array, job: number, fns: r
         f64[p + 16]!, f64[p + 17]!, f64[p + 18]!, f64[p + 19]!);
       if (progress >= 0) Atomics.add(i32, progress, 1);
     }
+  }
+}
+
+/** Returns once i32[at] is no longer `value`, or after SPIN_MS (protocol.ts). */
+export function spin(i32: Int32Array, at: number, value: number): void {
+  const until = performance.now() + SPIN_MS;
+  for (let n = 0; Atomics.load(i32, at) === value; n++) {
+    if ((n & 63) === 63 && performance.now() > until) return;
   }
 }

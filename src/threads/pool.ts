@@ -21,7 +21,7 @@ import {
   CALL_SLOTS, CLAIM, CTL_WORDS, DONE, ERROR, JOB_HEADER_WORDS, JOB_NEXT, JOB_PARTS, JOB_RECORDS, LIST, MAX_ARGS, PROGRESS, SEEN, SEQ,
   type WorkerReply,
 } from './protocol.js';
-import { runParts, type RecordFn } from './parts.js';
+import { runParts, spin, type RecordFn } from './parts.js';
 import { UnsupportedRuntimeError } from '../errors.js';
 import { MAX_THREADS } from '../wasm/runtime.js';
 import type { PoolWorker, Spawn } from './spawn.js';
@@ -388,6 +388,8 @@ function finish(p: Pool, n: number): void {
  * it. Returns false when it is dead: it finished no call record for stallMs.
  */
 function awaitMember(p: Pool, i32: Int32Array, c: number, seq: number): boolean {
+  const was = Atomics.load(i32, c + DONE);
+  if (was !== seq) spin(i32, c + DONE, was);
   let progress = Atomics.load(i32, c + PROGRESS);
   let progressAt = performance.now();
   for (;;) {

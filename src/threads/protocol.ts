@@ -29,6 +29,17 @@
 // received at start; arguments are the kernel's parameters (byte addresses, element counts, f32
 // scalars), all exact in a float64.
 
+/**
+ * How long (ms) a thread that finished its share spins on a word before it sleeps in Atomics.wait:
+ * a worker waiting for the next job, the calling thread waiting for a worker to finish. A thread
+ * that slept wakes tens of µs later and, on the VMs measured here (Firecracker, a vCPU that halts
+ * when idle), runs its first hundreds of µs slower: a worker woken from sleep ran its parts of a
+ * single-image convolution 1.1-1.4x slower than the calling thread; spinning, 0.96-1.17x, and it
+ * started 4-5 µs after the post instead of 40-60. Back-to-back ops (a training step) keep the
+ * threads spinning; an idle pool spins once, for this long, then sleeps.
+ */
+export const SPIN_MS = 2;
+
 /** Int32 words per worker in the control block (64 bytes). */
 export const CTL_WORDS = 16;
 export const SEQ = 0;

@@ -4,7 +4,7 @@
 // the main thread posts (see protocol.ts). It never returns to its event loop: the worker ends
 // with the process (Node, Deno, Bun: it is unref'd) or the page.
 import { CLAIM, DONE, ERROR, LIST, PROGRESS, SEEN, SEQ, type StartMessage, type WorkerReply } from './protocol.js';
-import { runParts, type RecordFn } from './parts.js';
+import { runParts, spin, type RecordFn } from './parts.js';
 
 /** The worker's side of its message channel. */
 export interface Channel {
@@ -53,6 +53,7 @@ function serve(memory: WebAssembly.Memory, fns: RecordFn[], base: number, last: 
   let i32 = new Int32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
   for (;;) {
+    spin(i32, base + SEQ, last);
     Atomics.wait(i32, base + SEQ, last);
     const seq = Atomics.load(i32, base + SEQ);
     if (seq === last) continue;
