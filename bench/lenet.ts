@@ -3,7 +3,7 @@
 // on 1 and 2 threads against PyTorch (Debian's python3-torch, bench/lenet_torch.py) on 1 and 2
 // threads (torch.set_num_threads), side by side in one run. simdconv trains as `npm run lenet`
 // does: each full batch is one sc.compile'd step (replayed kernel calls; on two threads the jobs
-// the capture split over the threads replay split, on the pool's worker).
+// the capture split over the threads replay split, on the pool's threads).
 //
 //   tsx bench/lenet.ts [--rounds R] [--steps K] [--no-torch] [--profile | --ab]
 //
