@@ -2,29 +2,18 @@
 // directories A and B (e.g. a worktree of an older commit, built) on the harness layers f and g
 // and a 128-channel layer. Prints each build's 1->2 thread speed-up and B's time over A's.
 //   node bench/threads-ab.mjs <distA> <distB> [rounds, default 9] [shapes, e.g. f,c128]
+import { SHAPES, layerOps } from './thread-layers.mjs';
+
 const [A, B] = process.argv.slice(2, 4).map((d) => new URL(d.endsWith("/") ? d : d + "/", `file://${process.cwd()}/`).href.replace(/\/$/, ""));
 const ROUNDS = Number(process.argv[4] ?? 9);
 const only = process.argv[5]?.split(',');
 const libs = { A: await import(A + '/index.js'), B: await import(B + '/index.js') };
 for (const sc of Object.values(libs)) await sc.init({ threads: 2 });
-const shapes = {
-  f: { N: 1, C: 64, H: 56, W: 56, CO: 64 },
-  g: { N: 16, C: 32, H: 32, W: 32, CO: 32 },
-  c128: { N: 1, C: 128, H: 28, W: 28, CO: 128 },
-};
-for (const [id, s] of Object.entries(shapes)) {
+for (const [id, s] of Object.entries(SHAPES)) {
   if (only && !only.includes(id)) continue;
   const ops = {};
   for (const [n, sc] of Object.entries(libs)) {
-    const x = sc.rand([s.N, s.C, s.H, s.W], { seed: 1 }), w = sc.rand([s.CO, s.C, 3, 3], { seed: 2 });
-    const HO = s.H - 2, WO = s.W - 2;
-    const dy = sc.rand([s.N, s.CO, HO, WO], { seed: 3 });
-    const outY = sc.zeros([s.N, s.CO, HO, WO]), outX = sc.zeros([s.N, s.C, s.H, s.W]), outW = sc.zeros([s.CO, s.C, 3, 3]);
-    ops[n] = {
-      fwd: () => sc.conv2d(x, w, { out: outY }),
-      dX: () => sc.conv2dGradInput(dy, w, [s.N, s.C, s.H, s.W], { out: outX }),
-      dW: () => sc.conv2dGradWeight(x, dy, [s.CO, s.C, 3, 3], { out: outW }),
-    };
+    ops[n] = layerOps(sc, s);
   }
   for (const d of ['fwd', 'dX', 'dW']) {
     const t = { A1: [], A2: [], B1: [], B2: [] };

@@ -2,25 +2,14 @@
 // dX, dW; NCHW, 3x3, valid), alternating in one process (await sc.setThreads(n) between samples,
 // each sample ~150 ms of calls writing into a reused out). Prints the speed-up by median and by
 // best time. Needs a built dist/.   node bench/threads.mjs [rounds, default 15]
+import { SHAPES, layerOps } from './thread-layers.mjs';
+
 const sc = await import('../dist/index.js');
 await sc.init({ threads: 2 });
-const shapes = {
-  f: { N: 1, C: 64, H: 56, W: 56, CO: 64 },
-  g: { N: 16, C: 32, H: 32, W: 32, CO: 32 },
-  c128: { N: 1, C: 128, H: 28, W: 28, CO: 128 },
-};
 const ROUNDS = Number(process.argv[2] ?? 15);
 const res = {};
-for (const [id, s] of Object.entries(shapes)) {
-  const x = sc.rand([s.N, s.C, s.H, s.W], { seed: 1 }), w = sc.rand([s.CO, s.C, 3, 3], { seed: 2 });
-  const HO = s.H - 2, WO = s.W - 2;
-  const dy = sc.rand([s.N, s.CO, HO, WO], { seed: 3 });
-  const outY = sc.zeros([s.N, s.CO, HO, WO]), outX = sc.zeros([s.N, s.C, s.H, s.W]), outW = sc.zeros([s.CO, s.C, 3, 3]);
-  const ops = {
-    fwd: () => sc.conv2d(x, w, { out: outY }),
-    dX: () => sc.conv2dGradInput(dy, w, [s.N, s.C, s.H, s.W], { out: outX }),
-    dW: () => sc.conv2dGradWeight(x, dy, [s.CO, s.C, 3, 3], { out: outW }),
-  };
+for (const [id, s] of Object.entries(SHAPES)) {
+  const ops = layerOps(sc, s);
   for (const [d, f] of Object.entries(ops)) {
     const t = { 1: [], 2: [] };
     for (let r = 0; r < ROUNDS; r++) {

@@ -3,7 +3,7 @@
 //
 // One job (`parallel`): the op describes its work as T parts; part t is a function that calls
 // kernels through the table it is given. Every part is recorded (each kernel call becomes a call
-// record, see protocol.ts) into one job that is posted to min(T, workers + 1) - 1 workers; the
+// record, see protocol.ts and record.ts) into one job that is posted to min(T, workers + 1) - 1 workers; the
 // calling thread and those workers then claim parts from a shared counter until none is left, so
 // a worker that wakes late or is descheduled takes fewer parts instead of making the others wait.
 // A worker that had not woken when the last part was claimed is cancelled, not waited for; one
@@ -14,14 +14,12 @@
 // Waiting: Atomics.wait where the calling thread may block (Node, Deno, Bun, any worker). A
 // browser's main thread may not block: there it polls with Atomics.load, only for the remainder
 // after running its own part, which is about as long as the workers' parts.
-import { kernels, kernelTable, KERNEL_NAMES, kernelVariant, tablesEpoch, type KernelTable, type KernelVariant } from '../wasm/kernels.js';
+import { kernels, KERNEL_NAMES, kernelVariant, type KernelTable } from '../wasm/kernels.js';
 import { onReplay, recording } from '../wasm/capture.js';
 import { I32_BYTES, type Heap } from '../wasm/memory.js';
-import {
-  CALL_SLOTS, CLAIM, CTL_WORDS, DONE, ERROR, JOB_HEADER_WORDS, JOB_NEXT, JOB_PARTS, JOB_RECORDS, LIST, MAX_ARGS, PROGRESS, SEEN, SEQ,
-  type WorkerReply,
-} from './protocol.js';
-import { runParts, spin, type RecordFn } from './parts.js';
+import { CLAIM, CTL_WORDS, DONE, ERROR, JOB_NEXT, LIST, PROGRESS, SEEN, SEQ, type WorkerReply } from './protocol.js';
+import { runParts, spin } from './parts.js';
+import { hereFns, recordJob, writeJob } from './record.js';
 import { UnsupportedRuntimeError } from '../errors.js';
 import { MAX_THREADS } from '../wasm/runtime.js';
 import type { PoolWorker, Spawn } from './spawn.js';
@@ -94,14 +92,6 @@ interface Pool {
   listBytes: number;
   /** Float64 view of the memory for writing call records; replaced when the memory grows. */
   f64: Float64Array;
-  /** The job being recorded: CALL_SLOTS values per call, `calls` of them; bounds[t]: part t's first call. */
-  words: Float64Array;
-  calls: number;
-  bounds: Int32Array;
-  recorders: Partial<Record<KernelVariant, KernelTable>>;
-  /** This thread's kernels by call-record index (NAMES order), for the tables of `fnsEpoch`. */
-  fns: RecordFn[];
-  fnsEpoch: number;
 }
 
 let pool: Pool | null = null;
@@ -126,10 +116,7 @@ export async function startPool(o: PoolOptions, workers: number): Promise<number
     const bytes = MAX_WORKERS * CTL_WORDS * I32_BYTES;
     const ctlAt = o.heap.alloc(bytes, 'init');
     o.heap.i32().fill(0, ctlAt >> 2, (ctlAt + bytes) >> 2);
-    pool = {
-      ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0, f64: new Float64Array(o.memory.buffer),
-      words: new Float64Array(64 * CALL_SLOTS), calls: 0, bounds: new Int32Array(64), recorders: {}, fns: [], fnsEpoch: -1,
-    };
+    pool = { ...o, ctlAt, nextSlot: 0, members: [], active: 0, listAt: 0, listBytes: 0, f64: new Float64Array(o.memory.buffer) };
   }
   return resizePool(workers);
 }
@@ -260,17 +247,7 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
     for (let t = 0; t < T || t === 0; t++) part(kernels, t);
     return;
   }
-  const variant = kernelVariant();
-  const table = recorder(p, variant);
-  if (p.bounds.length < T + 1) p.bounds = new Int32Array(2 * (T + 1));
-  p.calls = 0;
-  for (let t = 0; t < T; t++) {
-    p.bounds[t] = p.calls;
-    part(table, t);
-  }
-  p.bounds[T] = p.calls;
-  // The job: header and part bounds, then the call records, 8-byte aligned.
-  const head = (JOB_HEADER_WORDS + T + 2) & ~1, bytes = head * 4 + p.calls * CALL_SLOTS * 8;
+  const bytes = recordJob(T, kernelVariant(), part);
   // While a capture records, the job goes to a block it owns, kept for its replays.
   const rec = recording;
   let job: number;
@@ -286,13 +263,7 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
     }
     job = p.listAt;
   }
-  const i32 = p.heap.i32Raw();
-  if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
-  const h = job >> 2;
-  i32[h + JOB_PARTS] = T;
-  i32[h + JOB_RECORDS] = job + head * 4;
-  i32.set(p.bounds.subarray(0, T + 1), h + JOB_HEADER_WORDS);
-  p.f64.set(p.words.subarray(0, p.calls * CALL_SLOTS), (job + head * 4) >> 3);
+  writeJob(p.heap.i32Raw(), f64Of(p), job, T);
   runJob(p, job, T);
   if (rec !== null) onReplay(() => runJob(pool!, job, T));
 }
@@ -304,33 +275,23 @@ export function parallel(T: number, part: (k: KernelTable, t: number) => void): 
  */
 function runJob(p: Pool, job: number, parts: number): void {
   const i32 = p.heap.i32Raw();
-  if (p.f64.buffer !== i32.buffer) p.f64 = new Float64Array(i32.buffer);
   Atomics.store(i32, (job >> 2) + JOB_NEXT, 0);
   const posted = Math.min(parts - 1, p.active);
   seq = seq >= 0x7ffffffe ? 1 : seq + 1;
   for (let k = 0; k < posted; k++) post(i32, p.members[k]!, job);
   if (posted > 0) dispatched++;
   try {
-    runParts(i32, p.f64, job, hereFns(p), -1);
+    runParts(i32, f64Of(p), job, hereFns(), -1);
   } finally {
     finish(p, posted);
   }
 }
 
-/** This thread's kernels, indexed as call records index them (NAMES order: SIMD then scalar twin). */
-function hereFns(p: Pool): RecordFn[] {
-  if (p.fnsEpoch !== tablesEpoch) {
-    const simd = kernelTable('simd'), scalar = kernelTable('scalar');
-    p.fns = KERNEL_NAMES.flatMap((name) => [simd![name], scalar?.[name] ?? missing(name)]);
-    p.fnsEpoch = tablesEpoch;
-  }
-  return p.fns;
-}
-
-function missing(name: string): RecordFn {
-  return () => {
-    throw new Error(`simdconv: the kernel module has no export ${name}_f32_scalar`);
-  };
+/** The pool's Float64 view of the memory, replaced when the memory has grown. */
+function f64Of(p: Pool): Float64Array {
+  const buffer = p.heap.i32Raw().buffer;
+  if (p.f64.buffer !== buffer) p.f64 = new Float64Array(buffer);
+  return p.f64;
 }
 
 /** Posts job `seq` (at byte address `job`) to member `m`, and wakes it. */
@@ -441,30 +402,3 @@ export const poolTestHooks = {
     if (stall !== null) stallMs = stall;
   },
 };
-
-/** A kernel table whose functions append call records to the pool's job instead of running. */
-function recorder(p: Pool, variant: KernelVariant): KernelTable {
-  const have = p.recorders[variant];
-  if (have) return have;
-  const table: Record<string, (...args: number[]) => number> = {};
-  KERNEL_NAMES.forEach((name, i) => {
-    const index = 2 * i + (variant === 'scalar' ? 1 : 0);
-    table[name] = (...args: number[]): number => {
-      if (args.length > MAX_ARGS) throw new Error(`simdconv: ${name} takes more than ${MAX_ARGS} arguments`);
-      let o = p.calls * CALL_SLOTS;
-      if (o + CALL_SLOTS > p.words.length) {
-        const bigger = new Float64Array(p.words.length * 2);
-        bigger.set(p.words);
-        p.words = bigger;
-      }
-      p.words[o++] = index;
-      p.words[o++] = args.length;
-      for (let j = 0; j < args.length; j++) p.words[o + j] = args[j]!;
-      p.calls++;
-      return 0;
-    };
-  });
-  const t = Object.freeze(table) as unknown as KernelTable;
-  p.recorders[variant] = t;
-  return t;
-}
