@@ -70,7 +70,9 @@ import { fillRun } from './simd-util';
 /**
  * Walks the rows of a strided [shape] index space (all axes but the last), calling copyRow for
  * each. The offsets advance by the strides of axis ndim-2 and are rebuilt from the row index when
- * that axis wraps, so no per-axis counters or scratch memory are needed.
+ * that axis wraps, so no per-axis counters or scratch memory are needed. A transpose (SIMD twin:
+ * destination rows contiguous, source contiguous along axis ndim-2, both at least 4 long) goes
+ * plane by plane to transposePlane instead.
  */
 // @ts-ignore: decorator
 @inline function copyStrided(simd: bool, dst: usize, src: usize, meta: usize, ndim: i32): void {
@@ -113,6 +115,14 @@ import { fillRun } from './simd-util';
     rs = <usize>load<i32>(sst + (<usize>(last - 1) << 2)) << 2;
   }
   const dBase = dst + dAdj, sBase = src + sAdj;
+  if (simd && kind == 3 && ds == 1 && last > 0 && m >= 4 && n >= 4 && rs == 4) {
+    // A transpose: rows contiguous in the source. Planes of m rows (one per index of the axes
+    // before them) in 4 x 4 blocks.
+    for (let o = 0; o < rows / m; o++) {
+      transposePlane(dBase + planeOffset(o, last, shp, dst_), sBase + planeOffset(o, last, shp, sst), m, n, rd, ss4);
+    }
+    return;
+  }
   let dp = dBase, sp = sBase;
   let c = 0;
   for (let r = 0; r < rows; r++) {
@@ -122,18 +132,56 @@ import { fillRun } from './simd-util';
     else copyRow(3, dp, sp, n, ds4, ss4);
     if (++c == m) {
       c = 0;
-      let q = (r + 1) / m;
-      dp = dBase; sp = sBase;
-      for (let d = last - 2; d >= 0 && q > 0; d--) {
-        const s = load<i32>(shp + (<usize>d << 2));
-        const i = q % s;
-        q /= s;
-        dp += <usize>(i * load<i32>(dst_ + (<usize>d << 2))) << 2;
-        sp += <usize>(i * load<i32>(sst + (<usize>d << 2))) << 2;
-      }
+      const q = (r + 1) / m;
+      dp = dBase + planeOffset(q, last, shp, dst_);
+      sp = sBase + planeOffset(q, last, shp, sst);
     } else {
       dp += rd; sp += rs;
     }
+  }
+}
+
+/**
+ * The byte offset of plane q (the index over axes 0 .. last-2, row-major) in a view with shape
+ * `shp` and element strides `st`.
+ */
+function planeOffset(q: i32, last: i32, shp: usize, st: usize): usize {
+  let at: usize = 0;
+  for (let d = last - 2; d >= 0 && q > 0; d--) {
+    const s = load<i32>(shp + (<usize>d << 2));
+    const i = q % s;
+    q /= s;
+    at += <usize>(i * load<i32>(st + (<usize>d << 2))) << 2;
+  }
+  return at;
+}
+
+/**
+ * dst[r*rd + i*4] = src[r*4 + i*ss4] (byte strides) for r < m, i < n: 4 x 4 blocks of four
+ * vector loads (four source rows' elements r .. r+3) and four shuffled stores; the edges copied
+ * one element at a time.
+ */
+function transposePlane(dst: usize, src: usize, m: i32, n: i32, rd: usize, ss4: usize): void {
+  const m4 = m & ~3, n4 = n & ~3;
+  for (let r = 0; r < m4; r += 4) {
+    const d0 = dst + <usize>r * rd, s0 = src + (<usize>r << 2);
+    for (let i = 0; i < n4; i += 4) {
+      const s = s0 + <usize>i * ss4, d = d0 + (<usize>i << 2);
+      const a0 = v128.load(s), a1 = v128.load(s + ss4), a2 = v128.load(s + 2 * ss4), a3 = v128.load(s + 3 * ss4);
+      const t0 = f32x4.shuffle(a0, a1, 0, 4, 1, 5), t1 = f32x4.shuffle(a2, a3, 0, 4, 1, 5);
+      const t2 = f32x4.shuffle(a0, a1, 2, 6, 3, 7), t3 = f32x4.shuffle(a2, a3, 2, 6, 3, 7);
+      v128.store(d, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+      v128.store(d + rd, f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      v128.store(d + 2 * rd, f32x4.shuffle(t2, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * rd, f32x4.shuffle(t2, t3, 2, 3, 6, 7));
+    }
+    for (let i = n4; i < n; i++) {
+      for (let k = 0; k < 4; k++) store<f32>(d0 + <usize>k * rd + (<usize>i << 2), load<f32>(s0 + (<usize>k << 2) + <usize>i * ss4));
+    }
+  }
+  for (let r = m4; r < m; r++) {
+    const d0 = dst + <usize>r * rd, s0 = src + (<usize>r << 2);
+    for (let i = 0; i < n; i++) store<f32>(d0 + (<usize>i << 2), load<f32>(s0 + <usize>i * ss4));
   }
 }
 
