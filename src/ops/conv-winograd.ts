@@ -63,26 +63,28 @@ export function winogradGradInput(op: string, g: Geometry, dy: number, w: Tensor
 
 /**
  * Runs winograd_conv over all N*ceil(HO/2)*TW4 tiles (TW4: ceil(WO/2) rounded up to a multiple
- * of 4), split over threads in groups of 4; false when a
- * part flagged a non-finite output. The work blocks are allocated before the transformed weight
+ * of 4), split over threads in panels of 8 (two groups of 4); false when a part flagged a non-finite output. The work blocks are allocated before the transformed weight
  * (`weight()`), so running out of memory for them leaves no new cache entry behind.
  */
 function run(op: string, N: number, CI: number, H: number, W: number, PT: number, PL: number, HO: number, WO: number, CO: number,
   x: number, weight: () => number, bias: number, y: number): boolean {
-  const groups = N * Math.ceil(HO / 2) * Math.ceil(Math.ceil(WO / 2) / 4);
+  const groups = N * Math.ceil(HO / 2) * Math.ceil(Math.ceil(WO / 2) / 4), panels = Math.ceil(groups / 2);
   const CO4 = Math.ceil(CO / 4) * 4;
   const TB = Math.max(8, Math.min(MAX_TB, Math.floor(BLOCK_BYTES / (64 * (CI + CO4))) & ~7));
-  const [T] = chooseSplit(partsFor(2 * N * CO * HO * WO * CI * 9), groups);
+  const [T] = chooseSplit(partsFor(2 * N * CO * HO * WO * CI * 9), panels);
+  // Part t: the tiles of panels (8 tiles, 2 groups) partStart(panels, T, t) .. (the last part ends
+  // with the last group), so no part but the last computes a half panel of padding.
+  const end = (t: number) => Math.min(4 * groups, 8 * partStart(panels, T, t));
   const work = partScratch(op, T, WORK_HEADER + 64 * TB * (CI + CO4));
   const u = weight();
   const geo = writeMeta(op, [CI, H, W, PT, PL, HO, WO, CO, TB]);
   parallel(T, (k, t) => {
-    const t0 = 4 * partStart(groups, T, t), t1 = 4 * partStart(groups, T, t + 1);
+    const t0 = end(t), t1 = end(t + 1);
     if (t1 > t0) k.winograd_conv(x, geo, u, t0, t1, y, bias, work[t]!);
   });
   const h = heap(op);
   for (let t = 0; t < T; t++) {
-    if (partStart(groups, T, t + 1) > partStart(groups, T, t) && guarded(h, work[t]!).i32Raw()[work[t]! >> 2] !== 0) return false;
+    if (end(t + 1) > end(t) && guarded(h, work[t]!).i32Raw()[work[t]! >> 2] !== 0) return false;
   }
   return true;
 }
