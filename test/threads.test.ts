@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
-import { chooseSplit, dispatchedJobs, forceParts, parallel, partStart, poolTestHooks } from '../src/threads/pool.js';
+import { chooseSplit, dispatchedJobs, evenStart, forceParts, largestPart, parallel, partStart, poolTestHooks } from '../src/threads/pool.js';
 import { heap } from '../src/wasm/runtime.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
 
@@ -144,11 +144,26 @@ describe('partitions', () => {
   });
 
   it('cover every item once, in order', () => {
-    for (const [n, T] of [[1, 1], [7, 2], [7, 3], [54, 5], [2, 2]] as const) {
+    for (const [n, T] of [[1, 1], [7, 2], [7, 3], [54, 5], [2, 2], [3, 8], [26, 8], [54, 8], [1000, 16], [5, 4]] as const) {
       const seen: number[] = [];
       for (let t = 0; t < T; t++) for (let i = partStart(n, T, t); i < partStart(n, T, t + 1); i++) seen.push(i);
       expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(largestPart(n, T)).toBe(Math.max(...Array.from({ length: T }, (_, t) => partStart(n, T, t + 1) - partStart(n, T, t))));
     }
+  });
+
+  it('are near-equal below 4 parts, and from 4 on shrink so that the parts claimed last are small', () => {
+    for (const [n, T] of [[7, 2], [54, 3], [100, 3]] as const) {
+      for (let t = 0; t <= T; t++) expect(partStart(n, T, t)).toBe(evenStart(n, T, t));
+    }
+    for (const [n, T] of [[1000, 4], [208, 8], [1000, 8], [4096, 16]] as const) {
+      const sizes = Array.from({ length: T }, (_, t) => partStart(n, T, t + 1) - partStart(n, T, t));
+      // Part t weighs 3T - 1 - 2t of 2T² (each size within one item of it, by the floors).
+      sizes.forEach((s, t) => expect(Math.abs(s - (n * (3 * T - 1 - 2 * t)) / (2 * T * T))).toBeLessThan(1));
+      expect(sizes[T - 1]! * 2).toBeLessThan(sizes[0]!);
+      expect(largestPart(n, T)).toBe(sizes[0]);
+    }
+    expect(evenStart(54, 4, 1)).toBe(13);
   });
 });
 

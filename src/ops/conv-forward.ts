@@ -7,7 +7,7 @@
 import { kernels, CONVOLVE, CORRELATE, OVERWRITE } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
-import { chooseSplit, parallel, partStart, partsFor } from '../threads/pool.js';
+import { chooseSplit, largestPart, parallel, partStart, partsFor } from '../threads/pool.js';
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
 import { weightStrides, type Geometry } from './conv-options.js';
@@ -113,7 +113,7 @@ export function forwardKernels(op: string, g: Geometry, x: number, w0: number, b
     // Parts take whole images or bands of output rows r0 .. r1-1 (im2col of a band: the top
     // padding shifted by r0*SH; its GEMM writes the band's rows of y).
     const [T, byImage] = imagesOrRows(g);
-    const cols = partScratch(op, T, (byImage ? g.HO : Math.ceil(g.HO / T)) * g.WO * kg * F32_BYTES);
+    const cols = partScratch(op, T, (byImage ? g.HO : largestPart(g.HO, T)) * g.WO * kg * F32_BYTES);
     const wp = packedWeightNHWC(op, g, w0, wt); // after the scratch: an out-of-memory leaves no cache entry
     parallel(T, (k, t) => {
       const n0 = byImage ? partStart(g.N, T, t) : 0, n1 = byImage ? partStart(g.N, T, t + 1) : g.N;

@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { kernels, CONVOLVE, CORRELATE, OVERWRITE, flag } from '../wasm/kernels.js';
 import { F32_BYTES } from '../wasm/memory.js';
 import { Slot, partScratch, scratch, writeMeta } from '../wasm/runtime.js';
-import { chooseSplit, parallel, partStart, partsFor } from '../threads/pool.js';
+import { chooseSplit, evenStart, largestPart, parallel, partStart, partsFor } from '../threads/pool.js';
 import { stridesOf } from '../layout.js';
 import { copyStrided } from './strided.js';
 import { inShape, weightShape, type Geometry } from './conv-options.js';
@@ -55,10 +55,10 @@ export function gradInputKernels(op: string, g: Geometry, dy: number, w0: number
   // each element of dx only from that element's own channel).
   const [T, d] = chooseSplit(partsFor(convFlops(g)), g.N, g.CG);
   const byImage = d === 0;
-  const colBytes = align16(kk * (byImage ? g.CG : Math.ceil(g.CG / T)) * HWo * F32_BYTES);
+  const colBytes = align16(kk * (byImage ? g.CG : largestPart(g.CG, T)) * HWo * F32_BYTES);
   if (g.nhwc) {
     // Channel parts read their slice of the packed weight, [G][KH][KW][c1-c0][COG], stored after their columns.
-    const scr = partScratch(op, T, colBytes + (byImage ? 0 : g.G * kk * Math.ceil(g.CG / T) * g.COG * F32_BYTES));
+    const scr = partScratch(op, T, colBytes + (byImage ? 0 : g.G * kk * largestPart(g.CG, T) * g.COG * F32_BYTES));
     const wp = byImage ? packedWeightNHWC(op, g, w0, wt) : 0;
     if (!byImage) {
       kernels.fill(dx, g.N * g.C * g.H * g.W, 0);
@@ -141,8 +141,8 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
   if (g.nhwc) {
     // Part t accumulates dWp_t[G][KH][KW][c1-c0][COG] over the batch from the columns of its
     // input channels c0 .. c1-1 (stored after them), then each slice is unpacked to OIHW.
-    const colBytes = align16(HWo * kk * Math.ceil(g.CG / T) * F32_BYTES);
-    const scr = partScratch(op, T, colBytes + g.G * kk * Math.ceil(g.CG / T) * g.COG * F32_BYTES);
+    const colBytes = align16(HWo * kk * largestPart(g.CG, T) * F32_BYTES);
+    const scr = partScratch(op, T, colBytes + g.G * kk * largestPart(g.CG, T) * g.COG * F32_BYTES);
     parallel(T, (k, t) => {
       const c0 = partStart(g.CG, T, t), c1 = partStart(g.CG, T, t + 1);
       const kc = kk * (c1 - c0), col = scr[t]!, dwp = col + colBytes;
@@ -176,7 +176,7 @@ export function gradWeightKernels(op: string, g: Geometry, x: number, dy: number
   // Parts take input channels c0 .. c1-1 of every group (their own columns, their columns of
   // dW), or, when there are too few, output channels o0 .. o1-1 (each unfolds the whole group).
   const byChannel = d === 0;
-  const scr = partScratch(op, T, kk * (byChannel ? Math.ceil(g.CG / T) : g.CG) * HWo * F32_BYTES);
+  const scr = partScratch(op, T, kk * (byChannel ? largestPart(g.CG, T) : g.CG) * HWo * F32_BYTES);
   parallel(T, (k, t) => {
     const c0 = byChannel ? partStart(g.CG, T, t) : 0, c1 = byChannel ? partStart(g.CG, T, t + 1) : g.CG;
     const o0 = byChannel ? 0 : partStart(g.COG, T, t), o1 = byChannel ? g.COG : partStart(g.COG, T, t + 1);
@@ -348,7 +348,7 @@ export function gradWeightDirect(op: string, g: Geometry, x: number, dy: number,
     const u0 = partStart(units, T, t), u1 = partStart(units, T, t + 1);
     for (let u = u0; u < u1; u++) {
       const c = Math.floor(u / B), b = u - c * B;
-      const r0 = partStart(g.HO, B, b), r1 = partStart(g.HO, B, b + 1);
+      const r0 = evenStart(g.HO, B, b), r1 = evenStart(g.HO, B, b + 1);
       const into = B > 1 ? partials + u * kk * F32_BYTES : target + c * kk * F32_BYTES;
       for (let n = 0; n < g.N; n++) {
         const p = n * g.C + c;

@@ -227,11 +227,31 @@ export function forceParts(parts: number | null): number | null {
 }
 
 /**
- * The first item of part t when n items are split into T near-equal parts: part t is the items
- * partStart(n, T, t) .. partStart(n, T, t + 1) - 1.
+ * The first item of part t when n items are split into T parts: part t is the items
+ * partStart(n, T, t) .. partStart(n, T, t + 1) - 1. Below GUIDED_PARTS parts they are near-equal;
+ * from there on they shrink linearly, part t weighing 3T - 1 - 2t (the first about 2.5 times the
+ * last), so the parts claimed last are the small ones and a thread that finds none left waits
+ * for at most a small part of another (the bounds are floor(n * t(3T - t) / 2T²)). A pure function
+ * of (n, T): a job and the code after it compute the same bounds.
  */
 export function partStart(n: number, T: number, t: number): number {
+  if (T < GUIDED_PARTS) return evenStart(n, T, t);
+  return Math.floor((n * t * (3 * T - t)) / (2 * T * T));
+}
+
+/** The first item of block t when n items are split into T near-equal blocks. */
+export function evenStart(n: number, T: number, t: number): number {
   return Math.floor((n * t) / T);
+}
+
+/** Fewest parts that partStart sizes decreasingly. */
+const GUIDED_PARTS = 4;
+
+/** The most items any part t < T of partStart(n, T, t) gets (to size its scratch). */
+export function largestPart(n: number, T: number): number {
+  let most = 0;
+  for (let t = 0; t < T; t++) most = Math.max(most, partStart(n, T, t + 1) - partStart(n, T, t));
+  return most;
 }
 
 /**
