@@ -215,7 +215,7 @@ function gradWeightTaps(op: string, g: Geometry, x: number, dy: number, dw: numb
   if (byChannels) {
     from = scratch(Slot.Tmp, g.G * dyG * F32_BYTES, op);
     if (Op !== g.COG) kernels.fill(from, g.G * dyG, 0);
-    copyStrided(op, from, dy, [g.G, g.N, HWo, g.COG], [dyG, DI, Op, 1], [g.COG * HWo, g.CO * HWo, 1, HWo]);
+    channelsLast(op, g, dy, from, Op, dyG, DI);
   }
   const geo = writeMeta(op, [byChannels ? Op / 4 : g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, byChannels ? Op : kg], tapOffsets(g, Hp, Wp));
   const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + (byChannels ? DI : g.COG * HWo)) * F32_BYTES)));
@@ -236,6 +236,27 @@ function gradWeightTaps(op: string, g: Geometry, x: number, dy: number, dw: numb
   if (byChannels) copyStrided(op, dw, acc, [g.G, g.COG, kg], [g.COG * kg, kg, 1], [kg * Op, 1, Op]);
   else kernels.sum(dw, acc, g.CO * kg, 4, 1);
 }
+
+/**
+ * dy [N][G*COG][HWo] copied channels-last to `to` [G][N][HWo][Op] (dyG, DI: the elements per group
+ * and per image there), the images split over threads: a transpose that reads 4 channels' rows
+ * at once, bounded by how fast one core misses in cache.
+ */
+function channelsLast(op: string, g: Geometry, dy: number, to: number, Op: number, dyG: number, DI: number): void {
+  const HWo = g.HO * g.WO;
+  const [T] = chooseSplit(partsFor(g.N * g.CO * HWo * CHANNELS_LAST_FLOPS), g.N);
+  const meta = writeMeta(op, [HWo, g.COG], [Op, 1], [1, HWo]);
+  parallel(T, (k, t) => {
+    for (let n = partStart(g.N, T, t); n < partStart(g.N, T, t + 1); n++) {
+      for (let gi = 0; gi < g.G; gi++) {
+        k.copy_strided(to + (gi * dyG + n * DI) * F32_BYTES, dy + (n * g.CO + gi * g.COG) * HWo * F32_BYTES, meta, 2);
+      }
+    }
+  });
+}
+
+/** What partsFor counts per element of channelsLast: its time in flops of a convolution (measured: ~0.3 ns an element). */
+const CHANNELS_LAST_FLOPS = 10;
 
 /** The element offset of tap k = (c*KH + a)*KW + b in Hp x Wp input planes, for c < CG: (c*Hp + a*DH)*Wp + b*DW. */
 function tapOffsets(g: Geometry, Hp: number, Wp: number): number[] {
