@@ -164,8 +164,9 @@ describe("the 'auto' rules", () => {
     ['3 -> 8, output width 13', [4, 3, 15, 15], [8, 3, 3, 3], {}, 'nchw'],
     ['column stride 2', [2, 16, 16, 16], [16, 16, 3, 3], { stride: 2, padding: 1 }, 'columns'],
     ['3 -> 16 at 222x222 (27 taps, output width 222)', [8, 3, 224, 224], [16, 3, 3, 3], {}, 'nchw'],
-    ['64 -> 64 at 54x54 (576 taps, output width 54)', [1, 64, 56, 56], [64, 64, 3, 3], {}, 'columns'],
-    ['128 -> 128 at 26x26 (1152 taps, output width 26)', [1, 128, 28, 28], [128, 128, 3, 3], {}, 'columns'],
+    ['64 -> 64 at 54x54 (576 taps, output width 54; dy of an image over 256 KB)', [1, 64, 56, 56], [64, 64, 3, 3], {}, 'channels'],
+    ['128 -> 128 at 26x26 (1152 taps, output width 26; dy of an image over 256 KB)', [1, 128, 28, 28], [128, 128, 3, 3], {}, 'channels'],
+    ['64 -> 72 at 54x54 (576 taps, not whole 16-channel tiles)', [1, 64, 56, 56], [72, 64, 3, 3], {}, 'columns'],
   ] as const)('%s: %s', (_n, x, w, opts, want) => {
     expect(weightKernel(geometry('test', x, w, opts as never))).toBe(want);
   });

@@ -282,20 +282,25 @@ export function forceWeightKernel(choice: 'auto' | 'nchw' | 'channels' | 'column
  * The kernel of the (NCHW, not direct) weight gradient of g: im2col + GEMM ('columns') unless the
  * column stride is 1; there conv_grad_weight_oc ('channels') for whole tiles of 16 output
  * channels per group at an output width that is not a multiple of 4 (where
- * conv_grad_weight_nchw's masked last step wastes lanes) with one image's dy (channels-last)
- * within 256 KB, so that it stays in L2 while every tap pair streams it; else
- * conv_grad_weight_nchw ('nchw') at widths 4k or up to MASKED_NCHW_MAX_TAPS taps, and im2col + GEMM
- * above. Measured in one process, 'channels' against 'nchw': LeNet's
- * 6 -> 16 layer (output width 10) 0.54-0.65x the time; at widths 4k, 6 -> 16 at width 12 1.22x,
- * 32 -> 32 at 32x32 0.83-1.10x, 16 -> 32 at width 16 0.83x, 64 -> 64 at 56x56 1.07x; 8 or fewer
- * output channels 1.1-2.3x.
+ * conv_grad_weight_nchw's masked last step wastes lanes), with one image's dy (channels-last)
+ * within 256 KB, so that it stays in L2 while every tap pair streams it, or at any size above
+ * MASKED_NCHW_MAX_TAPS taps; else conv_grad_weight_nchw ('nchw') at widths 4k or up to
+ * MASKED_NCHW_MAX_TAPS taps, and im2col + GEMM above. Measured in one process, 'channels' against
+ * 'nchw': LeNet's 6 -> 16 layer (output width 10) 0.54-0.65x the time; at widths 4k, 6 -> 16 at
+ * width 12 1.22x, 32 -> 32 at 32x32 0.83-1.10x, 16 -> 32 at width 16 0.83x, 64 -> 64 at 56x56
+ * 1.07x; 8 or fewer output channels 1.1-2.3x; past 256 KB of dy an image at 144 taps or fewer
+ * 0.92-1.04x (16 -> 32 at 114x114, 16 -> 16 at 226x226, 8 -> 16 at 100x100). 'channels' against
+ * 'columns' above 160 taps, one thread / two: 64 -> 64 at 56x56 (729 KB of dy an image) 0.84 /
+ * 0.99x, 128 -> 128 at 28x28 0.87 / 0.97x, 64 -> 64 at 114x114 (3 MB) 0.94 / 0.96x, 48 -> 96 at
+ * 40x40 0.79 / 0.97x, 8 x 64 -> 64 at 30x30 0.86 / 0.92x.
  */
 export function weightKernel(g: Geometry): 'nchw' | 'channels' | 'columns' {
   if (weightChoice !== 'auto') return g.SW === 1 ? weightChoice : 'columns';
   if (g.SW !== 1) return 'columns';
   if (g.WO % 4 === 0) return 'nchw';
-  if (g.COG % 16 === 0 && g.HO * g.WO * g.COG * F32_BYTES <= 262144) return 'channels';
-  return g.CG * g.KH * g.KW <= MASKED_NCHW_MAX_TAPS ? 'nchw' : 'columns';
+  const few = g.CG * g.KH * g.KW <= MASKED_NCHW_MAX_TAPS;
+  if (g.COG % 16 === 0 && (!few || g.HO * g.WO * g.COG * F32_BYTES <= 262144)) return 'channels';
+  return few ? 'nchw' : 'columns';
 }
 
 /**
