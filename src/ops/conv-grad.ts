@@ -217,46 +217,68 @@ function gradWeightTaps(op: string, g: Geometry, x: number, dy: number, dw: numb
     if (Op !== g.COG) kernels.fill(from, g.G * dyG, 0);
     channelsLast(op, g, dy, from, Op, dyG, DI);
   }
-  const geo = writeMeta(op, [byChannels ? Op / 4 : g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, byChannels ? Op : kg], tapOffsets(g, Hp, Wp));
+  // Parts take tap pairs (the kernels' tiles are 2 taps): taps k0 .. k1-1 of part t. With
+  // byChannels each part also zeroes its rows of acc first and writes its columns of dw from them
+  // last (the transpose [kg][Op] -> [COG][kg], its view at geo + 4*(7 + kg + 6t)).
+  const pairs = Math.ceil(kg / 2);
+  const [T] = chooseSplit(partsFor(convFlops(g)), pairs);
+  const taps = (t: number) => Math.min(kg, 2 * partStart(pairs, T, t));
+  const views: number[][] = [];
+  if (byChannels) for (let t = 0; t < T; t++) views.push([g.COG, taps(t + 1) - taps(t)], [kg, 1], [1, Op]);
+  const geo = writeMeta(op, [byChannels ? Op / 4 : g.COG, g.HO, g.WO, g.SH * Wp, XI, DI, byChannels ? Op : kg], tapOffsets(g, Hp, Wp), ...views);
   const nb = Math.max(1, Math.floor(65536 / ((g.CG * Hp * Wp + (byChannels ? DI : g.COG * HWo)) * F32_BYTES)));
-  kernels.fill(acc, g.G * accG, 0);
-  const [T] = chooseSplit(partsFor(convFlops(g)), kg);
+  if (!byChannels) kernels.fill(acc, g.G * accG, 0);
   parallel(T, (k, t) => {
-    const k0 = partStart(kg, T, t), k1 = partStart(kg, T, t + 1);
+    const k0 = taps(t), k1 = taps(t + 1);
     if (k0 === k1) return;
     for (let gi = 0; gi < g.G; gi++) {
       const xg = xp + gi * g.CG * Hp * Wp * F32_BYTES, dyg = from + gi * dyG * F32_BYTES, ag = acc + gi * accG * F32_BYTES;
+      if (byChannels) k.fill(ag + k0 * Op * F32_BYTES, (k1 - k0) * Op, 0);
       for (let n = 0; n < g.N; n += nb) {
         const xn = xg + n * XI * F32_BYTES, dyn = dyg + n * DI * F32_BYTES, m = Math.min(nb, g.N - n);
         if (byChannels) k.conv_grad_weight_oc(xn, dyn, geo, m, k0, k1, ag);
         else k.conv_grad_weight_nchw(xn, dyn, geo, m, k0, k1, ag);
       }
+      if (byChannels) k.copy_strided(dw + (gi * g.COG * kg + k0) * F32_BYTES, ag + k0 * Op * F32_BYTES, geo + (7 + kg + 6 * t) * F32_BYTES, 2);
     }
   });
-  if (byChannels) copyStrided(op, dw, acc, [g.G, g.COG, kg], [g.COG * kg, kg, 1], [kg * Op, 1, Op]);
-  else kernels.sum(dw, acc, g.CO * kg, 4, 1);
+  if (!byChannels) kernels.sum(dw, acc, g.CO * kg, 4, 1);
 }
 
 /**
  * dy [N][G*COG][HWo] copied channels-last to `to` [G][N][HWo][Op] (dyG, DI: the elements per group
- * and per image there), the images split over threads: a transpose that reads 4 channels' rows
- * at once, bounded by how fast one core misses in cache.
+ * and per image there), split over threads by images or, when there are too few, by positions
+ * (in fours, so the transpose's 4 x 4 blocks stay whole): a transpose that reads 4 channels' rows
+ * at once, bounded by how fast one core misses in cache. Part t's copy is the 3-D view
+ * [images][positions][COG] at meta + 36t.
  */
 function channelsLast(op: string, g: Geometry, dy: number, to: number, Op: number, dyG: number, DI: number): void {
-  const HWo = g.HO * g.WO;
-  const [T] = chooseSplit(partsFor(g.N * g.CO * HWo * CHANNELS_LAST_FLOPS), g.N);
-  const meta = writeMeta(op, [HWo, g.COG], [Op, 1], [1, HWo]);
+  const HWo = g.HO * g.WO, quads = Math.ceil(HWo / 4);
+  const [T, d] = chooseSplit(partsFor(g.N * g.CO * HWo * CHANNELS_LAST_FLOPS), g.N, quads);
+  const range = (t: number): [number, number, number, number] => d === 0
+    ? [partStart(g.N, T, t), partStart(g.N, T, t + 1), 0, HWo]
+    : [0, g.N, Math.min(HWo, 4 * partStart(quads, T, t)), Math.min(HWo, 4 * partStart(quads, T, t + 1))];
+  const views: number[][] = [];
+  for (let t = 0; t < T; t++) {
+    const [n0, n1, p0, p1] = range(t);
+    views.push([n1 - n0, p1 - p0, g.COG], [DI, Op, 1], [g.CO * HWo, 1, HWo]);
+  }
+  const meta = writeMeta(op, ...views);
   parallel(T, (k, t) => {
-    for (let n = partStart(g.N, T, t); n < partStart(g.N, T, t + 1); n++) {
-      for (let gi = 0; gi < g.G; gi++) {
-        k.copy_strided(to + (gi * dyG + n * DI) * F32_BYTES, dy + (n * g.CO + gi * g.COG) * HWo * F32_BYTES, meta, 2);
-      }
+    const [n0, n1, p0, p1] = range(t);
+    if (n1 === n0 || p1 === p0) return;
+    for (let gi = 0; gi < g.G; gi++) {
+      k.copy_strided(to + (gi * dyG + n0 * DI + p0 * Op) * F32_BYTES, dy + ((n0 * g.CO + gi * g.COG) * HWo + p0) * F32_BYTES,
+        meta + 36 * t, 3);
     }
   });
 }
 
-/** What partsFor counts per element of channelsLast: its time in flops of a convolution (measured: ~0.3 ns an element). */
-const CHANNELS_LAST_FLOPS = 10;
+/**
+ * What partsFor counts per element of channelsLast: its time in flops of a convolution (measured
+ * on one thread: 0.5-1 ns an element, dy of 0.19-0.46 M elements, mostly cache misses).
+ */
+const CHANNELS_LAST_FLOPS = 30;
 
 /** The element offset of tap k = (c*KH + a)*KW + b in Hp x Wp input planes, for c < CG: (c*Hp + a*DH)*Wp + b*DW. */
 function tapOffsets(g: Geometry, Hp: number, Wp: number): number[] {
