@@ -173,10 +173,10 @@ describe('inline entry (simdconv/inline)', () => {
  * (scripts/compact-js.mjs) brought it to 209 kB; sc.compile (compile.ts, wasm/capture.ts, its
  * docs) added 4.5 kB; shipping only the declarations the entries reach (scripts/prune-dts.mjs)
  * took 11.5 kB off; conv_oc, the nn/optim subpaths and this session's kernels brought it back to
- * about 210 kB; claimed parts, Winograd and the SIMD transpose in copy_strided brought it to 213.2 kB.
- * The budget stays under the issue's 214 kB.
+ * about 210 kB; claimed parts, Winograd, the SIMD transpose in copy_strided and the weight
+ * gradient's per-part steps brought it to 213.65 kB. The budget is the issue's 214 kB.
  */
-const MAX_PACK_BYTES = 213.6 * 1000;
+const MAX_PACK_BYTES = 214 * 1000;
 
 describe('npm pack', () => {
   it(`makes a tarball of at most ${MAX_PACK_BYTES} bytes from the built dist/`, () => {

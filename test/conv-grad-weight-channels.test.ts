@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';
 import { setKernelVariant } from '../src/wasm/kernels.js';
 import { dispatchedJobs, forceParts } from '../src/threads/pool.js';
-import { forceWeightKernel, weightKernel } from '../src/ops/conv-grad.js';
+import { forceWeightKernel, setRowBandBytes, weightKernel } from '../src/ops/conv-grad.js';
 import { geometry } from '../src/ops/conv-options.js';
 import { randArray } from './helpers/random.js';
 import { expectCloseToRef, type ConvCase } from './helpers/conv-refs.js';
@@ -32,6 +32,7 @@ const CASES: Case[] = [
   { name: 'HWIO weight layout, 5 -> 16, padding 1', x: [2, 5, 7, 7], w: [16, 5, 3, 3], opts: { padding: 1 }, hwio: true },
   { name: 'images in several runs (about 64 KB each)', x: [5, 4, 40, 40], w: [16, 4, 3, 3], opts: { padding: 1 } },
   { name: 'batch 0', x: [0, 3, 9, 8], w: [16, 3, 3, 3], opts: { padding: 1 } },
+  { name: 'bands of output rows: 18 -> 16, output 70x61 (dy of an image over 256 KB)', x: [1, 18, 72, 63], w: [16, 18, 3, 3], opts: {} },
 ];
 // Output widths 1..17 with 1..7 input channels, 1..17 output channels, kernels 1..5 and batches 1..5.
 for (let wo = 1; wo <= 17; wo++) {
@@ -97,7 +98,7 @@ describe('stride-1 weight gradient kernels against the float64 reference and the
 });
 
 describe('stride-1 weight gradient kernels: the split into parts does not change a bit', () => {
-  const split = CASES.filter((c) => c.x[0] > 0 && /LeNet|two 16|groups 2|several runs|width 10,|width 13,/.test(c.name));
+  const split = CASES.filter((c) => c.x[0] > 0 && /LeNet|two 16|groups 2|several runs|width 10,|width 13,|bands/.test(c.name));
   const rows = split.flatMap((c) => KERNELS.map((k) => [`${c.name} (${k})`, c, k] as const));
   it.each(rows)('%s', (_n, c, kernel) => {
     const one = gradWeight(c, kernel, 5, 1);
@@ -148,6 +149,22 @@ describe("conv2d's weight gradient under the 'auto' rules: finite differences", 
     });
     expect(report.failures).toEqual([]);
     expect(report.checked).toBe(c.w.reduce((a, b) => a * b));
+  });
+});
+
+describe('conv_grad_weight_oc in bands of output rows', () => {
+  it('gives the bits of whole images, for every band size down to one row', () => {
+    const c = CASES.find((k) => k.name.startsWith('bands'))!;
+    const was = setRowBandBytes(Infinity);
+    try {
+      const whole = bits(gradWeight(c, 'channels', 7));
+      for (const bytes of [1, 61 * 64 * 3, 32768, 65536]) {
+        setRowBandBytes(bytes);
+        expect(bits(gradWeight(c, 'channels', 7)), `${bytes}-byte bands`).toEqual(whole);
+      }
+    } finally {
+      setRowBandBytes(was);
+    }
   });
 });
 
