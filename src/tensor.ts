@@ -11,8 +11,7 @@ import { F32_BYTES } from './wasm/memory.js';
 import { sameShape } from './layout.js';
 import { float32Length } from './args.js';
 
-/** data(out) copies this many elements or fewer with a loop (no view made), more with the typed arrays' own `set`. */
-const SMALL_COPY = 64;
+/** The typed arrays' own `set`, called on a genuine Float32Array (never a subclass's override). */
 const typedSet = (Object.getPrototypeOf(Float32Array.prototype) as { set: (this: Float32Array, src: Float32Array) => void }).set;
 
 /**
@@ -59,6 +58,8 @@ export class Tensor {
   // several times slower, which small ops would pay on every call.
   readonly #dims: Shape;
   readonly #size: number;
+  /** data(out)'s view of the elements in linear memory (never handed out). */
+  #view: Float32Array | null = null;
   #frozenShape: Shape | null = null;
   /** @internal */
   _storage: Storage;
@@ -179,11 +180,11 @@ export class Tensor {
     const len = float32Length(out);
     if (len < 0) throw new ArgumentError('data', 'out', `a Float32Array of ${n} elements`, describe(out));
     if (len !== n) throw new ShapeError('data', 'out', `a Float32Array of ${n} elements (the tensor's size)`, `one of ${len}`);
-    if (n <= SMALL_COPY) {
-      for (let i = 0; i < n; i++) out[i] = view[at + i]!;
-    } else {
-      typedSet.call(out, view.subarray(at, at + n));
-    }
+    // The view of this tensor's elements is made once (again only after a non-shared memory grew,
+    // which leaves it empty): a small read is then one copy, not a copy plus a subarray object.
+    let mine = this.#view;
+    if (mine === null || mine.length !== n) mine = this.#view = view.subarray(at, at + n);
+    typedSet.call(out, mine);
     return out;
   }
 

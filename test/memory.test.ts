@@ -84,6 +84,23 @@ describe('tensor memory', () => {
     for (const t of [...olds, ...big]) t.dispose();
   });
 
+  it('data(out) reads the right elements after memory grows and sees later writes', () => {
+    const t = sc.arange(0, 42);
+    const buf = new Float32Array(42);
+    expect(Array.from(t.data(buf))).toEqual(Array.from({ length: 42 }, (_, i) => i));
+    const before = sc.memory().wasmBytes;
+    const big: sc.Tensor[] = [];
+    while (sc.memory().wasmBytes === before) big.push(sc.zeros([1 << 18]));
+    buf.fill(-1);
+    expect(t.data(buf)).toBe(buf);
+    expect(Array.from(buf)).toEqual(Array.from({ length: 42 }, (_, i) => i));
+    t.set([[10, 20]], -3); // written in place after the reads
+    expect(Array.from(t.data(buf))).toEqual(Array.from({ length: 42 }, (_, i) => (i >= 10 && i < 20 ? -3 : i)));
+    const u = sc.full([42], 7); // another tensor's reads never come from t's elements
+    expect(Array.from(u.data(new Float32Array(42)))).toEqual(new Array(42).fill(7));
+    for (const x of [t, u, ...big]) x.dispose();
+  });
+
   it('counts live tensors and bytes; dispose frees, twice is harmless', () => {
     const m0 = sc.memory();
     const t = sc.zeros([10, 10]);
