@@ -119,7 +119,9 @@ Object.freeze(ReadOptions.prototype);
  * An options object read once: `undefined` / `null` give an empty one; own keys outside `keys`
  * throw ArgumentError; each known key is read exactly once into a fresh object with no inherited
  * properties, so the op validates and uses the same values whatever getters or Proxy traps the
- * caller's object has. An object readOptions made for the same `keys` is returned as it is (the
+ * caller's object has. Of a plain object (prototype Object.prototype or null) only its own
+ * enumerable keys are options (what Object.prototype may hold never is); of any other object (a
+ * class instance, say) every known key, own or inherited. An object readOptions made for the same `keys` is returned as it is (the
  * layers and ops that hand options on read the caller's object only once).
  */
 export function readOptions<T extends object>(op: string, opts: unknown, keys: ReadonlySet<string>): T {
@@ -128,6 +130,20 @@ export function readOptions<T extends object>(op: string, opts: unknown, keys: R
     throw new ArgumentError(op, 'options', 'an options object', describe(opts));
   }
   if (ReadOptions.keysOf(opts) === keys) return opts as T;
+  const proto: unknown = Object.getPrototypeOf(opts);
+  if (proto === Object.prototype || proto === null) {
+    // A plain object (a literal, Object.create(null), or a Proxy that says it is one): nothing
+    // it could inherit is an option, so only its own enumerable keys are read (what `{ ...opts }`
+    // copies), once each, in their order. Object.keys costs ~10 ns in V8, Reflect.ownKeys ~80,
+    // and reading every known key ~12 keyed loads that miss.
+    const out = new ReadOptions(keys) as unknown as Record<string, unknown>;
+    for (const k of Object.keys(opts)) {
+      if (!keys.has(k)) throw new ArgumentError(op, 'options', `only the options ${[...keys].join(', ')}`, `an unknown option '${k}'`);
+      const v = (opts as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = v;
+    }
+    return out as T;
+  }
   for (const k of Reflect.ownKeys(opts)) {
     if (typeof k === 'string' && hasOwn.call(opts, k) && !keys.has(k)) {
       throw new ArgumentError(op, 'options', `only the options ${[...keys].join(', ')}`, `an unknown option '${k}'`);

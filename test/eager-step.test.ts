@@ -90,7 +90,7 @@ describe('an eager step reuses its bookkeeping without changing a result', () =>
     }
   });
 
-  it('an options object readOptions made is not mistaken for another key set, and Object.prototype entries do not show through', () => {
+  it('an options object readOptions made is not mistaken for another key set, and Object.prototype entries do not show through, with or without options', () => {
     const x = sc.ones([1, 1, 5, 5]), w = sc.ones([1, 1, 2, 2]);
     const proto = Object.prototype as Record<string, unknown>;
     proto.padding = 2;
@@ -100,10 +100,31 @@ describe('an eager step reuses its bookkeeping without changing a result', () =>
       expect(sc.conv2d(x, w, null).shape).toEqual([1, 1, 4, 4]);
       using conv = new sc.nn.Conv2d({ inChannels: 1, outChannels: 1, kernelSize: 2, seed: 0, stride: 1, padding: 0 });
       expect(conv.forward(x).shape).toEqual([1, 1, 4, 4]);
+      // Nor through a plain options object, given or empty: only its own enumerable keys count.
+      expect(sc.conv2d(x, w, { dilation: 1 }).shape).toEqual([1, 1, 4, 4]);
+      expect(sc.conv2d(x, w, {}).shape).toEqual([1, 1, 4, 4]);
+      const bare = Object.create(null) as Record<string, unknown>;
+      bare.padding = 1;
+      expect(sc.conv2d(x, w, bare).shape).toEqual([1, 1, 6, 6]);
+      // A non-enumerable own key is not an option, known or not (as `{ ...opts }` would copy).
+      const hidden = Object.defineProperties({ stride: 1 }, { padding: { value: 1, enumerable: false }, strides: { value: 2, enumerable: false } });
+      expect(sc.conv2d(x, w, hidden).shape).toEqual([1, 1, 4, 4]);
+      expect(() => sc.conv2d(x, w, { strides: 2 } as never)).toThrow(/unknown option 'strides'/);
     } finally {
       delete proto.padding;
       delete proto.stride;
     }
+    x.dispose();
+    w.dispose();
+  });
+
+  it('options of a class instance: its own and inherited known keys are read, getters once each', () => {
+    const x = sc.ones([1, 1, 5, 5]), w = sc.ones([1, 1, 2, 2]);
+    let reads = 0;
+    class Opts { get padding(): number { reads++; return 1; } }
+    class MoreOpts extends Opts { stride = 2; }
+    expect(sc.conv2d(x, w, new MoreOpts() as never).shape).toEqual([1, 1, 3, 3]);
+    expect(reads).toBe(1);
     x.dispose();
     w.dispose();
   });
