@@ -1,7 +1,7 @@
 // conv_few (assembly/conv_few.ts), the direct NCHW forward kernel for few input taps, through the
 // public API with the kernel forced (forceFewTaps): against the float64 reference on shapes that
 // reach every tail (output channels 1..17, so odd channel pairs, and blocks of up to 32 channels;
-// output widths 1..17 and around the 16-pixel tiles; padding, uneven padding, strides with their
+// odd counts on wide rows; output widths 1..17 and around the 16-pixel tiles; padding, uneven padding, strides with their
 // phases, dilation, groups, mode 'convolution', bias, empty batches); bitwise equal to its scalar twin and to conv_nchw (the
 // same contract and summation order), and to itself whatever the split into parts (on a pool of
 // two threads, so parts run in a worker too). Also which kernel the 'auto' rules choose for the
@@ -26,6 +26,12 @@ const CASES: Case[] = [
   // Output widths 1..15 (< 16: the tail through scratch) and 16, 17, 31, 33, 48, 50 (full tiles, overlapping last tile).
   ...[...Array.from({ length: 17 }, (_, i) => i + 1), 31, 33, 48, 50].map((wo): Case => ({ name: `3 -> 5, 3x3, output width ${wo}`, x: [1, 3, 4, wo + 2], w: [5, 3, 3, 3], opts: {} })),
   { name: 'e-like 3 -> 16, 3x3, 30x37', x: [2, 3, 30, 37], w: [16, 3, 3, 3], opts: {} },
+  // Odd channel counts (a lone last channel, paired with itself) on rows of >= 24 pixels, as the 'auto' rules give them.
+  ...[[1, 24], [3, 25], [5, 47], [1, 48], [3, 50], [7, 71], [1, 30]].map(([co, wo]): Case => ({
+    name: `4 -> ${co}, 3x3, output width ${wo} (a lone last channel)`, x: [2, 4, 5, wo + 2], w: [co, 4, 3, 3], opts: {} })),
+  { name: '16 -> 3, 3x3, padding 2 (an input gradient as a forward), 33 wide', x: [1, 16, 6, 33], w: [3, 16, 3, 3], opts: { padding: 2 } },
+  { name: 'stride 2 (two phases), 3 -> 3, 60 wide', x: [1, 3, 7, 60], w: [3, 3, 3, 3], opts: { stride: 2, padding: 1 } },
+  { name: 'groups 2, 6 -> 2 (one channel a group), 27 wide', x: [1, 6, 5, 29], w: [2, 3, 3, 3], opts: { groups: 2 } },
   // Blocks of output channels (ceil(CO/32) blocks of even sizes, each its own tap tables and strips).
   ...[31, 32, 33, 47, 65].map((co): Case => ({ name: `2 -> ${co}, 3x3, 7x21 (channel blocks)`, x: [1, 2, 7, 21], w: [co, 2, 3, 3], opts: { padding: 1 } })),
   { name: 'LeNet conv1 1 -> 6, 5x5, padding 2', x: [3, 1, 28, 28], w: [6, 1, 5, 5], opts: { padding: 2 } },
@@ -82,7 +88,7 @@ describe('conv_few against the float64 reference and its twins', () => {
 });
 
 describe('conv_few: the split into parts does not change a bit', () => {
-  const split = CASES.filter((c) => c.x[0] > 0 && /e-like|LeNet|stride 2|groups 2|dilation \[/.test(c.name));
+  const split = CASES.filter((c) => c.x[0] > 0 && /e-like|LeNet|stride 2|groups 2|dilation \[|input gradient/.test(c.name));
   it.each(split.map((c) => [c.name, c] as const))('%s', (_n, c) => {
     const one = run(c, 'conv_few', 1);
     const before = dispatchedJobs();
@@ -125,5 +131,15 @@ describe("the 'auto' rules", () => {
   it('leave many input taps to conv_nchw', () => {
     expect(rule([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 })).toBe(false);
     expect(rule([256, 6, 14, 14], [16, 6, 5, 5], {})).toBe(false);
+    expect(rule([4, 64, 56, 56], [9, 64, 3, 3], { padding: 1 })).toBe(false);
+  });
+  it('take conv_few for up to 8 output channels a group and up to 800 taps, on rows of >= 32 pixels', () => {
+    expect(rule([8, 16, 224, 224], [3, 16, 3, 3], { padding: 2 })).toBe(true);
+    expect(rule([4, 32, 112, 112], [3, 32, 5, 5], { padding: 2 })).toBe(true);
+    expect(rule([4, 64, 112, 112], [8, 16, 3, 3], { padding: 1, groups: 4 })).toBe(true);
+    expect(rule([4, 64, 112, 112], [4, 64, 3, 3], { padding: 1, stride: 2 })).toBe(true);
+    expect(rule([16, 128, 28, 28], [4, 128, 3, 3], { padding: 1 })).toBe(false); // 28 pixels wide, 1152 taps
+    expect(rule([4, 128, 64, 64], [4, 128, 3, 3], { padding: 1 })).toBe(false); // 1152 taps
+    expect(rule([64, 6, 28, 28], [1, 6, 5, 5], {})).toBe(false); // 24 pixels wide, 150 taps
   });
 });
