@@ -1,11 +1,11 @@
 // conv_few (assembly/conv_few.ts), the direct NCHW forward kernel for few input taps, through the
 // public API with the kernel forced (forceFewTaps): against the float64 reference on shapes that
 // reach every tail (output channels 1..17, so odd channel pairs, and blocks of up to 32 channels;
-// odd counts on wide rows; output widths 1..17 and around the 16-pixel tiles; padding, uneven padding, strides with their
-// phases, dilation, groups, mode 'convolution', bias, empty batches); bitwise equal to its scalar twin and to conv_nchw (the
-// same contract and summation order), and to itself whatever the split into parts (on a pool of
-// two threads, so parts run in a worker too). Also which kernel the 'auto' rules choose for the
-// layers the kernel is for.
+// odd counts on wide rows; output widths 1..17 and around the 16-pixel tiles; padding, uneven
+// padding, strides with their phases, dilation, groups, mode 'convolution', bias, empty batches);
+// bitwise equal to its scalar twin and to conv_nchw (the same contract and summation order), and
+// to itself whatever the split into parts (on a pool of two threads, so parts run in a worker too).
+// Also which kernel the 'auto' rules choose for the layers the kernel is for.
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sc from '../src/index.js';

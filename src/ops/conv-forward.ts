@@ -189,8 +189,8 @@ export function nchwKernel(g: Geometry): NchwKernel {
  * up to 64 taps per output at stride 1 (1.2-1.8x at 9-27 taps, 1.0-1.4x at 36-64), and up to 160
  * at a larger width stride, where conv_nchw packs its panels element by element (1.1-1.5x); it
  * loses on narrower rows (its 16-pixel tiles: 0.4-0.9x at 8-20 pixels) and at 100-150 taps.
- * With up to 8 output channels per group (conv_nchw's GEMM then has 8 rows
- * or fewer) it also wins at up to 800 taps on rows of >= 32 pixels: conv_few's time over
+ * With up to 8 output channels per group (conv_nchw's GEMM then has 8 rows or fewer) it also
+ * wins at up to 800 taps on rows of >= 32 pixels: conv_few's time over
  * conv_nchw's (7 alternating rounds, medians) 0.51-0.97x on 16 such shapes (1-8 channels a group,
  * 144-800 taps, strides 1 and 2, groups 1, 2 and 4, 3x3 and 5x5, 56-226 pixels wide); at 28
  * pixels and 1152 taps 1.08x, at 24 pixels (one channel, paired with itself) 1.29x.
